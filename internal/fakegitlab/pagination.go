@@ -1,0 +1,228 @@
+package fakegitlab
+
+import (
+	"cmp"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Pagination as GitLab documents it: https://docs.gitlab.com/api/rest/#pagination
+const (
+	defaultPerPage = 20
+	maxPerPage     = 100
+	// Over this many results GitLab omits X-Total, X-Total-Pages and rel="last".
+	// https://docs.gitlab.com/api/rest/#pagination-response-headers
+	countLimit = 10000
+	// Offset pagination past this many records answers 405 on /users and /groups.
+	// https://docs.gitlab.com/api/rest/#offset-based-pagination (max offset)
+	maxOffset = 50000
+)
+
+// pageOpts says how a listing may be paginated.
+type pageOpts struct {
+	// limitOffset applies the 50,000-record offset limit (users and groups).
+	limitOffset bool
+	// keyset is the keyset parameter this listing supports with order_by=id:
+	// "cursor" (opaque, /users) or "id_after" (/projects). "" = keyset unsupported.
+	keyset string
+}
+
+// perPage reads per_page: default 20, at most 100, as GitLab clamps it.
+func (c *call) perPage() int {
+	n, err := strconv.Atoi(c.query.Get("per_page"))
+	if err != nil || n < 1 {
+		return defaultPerPage
+	}
+	if n > maxPerPage {
+		return maxPerPage
+	}
+	return n
+}
+
+// linkURL is the request URL with some query parameters replaced (nil value deletes).
+func (c *call) linkURL(set map[string]string) string {
+	q := url.Values{}
+	for k, vs := range c.query {
+		q[k] = append([]string(nil), vs...)
+	}
+	for k, v := range set {
+		if v == "" {
+			q.Del(k)
+		} else {
+			q.Set(k, v)
+		}
+	}
+	scheme := "http"
+	if c.r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + c.r.Host + c.r.URL.EscapedPath() + "?" + q.Encode()
+}
+
+// paginate answers a listing: items must already be filtered and in the listing's order.
+// It writes the JSON response itself, with the headers of offset or keyset pagination.
+func paginate[T any](c *call, items []T, id func(T) int64, o pageOpts) {
+	if c.query.Get("pagination") == "keyset" {
+		paginateKeyset(c, items, id, o)
+		return
+	}
+	per := c.perPage()
+	page, err := strconv.Atoi(c.query.Get("page"))
+	if err != nil || page < 1 {
+		page = 1
+	}
+	if o.limitOffset && page*per > maxOffset {
+		// https://docs.gitlab.com/api/rest/#offset-based-pagination
+		c.message(http.StatusMethodNotAllowed, fmt.Sprintf(
+			"Offset pagination has a maximum allowed offset of %d for requests that return objects of type %s. Remaining records can be retrieved using keyset pagination.",
+			maxOffset, strings.Trim(strings.SplitN(c.route.name, " ", 2)[1], "/")))
+		return
+	}
+	total := len(items)
+	start := (page - 1) * per
+	end := start + per
+	if start > total {
+		start = total
+	}
+	if end > total {
+		end = total
+	}
+	pageItems := items[start:end]
+	totalPages := (total + per - 1) / per
+	if totalPages == 0 {
+		totalPages = 1
+	}
+	h := c.header
+	h.Set("X-Page", strconv.Itoa(page))
+	h.Set("X-Per-Page", strconv.Itoa(per))
+	next, prev := "", ""
+	if end < total {
+		next = strconv.Itoa(page + 1)
+	}
+	if page > 1 {
+		prev = strconv.Itoa(page - 1)
+	}
+	h.Set("X-Next-Page", next)
+	h.Set("X-Prev-Page", prev)
+	var links []string
+	if prev != "" {
+		links = append(links, fmt.Sprintf("<%s>; rel=\"prev\"", c.linkURL(map[string]string{"page": prev, "per_page": strconv.Itoa(per)})))
+	}
+	if next != "" {
+		links = append(links, fmt.Sprintf("<%s>; rel=\"next\"", c.linkURL(map[string]string{"page": next, "per_page": strconv.Itoa(per)})))
+	}
+	links = append(links, fmt.Sprintf("<%s>; rel=\"first\"", c.linkURL(map[string]string{"page": "1", "per_page": strconv.Itoa(per)})))
+	if total <= countLimit {
+		h.Set("X-Total", strconv.Itoa(total))
+		h.Set("X-Total-Pages", strconv.Itoa(totalPages))
+		links = append(links, fmt.Sprintf("<%s>; rel=\"last\"", c.linkURL(map[string]string{"page": strconv.Itoa(totalPages), "per_page": strconv.Itoa(per)})))
+	}
+	h.Set("Link", strings.Join(links, ", "))
+	if pageItems == nil {
+		pageItems = []T{}
+	}
+	c.json(http.StatusOK, pageItems)
+}
+
+// keysetCursor is the opaque cursor of /users keyset pagination.
+type keysetCursor struct {
+	ID int64 `json:"id"`
+}
+
+// paginateKeyset serves pagination=keyset&order_by=id&sort=asc|desc.
+// https://docs.gitlab.com/api/rest/#keyset-based-pagination
+func paginateKeyset[T any](c *call, items []T, id func(T) int64, o pageOpts) {
+	orderBy := c.query.Get("order_by")
+	sortDir := c.query.Get("sort")
+	if sortDir == "" {
+		sortDir = "desc"
+		if o.keyset == "id_after" {
+			sortDir = "desc"
+		}
+	}
+	if o.keyset == "" || orderBy != "id" || (sortDir != "asc" && sortDir != "desc") {
+		c.message(http.StatusMethodNotAllowed, "405 Method Not Allowed")
+		return
+	}
+	per := c.perPage()
+	asc := sortDir == "asc"
+	var after int64
+	hasAfter := false
+	switch o.keyset {
+	case "cursor":
+		if cur := c.query.Get("cursor"); cur != "" {
+			raw, err := base64.RawURLEncoding.DecodeString(cur)
+			var k keysetCursor
+			if err != nil || json.Unmarshal(raw, &k) != nil {
+				c.errorString(http.StatusBadRequest, "cursor is invalid")
+				return
+			}
+			after, hasAfter = k.ID, true
+		}
+	case "id_after":
+		key := "id_after"
+		if !asc {
+			key = "id_before"
+		}
+		if v := c.query.Get(key); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				c.errorString(http.StatusBadRequest, key+" is invalid")
+				return
+			}
+			after, hasAfter = n, true
+		}
+	}
+	// items arrive in the listing's order; keyset needs them by id in the asked direction.
+	sorted := append([]T(nil), items...)
+	sortByID(sorted, id, asc)
+	var pageItems []T
+	more := false
+	for _, it := range sorted {
+		v := id(it)
+		if hasAfter && ((asc && v <= after) || (!asc && v >= after)) {
+			continue
+		}
+		if len(pageItems) == per {
+			more = true
+			break
+		}
+		pageItems = append(pageItems, it)
+	}
+	c.header.Set("X-Per-Page", strconv.Itoa(per))
+	if more {
+		last := id(pageItems[len(pageItems)-1])
+		set := map[string]string{"per_page": strconv.Itoa(per)}
+		switch o.keyset {
+		case "cursor":
+			b, _ := json.Marshal(keysetCursor{ID: last})
+			set["cursor"] = base64.RawURLEncoding.EncodeToString(b)
+		case "id_after":
+			if asc {
+				set["id_after"] = strconv.FormatInt(last, 10)
+			} else {
+				set["id_before"] = strconv.FormatInt(last, 10)
+			}
+		}
+		c.header.Set("Link", fmt.Sprintf("<%s>; rel=\"next\"", c.linkURL(set)))
+	}
+	if pageItems == nil {
+		pageItems = []T{}
+	}
+	c.json(http.StatusOK, pageItems)
+}
+
+func sortByID[T any](items []T, id func(T) int64, asc bool) {
+	slices.SortStableFunc(items, func(a, b T) int {
+		if asc {
+			return cmp.Compare(id(a), id(b))
+		}
+		return cmp.Compare(id(b), id(a))
+	})
+}
