@@ -1,0 +1,304 @@
+package fakegitlab
+
+import (
+	"fmt"
+	"time"
+)
+
+// DemoNow is the demo world's fixed clock (World.Now).
+var DemoNow = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+
+// Ids of the demo world, so tests can name what they assert on.
+const (
+	// Users.
+	DemoUserAdmin   int64 = 1   // acme-admin: the token's user; admin only in self-managed mode
+	DemoUserAlice   int64 = 101 // second Owner of acme
+	DemoUserBob     int64 = 102 // Developer of acme, inherited everywhere below
+	DemoUserCarol   int64 = 103 // Maintainer of acme/platform/infra only
+	DemoUserDave    int64 = 104 // Developer of project acme/platform/api only
+	DemoUserErin    int64 = 105 // Reporter of acme, Maintainer of acme/platform/infra/k8s
+	DemoUserFrank   int64 = 106 // blocked
+	DemoUserGrace   int64 = 107 // deactivated
+	DemoUserHeidi   int64 = 108 // banned
+	DemoUserIvan    int64 = 109 // ldap_blocked, LDAP identity
+	DemoUserJudy    int64 = 110 // blocked_pending_approval
+	DemoUserAPIBot  int64 = 111 // project_50_bot_1, bot
+	DemoUserMallory int64 = 112 // custom role Security Auditor on acme/platform
+	DemoUserNiaj    int64 = 113 // Planner of acme/sales
+	DemoUserOlivia  int64 = 114 // Minimal Access of acme
+	DemoUserPeggy   int64 = 115 // expiring membership
+	DemoUserQuentin int64 = 116 // member of acme-contractors: access through shares
+	DemoUserJose    int64 = 117 // jose.muller "José Müller"
+	DemoUserSybil   int64 = 118 // personal project only
+	DemoUserTrent   int64 = 119 // member of nothing, never signed in
+	DemoUserVictor  int64 = 120 // external, two-factor
+
+	DemoUserBigTeamFirst  int64 = 200 // bigteam-001
+	DemoUserBigTeamLast   int64 = 319 // bigteam-120
+	DemoBigTeamSize             = 120
+	DemoUserStrangerFirst int64 = 500 // stranger-01 (gitlab.com mode only)
+	DemoUserStrangerLast  int64 = 529 // stranger-30
+	DemoStrangerCount           = 30
+	// DemoPublicOSSDevelopers are the strangers 500..504 who are Developers of public-oss.
+	DemoPublicOSSDevelopers = 5
+
+	// Groups.
+	DemoGroupAcme          int64 = 10  // acme
+	DemoGroupPlatform      int64 = 11  // acme/platform, shared with acme-contractors at Reporter
+	DemoGroupInfra         int64 = 12  // acme/platform/infra
+	DemoGroupK8s           int64 = 13  // acme/platform/infra/k8s (4 levels deep)
+	DemoGroupSales         int64 = 14  // acme/sales
+	DemoGroupBigTeam       int64 = 15  // acme/big-team (120 members)
+	DemoGroupEquipeDonnees int64 = 16  // acme/equipe-donnees "Équipe Données"
+	DemoGroupContractors   int64 = 20  // acme-contractors
+	DemoGroupPublicOSS     int64 = 900 // public-oss (gitlab.com mode only)
+
+	// Projects.
+	DemoProjectAPI           int64 = 50 // acme/platform/api
+	DemoProjectClusterConfig int64 = 51 // acme/platform/infra/k8s/cluster-config
+	DemoProjectCRM           int64 = 52 // acme/sales/crm, shared with acme-contractors at Guest
+	DemoProjectDotfiles      int64 = 53 // sybil/dotfiles (personal)
+	DemoProjectPipeline      int64 = 54 // acme/equipe-donnees/pipeline "Pipeline ✓"
+
+	// Custom role and invitation.
+	DemoMemberRoleSecurityAuditor int64 = 7
+	DemoInvitationNewHire         int64 = 1
+	DemoInvitationEmail                 = "newhire@acme.example"
+)
+
+// DemoWorld builds the demo organisation "Acme". It is deterministic: the same mode always gives the same world, with the
+// clock fixed at DemoNow. The token's user is acme-admin (id 1), an instance
+// administrator in self-managed mode and a plain user on gitlab.com.
+//
+// The awkward cases it contains, each on purpose:
+//   - a 4-level group tree: acme / platform / infra / k8s;
+//   - two top-level groups (acme, acme-contractors) owned by the token user;
+//   - a second Owner (alice) of acme;
+//   - inherited access: bob is a Developer of acme only, so of everything below;
+//   - a subgroup-only member (carol, Maintainer of acme/platform/infra only);
+//   - a project-only member (dave, Developer of acme/platform/api only);
+//   - a higher direct role in a subgroup than the inherited one (erin: Reporter of acme,
+//     Maintainer of acme/platform/infra/k8s);
+//   - every non-active user state: blocked (frank), deactivated (grace), banned (heidi),
+//     ldap_blocked with an ldapmain identity (ivan), blocked_pending_approval (judy);
+//   - a project access-token bot (project_50_bot_1, bot=true) as Maintainer of a project;
+//   - a custom role "Security Auditor" (member_role 7, base Reporter, on acme) held by
+//     mallory on acme/platform;
+//   - the Planner level (niaj on acme/sales) and Minimal Access (olivia on acme, top-level
+//     only and not inherited);
+//   - an expiring membership (peggy, Developer of acme/platform until 2027-01-31);
+//   - a group share: acme/platform is shared with acme-contractors at Reporter, so quentin
+//     (Developer of acme-contractors) gets Reporter in acme/platform and below;
+//   - a project share: acme/sales/crm is shared with acme-contractors at Guest;
+//   - non-ASCII names: "José Müller" (username jose.muller, with a dot), group
+//     "Équipe Données", project "Pipeline ✓";
+//   - a personal project (sybil/dotfiles) whose owner is in no group;
+//   - a user in nothing at all (trent), who never signed in (so he may be deactivated);
+//   - an external user with two-factor authentication (victor);
+//   - a group with 120 direct members (acme/big-team): more than one page of 100;
+//   - a pending email invitation (newhire@acme.example to acme as Developer);
+//   - bob's current_sign_in_at is later than his last_sign_in_at;
+//   - grace (deactivated) was last active 200 days ago;
+//   - gitlab.com mode only: 30 outsiders (stranger-01..30, User.Outsider) and a PUBLIC
+//     top-level group public-oss, outside the organisation (the token user is not a
+//     member), with strangers 01..05 as Developers.
+func DemoWorld(mode Mode) *World {
+	w := NewWorld()
+	w.Now = DemoNow
+	now := DemoNow
+	day := 24 * time.Hour
+
+	// user adds a user with deterministic admin fields derived from the id: created in
+	// 2024, signed in 1..30 days before DemoNow (per-user exceptions below).
+	user := func(id int64, username, name string) *User {
+		u := &User{
+			ID:        id,
+			Username:  username,
+			Name:      name,
+			Email:     username + "@acme.example",
+			CreatedAt: time.Date(2024, 1, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(id) * 7 * time.Hour),
+		}
+		cur := now.Add(-time.Duration(id%30+1) * day)
+		last := cur
+		act := cur.Truncate(day)
+		u.CurrentSignInAt = &cur
+		u.LastSignInAt = &last
+		u.LastActivityOn = &act
+		confirmed := u.CreatedAt
+		u.ConfirmedAt = &confirmed
+		return w.AddUser(u)
+	}
+	memberSince := func(id int64) time.Time {
+		return time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC).Add(time.Duration(id) * time.Hour)
+	}
+	groupMember := func(groupID, userID int64, level AccessLevel) *Member {
+		m := &Member{UserID: userID, AccessLevel: level, CreatedAt: memberSince(userID)}
+		w.SetGroupMember(groupID, m)
+		return m
+	}
+	projectMember := func(projectID, userID int64, level AccessLevel) *Member {
+		m := &Member{UserID: userID, AccessLevel: level, CreatedAt: memberSince(userID)}
+		w.SetProjectMember(projectID, m)
+		return m
+	}
+	group := func(id, parent int64, path, name, visibility string) {
+		w.AddGroup(&Group{
+			ID: id, ParentID: parent, Path: path, Name: name, Visibility: visibility,
+			Description: name + " group",
+			CreatedAt:   time.Date(2023, 6, 1, 8, 0, 0, 0, time.UTC).Add(time.Duration(id) * day),
+		})
+	}
+	project := func(id, groupID, ownerID int64, path, name string) {
+		w.AddProject(&Project{
+			ID: id, GroupID: groupID, OwnerID: ownerID, Path: path, Name: name,
+			Visibility:  "private",
+			Description: name + " project",
+			CreatedAt:   time.Date(2023, 9, 1, 8, 0, 0, 0, time.UTC).Add(time.Duration(id) * day),
+		})
+	}
+
+	// The token's user.
+	admin := user(DemoUserAdmin, "acme-admin", "Acme Admin")
+	admin.Email = "admin@acme.example"
+	admin.IsAdmin = mode == ModeSelfManaged
+	admin.TwoFactorEnabled = true
+	w.TokenUserID = DemoUserAdmin
+
+	// Groups.
+	group(DemoGroupAcme, 0, "acme", "Acme", "private")
+	group(DemoGroupPlatform, DemoGroupAcme, "platform", "Platform", "private")
+	group(DemoGroupInfra, DemoGroupPlatform, "infra", "Infra", "private")
+	group(DemoGroupK8s, DemoGroupInfra, "k8s", "Kubernetes", "private")
+	group(DemoGroupSales, DemoGroupAcme, "sales", "Sales", "private")
+	group(DemoGroupBigTeam, DemoGroupAcme, "big-team", "Big Team", "private")
+	group(DemoGroupEquipeDonnees, DemoGroupAcme, "equipe-donnees", "Équipe Données", "private")
+	group(DemoGroupContractors, 0, "acme-contractors", "Acme Contractors", "private")
+	w.GroupShares[DemoGroupPlatform] = []Share{{GroupID: DemoGroupContractors, AccessLevel: Reporter}}
+
+	// Projects.
+	project(DemoProjectAPI, DemoGroupPlatform, 0, "api", "API")
+	project(DemoProjectClusterConfig, DemoGroupK8s, 0, "cluster-config", "Cluster Config")
+	project(DemoProjectCRM, DemoGroupSales, 0, "crm", "CRM")
+	project(DemoProjectDotfiles, 0, DemoUserSybil, "dotfiles", "dotfiles")
+	project(DemoProjectPipeline, DemoGroupEquipeDonnees, 0, "pipeline", "Pipeline ✓")
+	w.ProjectShares[DemoProjectCRM] = []Share{{GroupID: DemoGroupContractors, AccessLevel: Guest}}
+
+	// Custom role.
+	w.MemberRoles[DemoMemberRoleSecurityAuditor] = &MemberRole{
+		ID:              DemoMemberRoleSecurityAuditor,
+		Name:            "Security Auditor",
+		Description:     "Reads vulnerabilities and code",
+		BaseAccessLevel: Reporter,
+		GroupID:         DemoGroupAcme,
+		Permissions:     []string{"read_vulnerability", "read_code"},
+	}
+
+	// Named users and their direct memberships.
+	groupMember(DemoGroupAcme, DemoUserAdmin, Owner)
+	groupMember(DemoGroupContractors, DemoUserAdmin, Owner)
+
+	user(DemoUserAlice, "alice", "Alice Anders").TwoFactorEnabled = true
+	groupMember(DemoGroupAcme, DemoUserAlice, Owner)
+
+	bob := user(DemoUserBob, "bob", "Bob Brown")
+	bobLast := bob.CurrentSignInAt.Add(-5 * day)
+	bob.LastSignInAt = &bobLast
+	groupMember(DemoGroupAcme, DemoUserBob, Developer)
+
+	user(DemoUserCarol, "carol", "Carol Chen")
+	groupMember(DemoGroupInfra, DemoUserCarol, Maintainer)
+
+	user(DemoUserDave, "dave", "Dave Diaz")
+	projectMember(DemoProjectAPI, DemoUserDave, Developer)
+
+	user(DemoUserErin, "erin", "Erin Evans")
+	groupMember(DemoGroupAcme, DemoUserErin, Reporter)
+	groupMember(DemoGroupK8s, DemoUserErin, Maintainer)
+
+	user(DemoUserFrank, "frank", "Frank Fischer").State = StateBlocked
+	groupMember(DemoGroupSales, DemoUserFrank, Developer)
+
+	grace := user(DemoUserGrace, "grace", "Grace Green")
+	grace.State = StateDeactivated
+	graceSeen := now.Add(-200 * day)
+	graceAct := graceSeen.Truncate(day)
+	grace.CurrentSignInAt, grace.LastSignInAt, grace.LastActivityOn = &graceSeen, &graceSeen, &graceAct
+	groupMember(DemoGroupPlatform, DemoUserGrace, Reporter)
+
+	user(DemoUserHeidi, "heidi", "Heidi Hall").State = StateBanned
+	groupMember(DemoGroupSales, DemoUserHeidi, Guest)
+
+	ivan := user(DemoUserIvan, "ivan", "Ivan Ivanov")
+	ivan.State = StateLDAPBlocked
+	ivan.Identities = []Identity{{Provider: "ldapmain", ExternUID: "uid=ivan,ou=people,dc=acme,dc=example"}}
+	groupMember(DemoGroupPlatform, DemoUserIvan, Developer)
+
+	judy := user(DemoUserJudy, "judy", "Judy Jones")
+	judy.State = StateBlockedPendingApproval
+	judy.CurrentSignInAt, judy.LastSignInAt, judy.LastActivityOn, judy.ConfirmedAt = nil, nil, nil, nil
+	groupMember(DemoGroupAcme, DemoUserJudy, Guest)
+
+	bot := user(DemoUserAPIBot, "project_50_bot_1", "API Deploy Bot")
+	bot.Bot = true
+	bot.CurrentSignInAt, bot.LastSignInAt = nil, nil
+	projectMember(DemoProjectAPI, DemoUserAPIBot, Maintainer)
+
+	user(DemoUserMallory, "mallory", "Mallory Moore")
+	groupMember(DemoGroupPlatform, DemoUserMallory, Reporter).MemberRoleID = DemoMemberRoleSecurityAuditor
+
+	user(DemoUserNiaj, "niaj", "Niaj Nakamura")
+	groupMember(DemoGroupSales, DemoUserNiaj, Planner)
+
+	user(DemoUserOlivia, "olivia", "Olivia Ortiz")
+	groupMember(DemoGroupAcme, DemoUserOlivia, MinimalAccess)
+
+	user(DemoUserPeggy, "peggy", "Peggy Park")
+	groupMember(DemoGroupPlatform, DemoUserPeggy, Developer).ExpiresAt = "2027-01-31"
+
+	user(DemoUserQuentin, "quentin", "Quentin Quinn")
+	groupMember(DemoGroupContractors, DemoUserQuentin, Developer)
+
+	user(DemoUserJose, "jose.muller", "José Müller")
+	groupMember(DemoGroupEquipeDonnees, DemoUserJose, Maintainer)
+
+	user(DemoUserSybil, "sybil", "Sybil Schmidt")
+	projectMember(DemoProjectDotfiles, DemoUserSybil, Owner)
+
+	trent := user(DemoUserTrent, "trent", "Trent Turner")
+	trent.CurrentSignInAt, trent.LastSignInAt, trent.LastActivityOn = nil, nil, nil
+
+	victor := user(DemoUserVictor, "victor", "Victor Vance")
+	victor.External = true
+	victor.TwoFactorEnabled = true
+	groupMember(DemoGroupSales, DemoUserVictor, Reporter)
+
+	// acme/big-team: 120 Guests, more than a page of 100.
+	for i := 0; i < DemoBigTeamSize; i++ {
+		id := DemoUserBigTeamFirst + int64(i)
+		user(id, fmt.Sprintf("bigteam-%03d", i+1), fmt.Sprintf("Big Team Member %03d", i+1))
+		groupMember(DemoGroupBigTeam, id, Guest)
+	}
+
+	// Pending invitation.
+	w.GroupInvitations[DemoGroupAcme] = []*Invitation{{
+		ID:          DemoInvitationNewHire,
+		Email:       DemoInvitationEmail,
+		AccessLevel: Developer,
+		CreatedAt:   now.Add(-3 * day),
+		CreatedByID: DemoUserAdmin,
+	}}
+
+	if mode == ModeGitLabCom {
+		group(DemoGroupPublicOSS, 0, "public-oss", "Public OSS", "public")
+		for i := 0; i < DemoStrangerCount; i++ {
+			id := DemoUserStrangerFirst + int64(i)
+			u := user(id, fmt.Sprintf("stranger-%02d", i+1), fmt.Sprintf("Stranger %02d", i+1))
+			u.Email = u.Username + "@example.net"
+			u.Outsider = true
+			if i < DemoPublicOSSDevelopers {
+				groupMember(DemoGroupPublicOSS, id, Developer)
+			}
+		}
+	}
+	return w
+}
