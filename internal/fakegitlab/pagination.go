@@ -28,9 +28,18 @@ const (
 type pageOpts struct {
 	// limitOffset applies the 50,000-record offset limit (users and groups).
 	limitOffset bool
-	// keyset is the keyset parameter this listing supports with order_by=id:
-	// "cursor" (opaque, /users) or "id_after" (/projects). "" = keyset unsupported.
+	// typeName is GitLab's class name of the listed objects ("User", "Group"), used in
+	// the 405 message of the offset limit.
+	typeName string
+	// keyset is the keyset parameter this listing supports: "cursor" (opaque cursor,
+	// /users and /groups) or "id_after" (/projects). "" = keyset unsupported (405).
 	keyset string
+	// keysetOrders are the order_by values keyset pagination supports; nil means {"id"}.
+	keysetOrders []string
+	// defaultOrderBy is the listing's order_by when the request has none.
+	defaultOrderBy string
+	// defaultSort is the listing's sort when the request has none ("asc" or "desc").
+	defaultSort string
 }
 
 // perPage reads per_page: default 20, at most 100, as GitLab clamps it.
@@ -68,8 +77,14 @@ func (c *call) linkURL(set map[string]string) string {
 // paginate answers a listing: items must already be filtered and in the listing's order.
 // It writes the JSON response itself, with the headers of offset or keyset pagination.
 func paginate[T any](c *call, items []T, id func(T) int64, o pageOpts) {
+	paginateOrdered(c, items, id, nil, o)
+}
+
+// paginateOrdered is paginate for listings whose keyset order is not the id: key gives
+// the sort key (e.g. the name) that, with the id as tie-breaker, orders items.
+func paginateOrdered[T any](c *call, items []T, id func(T) int64, key func(T) string, o pageOpts) {
 	if c.query.Get("pagination") == "keyset" {
-		paginateKeyset(c, items, id, o)
+		paginateKeyset(c, items, id, key, o)
 		return
 	}
 	per := c.perPage()
@@ -78,10 +93,15 @@ func paginate[T any](c *call, items []T, id func(T) int64, o pageOpts) {
 		page = 1
 	}
 	if o.limitOffset && page*per > maxOffset {
-		// https://docs.gitlab.com/api/rest/#offset-based-pagination
-		c.message(http.StatusMethodNotAllowed, fmt.Sprintf(
+		// https://docs.gitlab.com/api/rest/#offset-based-pagination : GitLab answers 405
+		// with {"error": ...} (spec/requests/api/groups_spec.rb "pagination strategies").
+		typ := o.typeName
+		if typ == "" {
+			typ = "Object"
+		}
+		c.errorString(http.StatusMethodNotAllowed, fmt.Sprintf(
 			"Offset pagination has a maximum allowed offset of %d for requests that return objects of type %s. Remaining records can be retrieved using keyset pagination.",
-			maxOffset, strings.Trim(strings.SplitN(c.route.name, " ", 2)[1], "/")))
+			maxOffset, typ))
 		return
 	}
 	total := len(items)
@@ -130,63 +150,89 @@ func paginate[T any](c *call, items []T, id func(T) int64, o pageOpts) {
 	c.json(http.StatusOK, pageItems)
 }
 
-// keysetCursor is the opaque cursor of /users keyset pagination.
+// keysetCursor is the opaque cursor of /users and /groups keyset pagination: the sort
+// key and id of the last record of the page.
 type keysetCursor struct {
-	ID int64 `json:"id"`
+	ID  int64  `json:"id"`
+	Key string `json:"key,omitempty"`
 }
 
-// paginateKeyset serves pagination=keyset&order_by=id&sort=asc|desc.
+// keysetUnavailable is GitLab's answer to a keyset request it cannot serve.
 // https://docs.gitlab.com/api/rest/#keyset-based-pagination
-func paginateKeyset[T any](c *call, items []T, id func(T) int64, o pageOpts) {
+func keysetUnavailable(c *call) {
+	c.errorString(http.StatusMethodNotAllowed, "Keyset pagination is not yet available for this type of request")
+}
+
+// paginateKeyset serves pagination=keyset&order_by=<supported>&sort=asc|desc.
+// https://docs.gitlab.com/api/rest/#keyset-based-pagination
+func paginateKeyset[T any](c *call, items []T, id func(T) int64, key func(T) string, o pageOpts) {
 	orderBy := c.query.Get("order_by")
+	if orderBy == "" {
+		orderBy = o.defaultOrderBy
+	}
 	sortDir := c.query.Get("sort")
 	if sortDir == "" {
-		sortDir = "desc"
-		if o.keyset == "id_after" {
-			sortDir = "desc"
-		}
+		sortDir = o.defaultSort
 	}
-	if o.keyset == "" || orderBy != "id" || (sortDir != "asc" && sortDir != "desc") {
-		c.message(http.StatusMethodNotAllowed, "405 Method Not Allowed")
+	if sortDir == "" {
+		sortDir = "desc"
+	}
+	orders := o.keysetOrders
+	if orders == nil {
+		orders = []string{"id"}
+	}
+	if o.keyset == "" || !slices.Contains(orders, orderBy) || (sortDir != "asc" && sortDir != "desc") {
+		keysetUnavailable(c)
 		return
+	}
+	if orderBy == "id" || key == nil {
+		key = func(T) string { return "" }
 	}
 	per := c.perPage()
 	asc := sortDir == "asc"
-	var after int64
+	var after keysetCursor
 	hasAfter := false
 	switch o.keyset {
 	case "cursor":
 		if cur := c.query.Get("cursor"); cur != "" {
 			raw, err := base64.RawURLEncoding.DecodeString(cur)
-			var k keysetCursor
-			if err != nil || json.Unmarshal(raw, &k) != nil {
+			if err != nil || json.Unmarshal(raw, &after) != nil {
 				c.errorString(http.StatusBadRequest, "cursor is invalid")
 				return
 			}
-			after, hasAfter = k.ID, true
+			hasAfter = true
 		}
 	case "id_after":
-		key := "id_after"
+		k := "id_after"
 		if !asc {
-			key = "id_before"
+			k = "id_before"
 		}
-		if v := c.query.Get(key); v != "" {
+		if v := c.query.Get(k); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
-				c.errorString(http.StatusBadRequest, key+" is invalid")
+				c.errorString(http.StatusBadRequest, k+" is invalid")
 				return
 			}
-			after, hasAfter = n, true
+			after, hasAfter = keysetCursor{ID: n}, true
 		}
 	}
-	// items arrive in the listing's order; keyset needs them by id in the asked direction.
+	// compare orders (key, id) in the asked direction.
+	compare := func(ak string, aid int64, bk string, bid int64) int {
+		r := cmp.Compare(ak, bk)
+		if r == 0 {
+			r = cmp.Compare(aid, bid)
+		}
+		if !asc {
+			r = -r
+		}
+		return r
+	}
 	sorted := append([]T(nil), items...)
-	sortByID(sorted, id, asc)
+	slices.SortStableFunc(sorted, func(a, b T) int { return compare(key(a), id(a), key(b), id(b)) })
 	var pageItems []T
 	more := false
 	for _, it := range sorted {
-		v := id(it)
-		if hasAfter && ((asc && v <= after) || (!asc && v >= after)) {
+		if hasAfter && compare(key(it), id(it), after.Key, after.ID) <= 0 {
 			continue
 		}
 		if len(pageItems) == per {
@@ -197,17 +243,17 @@ func paginateKeyset[T any](c *call, items []T, id func(T) int64, o pageOpts) {
 	}
 	c.header.Set("X-Per-Page", strconv.Itoa(per))
 	if more {
-		last := id(pageItems[len(pageItems)-1])
-		set := map[string]string{"per_page": strconv.Itoa(per)}
+		last := pageItems[len(pageItems)-1]
+		set := map[string]string{"per_page": strconv.Itoa(per), "pagination": "keyset", "order_by": orderBy, "sort": sortDir}
 		switch o.keyset {
 		case "cursor":
-			b, _ := json.Marshal(keysetCursor{ID: last})
+			b, _ := json.Marshal(keysetCursor{ID: id(last), Key: key(last)})
 			set["cursor"] = base64.RawURLEncoding.EncodeToString(b)
 		case "id_after":
 			if asc {
-				set["id_after"] = strconv.FormatInt(last, 10)
+				set["id_after"] = strconv.FormatInt(id(last), 10)
 			} else {
-				set["id_before"] = strconv.FormatInt(last, 10)
+				set["id_before"] = strconv.FormatInt(id(last), 10)
 			}
 		}
 		c.header.Set("Link", fmt.Sprintf("<%s>; rel=\"next\"", c.linkURL(set)))

@@ -14,8 +14,16 @@ import (
 type Options struct {
 	Mode  Mode
 	Token string // the personal access token every request must carry
-	// TokenScopes are the scopes GET /personal_access_tokens/self reports; default ["api"].
+	// TokenScopes are the token's scopes; default ["api"]. GET /personal_access_tokens/self
+	// reports them and every request is checked against them (see checkScope).
 	TokenScopes []string
+	// TokenExpired makes every request answer 401 invalid_token "Token is expired".
+	TokenExpired bool
+	// TokenRevoked makes every request answer 401 invalid_token "Token was revoked".
+	TokenRevoked bool
+	// TokenExpiresAt is the token's expiry date (YYYY-MM-DD) reported by
+	// /personal_access_tokens/self; "" reports null (no expiry).
+	TokenExpiresAt string
 	// Faults and costs: see faults.go.
 	Faults Faults
 }
@@ -251,6 +259,11 @@ func (c *call) forbidden() { c.message(http.StatusForbidden, "403 Forbidden") }
 func (c *call) badRequest(msg string) { c.message(http.StatusBadRequest, "400 Bad request - "+msg) }
 
 // ServeHTTP implements http.Handler.
+//
+// The fault layer (faults.go) sees every API response: faults.before runs first for
+// every request (it may answer by itself, e.g. 429, and it may put headers such as
+// RateLimit-* into c.header, which writeBody sends with EVERY response, 401/404/405
+// included), mangleBody sees every body, and faults.after runs once the answer is written.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/-/fake/") {
 		s.serveControl(w, r) // counts.go: request counts and other test controls
@@ -281,6 +294,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.faults.before(c, name) {
 		return
 	}
+	defer s.faults.after(c, name)
 	if !s.authenticate(c) {
 		return
 	}
@@ -292,17 +306,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.message(http.StatusNotFound, "404 Not Found")
 		return
 	}
+	if !s.checkScope(c, rel) {
+		return
+	}
 	c.route, c.params = rt, params
 	if err := c.readBody(); err != nil {
 		c.errorString(http.StatusBadRequest, err.Error())
 		return
 	}
 	rt.h(c)
-	s.faults.after(c, name)
+	if c.status == 0 {
+		c.message(http.StatusInternalServerError, "500 Internal Server Error")
+	}
 }
 
 // authenticate checks the token (PRIVATE-TOKEN header or Bearer) and finds its user.
-// https://docs.gitlab.com/api/rest/authentication/
+// https://docs.gitlab.com/api/rest/authentication/ and
+// https://docs.gitlab.com/api/rest/troubleshooting/ (invalid_token bodies).
 func (s *Server) authenticate(c *call) bool {
 	tok := c.r.Header.Get("PRIVATE-TOKEN")
 	if tok == "" {
@@ -314,12 +334,72 @@ func (s *Server) authenticate(c *call) bool {
 		c.json(http.StatusUnauthorized, map[string]any{"message": "401 Unauthorized"})
 		return false
 	}
+	if s.opts.TokenRevoked || s.opts.TokenExpired {
+		desc := "Token is expired. You can either do re-authorization or token refresh."
+		if s.opts.TokenRevoked {
+			desc = "Token was revoked. You have to re-authorize from the user."
+		}
+		c.header.Set("WWW-Authenticate", `Bearer realm="GitLab", error="invalid_token", error_description="`+desc+`"`)
+		c.json(http.StatusUnauthorized, map[string]any{"error": "invalid_token", "error_description": desc})
+		return false
+	}
 	c.me = s.world.Users[s.world.TokenUserID]
 	if c.me == nil {
 		c.json(http.StatusUnauthorized, map[string]any{"message": "401 Unauthorized"})
 		return false
 	}
 	return true
+}
+
+// hasScope reports whether the token carries scope.
+func (s *Server) hasScope(scope string) bool {
+	for _, sc := range s.opts.TokenScopes {
+		if sc == scope {
+			return true
+		}
+	}
+	return false
+}
+
+// userScopePaths are the endpoints a read_user token may GET: GitLab's Users API
+// (allow_access_with_scope :read_user for GET), the token's self information and /version.
+// https://docs.gitlab.com/user/profile/personal_access_tokens/#personal-access-token-scopes
+func userScopePath(rel string) bool {
+	for _, p := range []string{"/user", "/users", "/personal_access_tokens/self", "/version"} {
+		if rel == p || strings.HasPrefix(rel, p+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// checkScope enforces the token's scopes: api allows everything; read_api allows reads;
+// read_user allows reads of the Users API only. Anything else answers 403 insufficient_scope
+// with the scopes that would be enough, as GitLab's API guard does.
+// https://docs.gitlab.com/user/profile/personal_access_tokens/#personal-access-token-scopes
+func (s *Server) checkScope(c *call, rel string) bool {
+	if s.hasScope("api") {
+		return true
+	}
+	read := c.r.Method == http.MethodGet || c.r.Method == http.MethodHead
+	needed := "api"
+	if read {
+		if s.hasScope("read_api") {
+			return true
+		}
+		if userScopePath(rel) {
+			if s.hasScope("read_user") {
+				return true
+			}
+			needed = "api read_api read_user"
+		} else {
+			needed = "api read_api"
+		}
+	}
+	const desc = "The request requires higher privileges than provided by the access token."
+	c.header.Set("WWW-Authenticate", `Bearer realm="GitLab", error="insufficient_scope", error_description="`+desc+`", scope="`+needed+`"`)
+	c.json(http.StatusForbidden, map[string]any{"error": "insufficient_scope", "error_description": desc, "scope": needed})
+	return false
 }
 
 // readBody parses a JSON or form body into c.body.
