@@ -141,6 +141,7 @@ type Member struct {
 	CreatedAt       time.Time
 	MemberRoleID    int64  // custom role, 0 when none
 	MembershipState string // "active" or "awaiting"
+	CreatedByID     int64  // the user who added the member (created_by), 0 when unknown
 }
 
 // Share is a group (or project) shared with another group at a maximum level.
