@@ -1,9 +1,6 @@
 package fakegitlab
 
 // Temporary: each area replaces its stub with its real file.
-func (s *Server) groupRoutes()      {}
-func (s *Server) projectRoutes()    {}
-func (s *Server) memberRoutes()     {}
 func (s *Server) invitationRoutes() {}
 func (s *Server) billingRoutes()    {}
 func (s *Server) memberRoleRoutes() {}
