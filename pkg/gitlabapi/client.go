@@ -2,9 +2,49 @@
 // building the official client-go client (retries, rate limits, no response cache),
 // pagination helpers and the mapping of GitLab's errors to gRPC codes. Nothing here
 // knows about users, groups or projects as baton resources.
+//
+// Decisions taken here, deliberately:
+//
+//   - No response cache. uhttp's in-memory GET cache is not used: provisioning reads
+//     membership state right after changing it and must see GitLab's answer, not an
+//     hour-old copy. Caching what one sync reads is the connector's job (per sync id).
+//   - Retries: client-go's go-retryablehttp loop is kept, with our own CheckRetry and
+//     Backoff (see retry.go): 429 and 5xx (not 501) are retried up to RetryPolicy.MaxRetries
+//     times; a 429 waits for Retry-After (GitLab sends it on throttled answers), else
+//     RateLimit-Reset, else an exponential backoff, and is NOT retried in-process when the
+//     wait would exceed RetryPolicy.MaxRateLimitWait: the 429 is then returned and MapError
+//     turns it into codes.Unavailable with a v2.RateLimitDescription, so the SDK waits.
+//     Transport errors are retried only when the request surely never reached GitLab
+//     (dial errors, connection refused, temporary DNS failures).
+//   - Writes are retried too on 429/5xx (retryablehttp rewinds the body). A POST whose
+//     response was lost (a 502 from a proxy after GitLab applied it) can therefore come
+//     back as 409 "Member already exists" / "has already been taken" on the retry: the
+//     provisioning code treats that 409 as "already done" after checking the state.
+//   - Rate limiting: client-go's self-tuning limiter is kept. It configures itself ONCE
+//     from the first response carrying RateLimit-Limit (66% of the limit per second,
+//     burst 33%); on GitLab.com that is ~22 requests/s for 2,000/min. Self-managed
+//     instances send no RateLimit-* headers unless an admin enabled limits, so there is
+//     no client-side limit there. The connector's first request is GET /user (Validate,
+//     tokenUser), whose limit is the general authenticated-API limit, not an
+//     endpoint-specific one such as GET /groups' 50/min.
+//   - Timeouts: dial 10s, TLS handshake 10s, response headers 60s, a whole attempt 2 min.
+//   - User-Agent: "baton-gitlab/<version>".
+//   - The token: sent by client-go in the PRIVATE-TOKEN header. No logger is given to
+//     retryablehttp (client-go sets none), so requests are never logged; errors carry
+//     method and URL only, never headers. Nothing in this package logs.
 package gitlabapi
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 )
 
@@ -18,9 +58,123 @@ const (
 	SelfManaged Deployment = "self-managed"
 )
 
-// Client is a configured GitLab API client.
+// DetectDeployment is the deployment for an instance URL when the user chose "auto":
+// the host gitlab.com (or www.gitlab.com) is GitLab.com, anything else is self-managed.
+func DetectDeployment(instanceURL *url.URL) Deployment {
+	host := strings.ToLower(instanceURL.Hostname())
+	if host == "gitlab.com" || host == "www.gitlab.com" {
+		return GitLabCom
+	}
+	return SelfManaged
+}
+
+// Client is a configured GitLab API client. It is safe for concurrent use.
 type Client struct {
 	API        *gitlab.Client
 	Deployment Deployment
 	BaseURL    string // the instance URL the user configured, e.g. https://gitlab.com
+}
+
+// Host is the instance's host (with port when not the default), for messages.
+func (c *Client) Host() string {
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || u.Host == "" {
+		return c.BaseURL
+	}
+	return u.Host
+}
+
+// Options configure New.
+type Options struct {
+	// BaseURL is the instance URL (https://gitlab.com, https://gitlab.example.com/gitlab);
+	// client-go appends /api/v4 itself. Required.
+	BaseURL string
+	// Token is the personal (or group/project) access token. Required.
+	Token string
+	// Deployment is gitlab.com or self-managed (already resolved from "auto").
+	Deployment Deployment
+	// HTTPClient replaces the default client (timeouts above). Tests may pass one.
+	HTTPClient *http.Client
+	// Version goes into the User-Agent: "baton-gitlab/<Version>"; default "dev".
+	Version string
+	// Retry tunes the retries; the zero value is DefaultRetryPolicy.
+	Retry RetryPolicy
+}
+
+// New builds the client. It makes no network call.
+func New(ctx context.Context, opts Options) (*Client, error) {
+	if opts.Token == "" {
+		return nil, errors.New("gitlabapi: an access token is required (--access-token)")
+	}
+	u, err := ParseInstanceURL(opts.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Deployment == "" {
+		opts.Deployment = DetectDeployment(u)
+	}
+	version := opts.Version
+	if version == "" {
+		version = "dev"
+	}
+	httpClient := opts.HTTPClient
+	if httpClient == nil {
+		httpClient = defaultHTTPClient()
+	}
+	rp := opts.Retry.withDefaults()
+
+	api, err := gitlab.NewClient(opts.Token,
+		// Before WithBaseURL: client-go would otherwise warn on slog.Default about URLs;
+		// ParseInstanceURL has already checked it.
+		gitlab.WithURLWarningLogger(slog.New(slog.DiscardHandler)),
+		gitlab.WithBaseURL(u.String()),
+		gitlab.WithHTTPClient(httpClient),
+		gitlab.WithUserAgent("baton-gitlab/"+version),
+		gitlab.WithCustomRetry(rp.checkRetry),
+		gitlab.WithCustomBackoff(rp.backoff),
+		gitlab.WithCustomRetryMax(rp.MaxRetries),
+		gitlab.WithCustomRetryWaitMinMax(rp.WaitMin, rp.WaitMax),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("gitlabapi: building the GitLab client for %s: %w", u.Host, err)
+	}
+	return &Client{API: api, Deployment: opts.Deployment, BaseURL: u.String()}, nil
+}
+
+// ParseInstanceURL checks that s is an http(s) URL with a host and returns it without a
+// trailing slash and without /api/v4 (users sometimes paste the API URL).
+func ParseInstanceURL(s string) (*url.URL, error) {
+	s = strings.TrimSpace(s)
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("--base-url %q is not an http(s) URL: set it to the URL you open GitLab at, e.g. https://gitlab.com or https://gitlab.example.com", s)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("--base-url %q must not carry a query, fragment or credentials: set it to the URL you open GitLab at, e.g. https://gitlab.example.com", s)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.Path = strings.TrimSuffix(u.Path, "/api/v4")
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+// defaultHTTPClient: bounded timeouts, proxy from the environment, enough idle
+// connections per host for --workers N.
+func defaultHTTPClient() *http.Client {
+	t := &http.Transport{
+		Proxy: http.ProxyFromEnvironment,
+		DialContext: (&net.Dialer{
+			Timeout:   10 * time.Second,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   16,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 60 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+	return &http.Client{Transport: t, Timeout: 2 * time.Minute}
 }
