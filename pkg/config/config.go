@@ -1,0 +1,112 @@
+// Package config is the connector's settings schema (baton-sdk field package) and
+// their checks. conf.gen.go (the typed Gitlab struct) is generated from it:
+// `go generate ./pkg/config`.
+package config
+
+import (
+	"github.com/conductorone/baton-sdk/pkg/field"
+)
+
+// Setting names: flags --<name>, environment variables BATON_<NAME> (dashes → underscores).
+// access-token, base-url and account-creation-group keep the names of the earlier
+// baton-gitlab connector so existing configurations keep working.
+const (
+	AccessTokenName                = "access-token"
+	BaseURLName                    = "base-url"
+	AccountCreationGroupName       = "account-creation-group"
+	DeploymentName                 = "deployment"
+	GroupsName                     = "groups"
+	AccountCreationAccessLevelName = "account-creation-access-level"
+	DeprovisionActionName          = "deprovision-action"
+	SkipConfirmationName           = "skip-confirmation"
+)
+
+// DefaultBaseURL is GitLab.com.
+const DefaultBaseURL = "https://gitlab.com"
+
+// Deployment choices.
+const (
+	DeploymentAuto        = "auto"
+	DeploymentGitLabCom   = "gitlab.com"
+	DeploymentSelfManaged = "self-managed"
+)
+
+// AccessLevelChoices are the levels new accounts may get in the account-creation group.
+var AccessLevelChoices = []string{"guest", "planner", "reporter", "developer", "maintainer"}
+
+// DeprovisionChoices are what deprovisioning does on self-managed GitLab.
+var DeprovisionChoices = []string{"block", "deactivate", "delete"}
+
+var (
+	AccessToken = field.StringField(
+		AccessTokenName,
+		field.WithDisplayName("Personal access token"),
+		field.WithDescription("GitLab personal access token with the api scope (read_api is enough to sync, not to provision). "+
+			"Self-managed: an administrator's token to see every user."),
+		field.WithRequired(true),
+		field.WithIsSecret(true),
+	)
+	BaseURL = field.StringField(
+		BaseURLName,
+		field.WithDisplayName("GitLab URL"),
+		field.WithDescription("The URL you open GitLab at: https://gitlab.com or your self-managed instance's URL"),
+		field.WithDefaultValue(DefaultBaseURL),
+	)
+	AccountCreationGroup = field.StringField(
+		AccountCreationGroupName,
+		field.WithDisplayName("Group for new accounts"),
+		field.WithDescription("Full path (acme/engineering) or numeric id of the group new accounts are invited to (GitLab.com; required there for account creation) or added to (self-managed)"),
+	)
+	Deployment = field.SelectField(
+		DeploymentName,
+		[]string{DeploymentAuto, DeploymentGitLabCom, DeploymentSelfManaged},
+		field.WithDisplayName("Deployment"),
+		field.WithDescription("auto (host gitlab.com is GitLab.com, anything else self-managed), gitlab.com or self-managed"),
+		field.WithDefaultValue(DeploymentAuto),
+	)
+	Groups = field.StringSliceField(
+		GroupsName,
+		field.WithDisplayName("Top-level groups"),
+		field.WithDescription("Full paths of the top-level groups to sync (with their subgroups and projects); empty: every group the token sees"),
+	)
+	AccountCreationAccessLevel = field.SelectField(
+		AccountCreationAccessLevelName,
+		AccessLevelChoices,
+		field.WithDisplayName("Access level of new accounts"),
+		field.WithDescription("Access level new accounts get in the account-creation group: guest, planner, reporter, developer or maintainer"),
+		field.WithDefaultValue("guest"),
+	)
+	DeprovisionAction = field.SelectField(
+		DeprovisionActionName,
+		DeprovisionChoices,
+		field.WithDisplayName("Deprovisioning action"),
+		field.WithDescription("What deprovisioning an account does on self-managed GitLab: block (reversible), deactivate or delete"),
+		field.WithDefaultValue("block"),
+	)
+	SkipConfirmation = field.BoolField(
+		SkipConfirmationName,
+		field.WithDisplayName("Skip email confirmation"),
+		field.WithDescription("Accounts created on self-managed GitLab skip the email confirmation step"),
+	)
+
+	// ConfigurationFields are the connector's settings.
+	ConfigurationFields = []field.SchemaField{
+		AccessToken,
+		BaseURL,
+		AccountCreationGroup,
+		Deployment,
+		Groups,
+		AccountCreationAccessLevel,
+		DeprovisionAction,
+		SkipConfirmation,
+	}
+)
+
+//go:generate go run ./gen
+//go:generate gofmt -w conf.gen.go
+var Config = field.NewConfiguration(
+	ConfigurationFields,
+	field.WithConnectorDisplayName("GitLab"),
+	field.WithHelpUrl("/docs/baton/gitlab"),
+	field.WithIconUrl("/static/app-icons/gitlab.svg"),
+)

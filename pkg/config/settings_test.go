@@ -1,0 +1,150 @@
+package config
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/conductorone/baton-sdk/pkg/field"
+	gitlab "gitlab.com/gitlab-org/api/client-go"
+
+	"github.com/conductorone/baton-gitlab/pkg/gitlabapi"
+)
+
+func valid() *Gitlab {
+	return &Gitlab{AccessToken: "glpat-x", BaseUrl: "https://gitlab.com", Deployment: "auto",
+		AccountCreationAccessLevel: "guest", DeprovisionAction: "block"}
+}
+
+func TestCheckDefaultsAndDeploymentDetection(t *testing.T) {
+	tests := []struct {
+		base, deployment string
+		want             gitlabapi.Deployment
+		wantURL          string
+	}{
+		{"https://gitlab.com", "auto", gitlabapi.GitLabCom, "https://gitlab.com"},
+		{"https://gitlab.com/", "", gitlabapi.GitLabCom, "https://gitlab.com"}, // the old connector's default
+		{"", "auto", gitlabapi.GitLabCom, "https://gitlab.com"},
+		{"https://gitlab.example.com/gitlab/", "auto", gitlabapi.SelfManaged, "https://gitlab.example.com/gitlab"},
+		{"http://127.0.0.1:8080/api/v4", "auto", gitlabapi.SelfManaged, "http://127.0.0.1:8080"},
+		{"https://gitlab.example.com", "gitlab.com", gitlabapi.GitLabCom, "https://gitlab.example.com"},
+		{"https://gitlab.com", "self-managed", gitlabapi.SelfManaged, "https://gitlab.com"},
+	}
+	for _, tt := range tests {
+		c := valid()
+		c.BaseUrl, c.Deployment = tt.base, tt.deployment
+		got, err := Check(c)
+		if err != nil {
+			t.Fatalf("%q %q: %v", tt.base, tt.deployment, err)
+		}
+		if got.Deployment != tt.want || got.BaseURL != tt.wantURL {
+			t.Errorf("%q %q: deployment %q url %q, want %q %q", tt.base, tt.deployment, got.Deployment, got.BaseURL, tt.want, tt.wantURL)
+		}
+	}
+	got, err := Check(&Gitlab{AccessToken: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.AccountCreationAccessLevel != gitlab.GuestPermissions || got.DeprovisionAction != "block" || got.Token != "t" {
+		t.Errorf("defaults: %+v", got)
+	}
+}
+
+func TestCheckErrorsNameTheSetting(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*Gitlab)
+		want   []string
+	}{
+		{"missing token", func(c *Gitlab) { c.AccessToken = " " }, []string{"--access-token is required", "api scope"}},
+		{"base url without scheme", func(c *Gitlab) { c.BaseUrl = "gitlab.example.com" }, []string{"--base-url", "not an http(s) URL", "https://gitlab.example.com"}},
+		{"base url ftp", func(c *Gitlab) { c.BaseUrl = "ftp://gitlab.example.com" }, []string{"--base-url", "not an http(s) URL"}},
+		{"base url with query", func(c *Gitlab) { c.BaseUrl = "https://gitlab.example.com/?private_token=x" }, []string{"--base-url", "must not carry a query"}},
+		{"bad deployment", func(c *Gitlab) { c.Deployment = "saas" }, []string{`--deployment "saas"`, "auto", "gitlab.com", "self-managed"}},
+		{"subgroup in groups", func(c *Gitlab) { c.Groups = []string{"acme", "acme/platform"} }, []string{`--groups "acme/platform" is a subgroup`, "top-level"}},
+		{"url in groups", func(c *Gitlab) { c.Groups = []string{"https://gitlab.com/acme"} }, []string{`--groups "https://gitlab.com/acme"`, "not a URL"}},
+		{"bad characters in groups", func(c *Gitlab) { c.Groups = []string{"acme corp"} }, []string{`--groups "acme corp"`, "not a GitLab group path"}},
+		{"url as account creation group", func(c *Gitlab) { c.AccountCreationGroup = "https://gitlab.com/acme/new" }, []string{"--account-creation-group", "full path"}},
+		{"bad access level", func(c *Gitlab) { c.AccountCreationAccessLevel = "owner" }, []string{`--account-creation-access-level "owner"`, "guest, planner, reporter, developer, maintainer"}},
+		{"bad deprovision action", func(c *Gitlab) { c.DeprovisionAction = "ban" }, []string{`--deprovision-action "ban"`, "block, deactivate, delete"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := valid()
+			tt.change(c)
+			_, err := Check(c)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckNormalisesGroups(t *testing.T) {
+	c := valid()
+	c.Groups = []string{" acme ", "/acme-contractors/", "ACME", "", "42"}
+	c.AccountCreationGroup = "/acme/new-hires/"
+	got, err := Check(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Groups, []string{"acme", "acme-contractors", "42"}) {
+		t.Errorf("groups %q", got.Groups)
+	}
+	if got.AccountCreationGroup != "acme/new-hires" {
+		t.Errorf("account creation group %q", got.AccountCreationGroup)
+	}
+}
+
+// The schema the SDK validates: the token is required and secret, the selects refuse
+// other values, defaults are what the README says.
+func TestSchema(t *testing.T) {
+	byName := map[string]field.SchemaField{}
+	for _, f := range Config.Fields {
+		byName[f.FieldName] = f
+	}
+	tok := byName[AccessTokenName]
+	if !tok.Required || !tok.Secret {
+		t.Errorf("access-token required %v secret %v", tok.Required, tok.Secret)
+	}
+	for name, def := range map[string]any{
+		BaseURLName: DefaultBaseURL, DeploymentName: "auto",
+		AccountCreationAccessLevelName: "guest", DeprovisionActionName: "block", SkipConfirmationName: false,
+	} {
+		if got := byName[name].DefaultValue; got != def {
+			t.Errorf("%s default %v, want %v", name, got, def)
+		}
+	}
+	good := valid()
+	if err := field.Validate(Config, good); err != nil {
+		t.Fatalf("valid config refused by the SDK: %v", err)
+	}
+	bad := valid()
+	bad.Deployment = "cloud"
+	if err := field.Validate(Config, bad); err == nil || !strings.Contains(err.Error(), "deployment") {
+		t.Errorf("SDK accepted --deployment cloud: %v", err)
+	}
+	missing := valid()
+	missing.AccessToken = ""
+	if err := field.Validate(Config, missing); err == nil || !strings.Contains(err.Error(), "access-token") {
+		t.Errorf("SDK accepted a missing token: %v", err)
+	}
+	// Every schema field has a struct field (the SDK refuses to start otherwise).
+	typ := reflect.TypeOf(Gitlab{})
+	for name := range byName {
+		found := false
+		for i := 0; i < typ.NumField(); i++ {
+			if typ.Field(i).Tag.Get("mapstructure") == name {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("conf.gen.go has no field for %s: run go generate ./pkg/config", name)
+		}
+	}
+}
