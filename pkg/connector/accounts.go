@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,7 +28,6 @@ import (
 	"github.com/conductorone/baton-sdk/pkg/annotations"
 	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
 	"github.com/conductorone/baton-sdk/pkg/crypto"
-	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
 	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 	"go.uber.org/zap"
@@ -421,7 +419,7 @@ func (s *userSyncer) Delete(ctx context.Context, id *v2.ResourceId, _ *v2.Resour
 		return nil, status.Errorf(codes.InvalidArgument, "deleting %s %q: only accounts (user) can be deleted here", id.GetResourceType(), id.GetResource())
 	}
 	if email, ok := pendingAccountEmailFromID(id.GetResource()); ok {
-		return s.cancelInvitations(ctx, email)
+		return s.cancelInvitations(ctx, strings.ToLower(email))
 	}
 	userID, err := strconv.ParseInt(id.GetResource(), 10, 64)
 	if err != nil {
@@ -697,15 +695,6 @@ func (s *userSyncer) cancelInvitations(ctx context.Context, email string) (annot
 	return nil, nil
 }
 
-func sortedKeys[V any](m map[int64]V) []int64 {
-	keys := make([]int64, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
 // userLabel names a user in messages: "bob (id 102)", or "user 102" when GitLab does not say.
 func (c *Connector) userLabel(ctx context.Context, userID int64) string {
 	u, _, err := c.client.API.Users.GetUser(userID, gitlab.GetUsersOptions{}, gitlab.WithContext(ctx))
@@ -715,36 +704,7 @@ func (c *Connector) userLabel(ctx context.Context, userID int64) string {
 	return fmt.Sprintf("%s (id %d)", u.Username, userID)
 }
 
-// ---- Seams to code others own, to be replaced by theirs when it lands:
-// users.go (account resources), invitations.go (pending accounts), organisation.go (the
-// organisation's top-level groups), pkg/config + connector.go (settings).
-
-const userResourceTypeID = "user"
-
-const pendingAccountIDPrefix = "invitation:"
-
-// pendingAccountEmailFromID: "invitation:<email>" → the lower-cased email.
-func pendingAccountEmailFromID(id string) (string, bool) {
-	if !strings.HasPrefix(id, pendingAccountIDPrefix) {
-		return "", false
-	}
-	e := strings.ToLower(strings.TrimPrefix(id, pendingAccountIDPrefix))
-	return e, e != ""
-}
-
-func (s *userSyncer) accountResource(u *gitlab.User) (*v2.Resource, error) {
-	return rs.NewUserResource(u.Name, &v2.ResourceType{Id: userResourceTypeID}, strconv.FormatInt(u.ID, 10),
-		[]rs.UserTraitOption{rs.WithUserLogin(u.Username), rs.WithEmail(u.Email, true)})
-}
-
-func (s *userSyncer) accountResourceForMember(ctx context.Context, m *gitlab.GroupMember) (*v2.Resource, error) {
-	return s.accountResource(&gitlab.User{ID: m.ID, Username: m.Username, Name: m.Name, Email: m.Email, State: m.State})
-}
-
-func (s *userSyncer) pendingAccount(ctx context.Context, email string) (*v2.Resource, error) {
-	return rs.NewUserResource(email, &v2.ResourceType{Id: userResourceTypeID}, pendingAccountIDPrefix+email,
-		[]rs.UserTraitOption{rs.WithEmail(email, true), rs.WithStatus(v2.UserTrait_Status_STATUS_DISABLED)})
-}
+// ---- Seams to settings (pkg/config + connector.go), to be read from Settings when they land.
 
 func (c *Connector) skipConfirmation() bool { return false }
 
