@@ -1,0 +1,274 @@
+package connector
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
+	ent "github.com/conductorone/baton-sdk/pkg/types/entitlement"
+	grant "github.com/conductorone/baton-sdk/pkg/types/grant"
+	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	gitlab "gitlab.com/gitlab-org/api/client-go"
+
+	"github.com/conductorone/baton-gitlab/pkg/gitlabapi"
+)
+
+// groupResourceTypeID is the baton resource type of GitLab groups and subgroups.
+const groupResourceTypeID = "group"
+
+// groupResourceType: GitLab groups. Subgroups are children of their parent group and
+// projects children of their group (ChildResourceType on every group).
+var groupResourceType = v2.ResourceType_builder{
+	Id:          groupResourceTypeID,
+	DisplayName: "Group",
+	Description: "A GitLab group or subgroup; its entitlements are the access levels (roles) of its members",
+	Traits:      []v2.ResourceType_Trait{v2.ResourceType_TRAIT_GROUP},
+}.Build()
+
+// groupSyncer syncs groups; grant/revoke live in membership_provisioning.go.
+type groupSyncer struct{ c *Connector }
+
+func newGroupSyncer(c *Connector) connectorbuilder.ResourceSyncerV2 { return &groupSyncer{c: c} }
+
+func (s *groupSyncer) ResourceType(context.Context) *v2.ResourceType { return groupResourceType }
+
+// resourcesPerPage is how many groups or projects one SDK page carries (they come from
+// the per-sync cache).
+const resourcesPerPage = 100
+
+// List lists the organisation's top-level groups (parent nil) or the subgroups of a
+// group. The SDK lists child resource types once with a nil parent too: that call
+// returns the roots.
+func (s *groupSyncer) List(ctx context.Context, parent *v2.ResourceId, opts rs.SyncOpAttrs) ([]*v2.Resource, *rs.SyncOpResults, error) {
+	org := s.c.organisation(opts.SyncID)
+	tree, err := org.groupTree(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ids []int64
+	var parentID *v2.ResourceId
+	switch {
+	case parent == nil:
+		ids = tree.roots
+	case parent.GetResourceType() == groupResourceTypeID:
+		pid, err := parseID(parent.GetResource())
+		if err != nil {
+			return nil, nil, err
+		}
+		ids = tree.children[pid]
+		parentID = parent
+	default:
+		return nil, &rs.SyncOpResults{}, nil
+	}
+	off := 0
+	if t := opts.PageToken.Token; t != "" {
+		if off, err = parseOffset(t, ""); err != nil {
+			return nil, nil, err
+		}
+	}
+	page, next := pageOf(ids, off, resourcesPerPage)
+	out := make([]*v2.Resource, 0, len(page))
+	for _, id := range page {
+		r, err := groupResource(tree.groups[id], parentID)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, r)
+	}
+	return out, &rs.SyncOpResults{NextPageToken: nextOffsetToken(next)}, nil
+}
+
+func nextOffsetToken(next int) string {
+	if next <= 0 {
+		return ""
+	}
+	return strconv.Itoa(next)
+}
+
+func parseID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, status.Errorf(codes.InvalidArgument, "invalid GitLab id %q", s)
+	}
+	return id, nil
+}
+
+// groupResource builds a group's resource; parent is its parent group's id (nil for an
+// organisation root).
+func groupResource(g *orgGroup, parent *v2.ResourceId) (*v2.Resource, error) {
+	profile := map[string]interface{}{
+		"group_id":   g.ID,
+		"name":       g.Name,
+		"path":       g.Path,
+		"full_path":  g.FullPath,
+		"full_name":  g.FullName,
+		"visibility": g.Visibility,
+		"web_url":    g.WebURL,
+		"top_level":  g.ParentID == 0,
+	}
+	if g.ParentID != 0 {
+		profile["parent_id"] = g.ParentID
+	}
+	annos := []rs.ResourceOption{
+		rs.WithAnnotation(
+			v2.ChildResourceType_builder{ResourceTypeId: groupResourceTypeID}.Build(),
+			v2.ChildResourceType_builder{ResourceTypeId: projectResourceTypeID}.Build(),
+		),
+		rs.WithDescription(joinNonEmpty(": ", g.FullPath, g.Description)),
+	}
+	if g.WebURL != "" {
+		annos = append(annos, rs.WithAnnotation(v2.ExternalLink_builder{Url: g.WebURL}.Build()))
+	}
+	if parent != nil {
+		annos = append(annos, rs.WithParentResourceID(parent))
+	}
+	if g.CreatedAt != nil {
+		annos = append(annos, rs.WithResourceCreatedAt(*g.CreatedAt))
+	}
+	name := g.FullName
+	if name == "" {
+		name = g.FullPath
+	}
+	return rs.NewGroupResource(name, groupResourceType, g.ID, []rs.GroupTraitOption{rs.WithGroupProfile(profile)}, annos...)
+}
+
+// Entitlements: one per access level (Minimal Access on top-level groups only) and one
+// per custom role in use in the group's hierarchy.
+func (s *groupSyncer) Entitlements(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Entitlement, *rs.SyncOpResults, error) {
+	id, err := parseID(r.GetId().GetResource())
+	if err != nil {
+		return nil, nil, err
+	}
+	org := s.c.organisation(opts.SyncID)
+	g, err := org.group(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	roles, err := org.memberRolesForGroup(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return accessEntitlements(r, "group", g.FullPath, g.ParentID == 0, roles), &rs.SyncOpResults{}, nil
+}
+
+// Grants: one per user with access, at the user's effective level.
+func (s *groupSyncer) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
+	id, err := parseID(r.GetId().GetResource())
+	if err != nil {
+		return nil, nil, err
+	}
+	acc, err := s.c.organisation(opts.SyncID).effectiveGroupAccess(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return accessGrants(r, acc), &rs.SyncOpResults{}, nil
+}
+
+// accessEntitlements builds the entitlements of a group or project.
+func accessEntitlements(r *v2.Resource, kind, fullPath string, topLevel bool, roles []memberRoleInUse) []*v2.Entitlement {
+	out := make([]*v2.Entitlement, 0, len(accessLevels)+len(roles))
+	for _, l := range accessLevels {
+		if l.Level == gitlab.MinimalAccessPermissions && (kind != "group" || !topLevel) {
+			continue // Minimal Access exists on top-level groups only
+		}
+		out = append(out, ent.NewAssignmentEntitlement(r, l.Slug,
+			ent.WithGrantableTo(userResourceType),
+			ent.WithDisplayName(fmt.Sprintf("%s %s", r.GetDisplayName(), l.Name)),
+			ent.WithDescription(fmt.Sprintf("%s access (access level %d) to %s %s", l.Name, l.Level, kind, fullPath)),
+		))
+	}
+	for _, role := range roles {
+		out = append(out, ent.NewAssignmentEntitlement(r, memberRoleSlug(role.ID),
+			ent.WithGrantableTo(userResourceType),
+			ent.WithDisplayName(role.Name),
+			ent.WithDescription(fmt.Sprintf("Custom role %q (id %d, base access level %s) in %s %s",
+				role.Name, role.ID, accessLevelName(role.Base), kind, fullPath)),
+		))
+	}
+	return out
+}
+
+// accessGrants builds one grant per user: on the custom role's entitlement for a
+// custom-role member, else on the effective level's. Grants that do not come from a
+// direct membership here are immutable (change the source group instead).
+func accessGrants(r *v2.Resource, acc map[int64]*effectiveAccess) []*v2.Grant {
+	out := make([]*v2.Grant, 0, len(acc))
+	for _, uid := range sortedKeys(acc) {
+		a := acc[uid]
+		slug := ""
+		if a.MemberRoleID != 0 {
+			slug = memberRoleSlug(a.MemberRoleID)
+		} else if sl, ok := accessLevelSlug(a.Level); ok {
+			slug = sl
+		} else {
+			continue // a level GitLab does not define: nothing to grant
+		}
+		md := map[string]interface{}{
+			"source":       a.Source,
+			"access_level": int64(a.Level),
+		}
+		if a.Source != sourceDirect {
+			md["source_group_id"] = a.SourceGroupID
+			md["source_group_full_path"] = a.SourceGroupFullPath
+		}
+		if a.SharedFrom != "" {
+			md["shared_from_full_path"] = a.SharedFrom
+		}
+		if a.ExpiresAt != "" {
+			md["expires_at"] = a.ExpiresAt
+		}
+		if a.DirectLevel != 0 {
+			md["direct_access_level"] = int64(a.DirectLevel)
+		}
+		if a.MemberRoleID != 0 {
+			md["member_role_id"] = a.MemberRoleID
+			md["member_role_name"] = a.MemberRoleName
+		}
+		opts := []grant.GrantOption{grant.WithGrantMetadata(md)}
+		if a.Source != sourceDirect {
+			opts = append(opts, grant.WithAnnotation(v2.GrantImmutable_builder{
+				SourceId: groupResourceTypeID + ":" + strconv.FormatInt(a.SourceGroupID, 10),
+			}.Build()))
+		}
+		out = append(out, grant.NewGrant(r, slug, userResourceID(uid), opts...))
+	}
+	return out
+}
+
+// organisationTopLevelGroups returns the organisation's top-level groups outside a sync
+// (account deprovisioning on GitLab.com walks them): the configured --groups (GET
+// /groups/:path each), or the top-level groups the token's user is a member of (Guest
+// or more), or every top-level group for a self-managed administrator.
+func (c *Connector) organisationTopLevelGroups(ctx context.Context) ([]*gitlab.Group, error) {
+	if len(c.settings.Groups) > 0 {
+		out := make([]*gitlab.Group, 0, len(c.settings.Groups))
+		for _, path := range c.settings.Groups {
+			g, _, err := c.client.API.Groups.GetGroup(path, &gitlab.GetGroupOptions{WithProjects: gitlab.Ptr(false)}, gitlab.WithContext(ctx))
+			if err != nil {
+				return nil, gitlabapi.MapError(err, fmt.Sprintf("reading configured group %q", path))
+			}
+			out = append(out, g)
+		}
+		return out, nil
+	}
+	instance, err := c.organisation("").instanceWide(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opt := &gitlab.ListGroupsOptions{TopLevelOnly: gitlab.Ptr(true), OrderBy: gitlab.Ptr("id"), Sort: gitlab.Ptr("asc")}
+	if instance {
+		opt.AllAvailable = gitlab.Ptr(true)
+	} else {
+		opt.MinAccessLevel = gitlab.Ptr(gitlab.GuestPermissions)
+	}
+	return gitlabapi.ListAll(ctx, "listing top-level groups", func(lo gitlab.ListOptions, opts ...gitlab.RequestOptionFunc) ([]*gitlab.Group, *gitlab.Response, error) {
+		o := *opt
+		o.ListOptions = lo
+		return c.client.API.Groups.ListGroups(&o, opts...)
+	})
+}

@@ -1,0 +1,832 @@
+package connector
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
+	"go.uber.org/zap"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	gitlab "gitlab.com/gitlab-org/api/client-go"
+
+	"github.com/conductorone/baton-gitlab/pkg/gitlabapi"
+)
+
+// The organisation: what one sync reads of GitLab's groups, projects, direct members,
+// shares and invitations, fetched at most once per sync and shared by the user, group
+// and project syncers (which run concurrently with --workers N).
+//
+// Effective access is computed locally from direct member lists, the group tree and
+// shares (effective_access.go; docs/access-model.md): never members/all per node,
+// never GET /users/:id per user.
+
+// organisationCache holds the current sync's organisationState. A new sync id drops the
+// previous sync's data.
+type organisationCache struct {
+	mu     sync.Mutex
+	syncID string
+	state  *organisationState
+	// now is the clock used to drop expired memberships; nil means time.Now.
+	now func() time.Time
+}
+
+func newOrganisationCache() *organisationCache { return &organisationCache{} }
+
+// SetClock sets the clock the connector uses to decide whether a membership, share or
+// invitation has expired (tests and replays of a fixed world use it). nil restores the
+// wall clock.
+func (c *Connector) SetClock(now func() time.Time) {
+	c.orgCache().mu.Lock()
+	defer c.orgCache().mu.Unlock()
+	c.org.now = now
+	c.org.state = nil
+	c.org.syncID = ""
+}
+
+// orgCache returns the connector's cache; connector.New sets it, a zero Connector in
+// tests gets one here.
+func (c *Connector) orgCache() *organisationCache {
+	if c.org == nil {
+		c.org = newOrganisationCache()
+	}
+	return c.org
+}
+
+// organisation returns the state of the sync syncID, starting a fresh one when the sync
+// changes. An empty sync id (calls outside a sync) gets a state of its own that is not
+// kept.
+func (c *Connector) organisation(syncID string) *organisationState {
+	oc := c.orgCache()
+	oc.mu.Lock()
+	defer oc.mu.Unlock()
+	now := time.Now().UTC()
+	if oc.now != nil {
+		now = oc.now().UTC()
+	}
+	if syncID == "" {
+		return newOrganisationState(c, now)
+	}
+	if oc.state == nil || oc.syncID != syncID {
+		oc.syncID = syncID
+		oc.state = newOrganisationState(c, now)
+	}
+	return oc.state
+}
+
+// instanceWide reports whether the connector sees the whole instance: self-managed
+// with an administrator's token. Otherwise (GitLab.com, or a non-admin token) the
+// organisation is the token user's groups and accounts are the members found there.
+// Decided once per sync (GET /user is fetched once per process).
+func (o *organisationState) instanceWide(ctx context.Context) (bool, error) {
+	return o.instance.get(func() (bool, error) {
+		if o.c.settings.Deployment != gitlabapi.SelfManaged {
+			return false, nil
+		}
+		return o.c.adminToken(ctx)
+	})
+}
+
+// orgGroup is a group of the organisation (or, for ancestry and shares, a group
+// outside it).
+type orgGroup struct {
+	ID          int64
+	ParentID    int64 // GitLab's parent; 0 for a top-level group
+	Name        string
+	Path        string
+	FullPath    string
+	FullName    string
+	Description string
+	Visibility  string
+	WebURL      string
+	CreatedAt   *time.Time
+	// Shares are the groups this group is shared with; nil until known.
+	Shares []groupShare
+}
+
+// groupShare is a group or project shared with (invited) group GroupID at a maximum level.
+type groupShare struct {
+	GroupID       int64
+	GroupFullPath string
+	Level         gitlab.AccessLevelValue
+	ExpiresAt     string // YYYY-MM-DD or ""
+	MemberRoleID  int64
+}
+
+// orgProject is a project of the organisation.
+type orgProject struct {
+	ID                int64
+	GroupID           int64 // owning group; 0 for a personal project
+	Name              string
+	NameWithNamespace string
+	PathWithNamespace string
+	Description       string
+	Visibility        string
+	WebURL            string
+	CreatedAt         *time.Time
+	Shares            []groupShare
+}
+
+// directMember is one direct membership as GitLab's members API returns it, with the
+// member's (basic) user fields.
+type directMember struct {
+	UserID         int64
+	Username       string
+	Name           string
+	State          string
+	Email          string // admins, and owners for enterprise users
+	WebURL         string
+	Level          gitlab.AccessLevelValue
+	ExpiresAt      string // YYYY-MM-DD or ""
+	MemberRoleID   int64
+	MemberRoleName string
+	MemberRoleBase gitlab.AccessLevelValue
+}
+
+// groupTree is the organisation's groups.
+type groupTree struct {
+	groups   map[int64]*orgGroup
+	roots    []int64           // groups whose parent is not in the organisation, by id
+	children map[int64][]int64 // parent -> subgroups, by id
+}
+
+// rootOf returns the organisation root above (or at) id.
+func (t *groupTree) rootOf(id int64) int64 {
+	for {
+		g := t.groups[id]
+		if g == nil || g.ParentID == 0 || t.groups[g.ParentID] == nil {
+			return id
+		}
+		id = g.ParentID
+	}
+}
+
+// projectSet is the organisation's projects.
+type projectSet struct {
+	byID     map[int64]*orgProject
+	byGroup  map[int64][]int64 // owning group -> projects, by id
+	personal []int64           // personal projects (self-managed), by id
+}
+
+// organisationState is one sync's view of the organisation. Every field loads lazily,
+// once, and is safe for concurrent use.
+type organisationState struct {
+	c   *Connector
+	now time.Time
+
+	instance       lazy[bool]
+	tree           lazy[*groupTree]
+	projects       lazy[*projectSet]
+	groupDetails   lazyMap[int64, *orgGroup]
+	groupMembers   lazyMap[int64, []*directMember]
+	projectMembers lazyMap[int64, []*directMember]
+	groupAccess    lazyMap[int64, map[int64]*effectiveAccess]
+	projectAccess  lazyMap[int64, map[int64]*effectiveAccess]
+	memberRoles    lazyMap[int64, []memberRoleInUse] // org root (or personal project -id) -> roles
+	members        lazy[[]*directMember]              // every member found, one per user
+	invitations    lazy[[]*pendingInvitation]
+
+	invitationWarning sync.Once
+}
+
+func newOrganisationState(c *Connector, now time.Time) *organisationState {
+	return &organisationState{c: c, now: now}
+}
+
+// today is the date memberships are compared with: GitLab removes a membership on its
+// expires_at date (Member#expired? is expires_at <= Date.current).
+func (o *organisationState) today() string { return o.now.Format(time.DateOnly) }
+
+// expired reports whether a YYYY-MM-DD expiry date has been reached.
+func (o *organisationState) expired(expiresAt string) bool {
+	return expiresAt != "" && expiresAt <= o.today()
+}
+
+// ---- loading ----
+
+// groupTree loads the organisation's groups:
+//   - --groups set: GET /groups/:path for each (its details, shares included) and
+//     GET /groups/:id/descendant_groups;
+//   - self-managed admin: GET /groups?all_available=true (every group of the instance);
+//   - otherwise: GET /groups?top_level_only=true&min_access_level=10 (the top-level
+//     groups the token's user is a member of, Guest or more: Minimal Access members
+//     cannot list members) and the descendant groups of each.
+//
+// https://docs.gitlab.com/api/groups/#list-groups
+func (o *organisationState) groupTree(ctx context.Context) (*groupTree, error) {
+	return o.tree.get(func() (*groupTree, error) {
+		instance, err := o.instanceWide(ctx)
+		if err != nil {
+			return nil, err
+		}
+		api := o.c.client.API
+		var all []*gitlab.Group
+		var roots []*gitlab.Group
+		switch {
+		case len(o.c.settings.Groups) > 0:
+			for _, path := range o.c.settings.Groups {
+				g, _, err := api.Groups.GetGroup(path, &gitlab.GetGroupOptions{WithProjects: gitlab.Ptr(false)}, gitlab.WithContext(ctx))
+				if err != nil {
+					return nil, mapAPIError(err, fmt.Sprintf("reading configured group %q", path))
+				}
+				roots = append(roots, g)
+				o.groupDetails.set(g.ID, toOrgGroup(g))
+			}
+		case instance:
+			groups, err := gitlabapi.ListAll(ctx, "listing groups", func(lo gitlab.ListOptions, opts ...gitlab.RequestOptionFunc) ([]*gitlab.Group, *gitlab.Response, error) {
+				return api.Groups.ListGroups(&gitlab.ListGroupsOptions{
+					ListOptions:  lo,
+					AllAvailable: gitlab.Ptr(true),
+					OrderBy:      gitlab.Ptr("id"),
+					Sort:         gitlab.Ptr("asc"),
+				}, opts...)
+			})
+			if err != nil {
+				return nil, err
+			}
+			all = groups
+		default:
+			groups, err := gitlabapi.ListAll(ctx, "listing the token user's top-level groups", func(lo gitlab.ListOptions, opts ...gitlab.RequestOptionFunc) ([]*gitlab.Group, *gitlab.Response, error) {
+				return api.Groups.ListGroups(&gitlab.ListGroupsOptions{
+					ListOptions:    lo,
+					TopLevelOnly:   gitlab.Ptr(true),
+					MinAccessLevel: gitlab.Ptr(gitlab.GuestPermissions),
+					OrderBy:        gitlab.Ptr("id"),
+					Sort:           gitlab.Ptr("asc"),
+				}, opts...)
+			})
+			if err != nil {
+				return nil, err
+			}
+			roots = groups
+		}
+		for _, r := range roots {
+			all = append(all, r)
+			desc, err := gitlabapi.ListAll(ctx, "listing the subgroups of "+r.FullPath, func(lo gitlab.ListOptions, opts ...gitlab.RequestOptionFunc) ([]*gitlab.Group, *gitlab.Response, error) {
+				return api.Groups.ListDescendantGroups(r.ID, &gitlab.ListDescendantGroupsOptions{ListOptions: lo}, opts...)
+			})
+			if err != nil {
+				return nil, err
+			}
+			all = append(all, desc...)
+		}
+		t := &groupTree{groups: map[int64]*orgGroup{}, children: map[int64][]int64{}}
+		for _, g := range all {
+			if _, dup := t.groups[g.ID]; dup {
+				continue
+			}
+			og := toOrgGroup(g)
+			if d, ok := o.groupDetails.peek(g.ID); ok && d.Shares != nil {
+				og.Shares = d.Shares
+			}
+			t.groups[g.ID] = og
+		}
+		for id, g := range t.groups {
+			if g.ParentID != 0 && t.groups[g.ParentID] != nil {
+				t.children[g.ParentID] = append(t.children[g.ParentID], id)
+			} else {
+				t.roots = append(t.roots, id)
+			}
+		}
+		sortIDs(t.roots)
+		for k := range t.children {
+			sortIDs(t.children[k])
+		}
+		return t, nil
+	})
+}
+
+// projectSet loads the organisation's projects: GET /projects (keyset by id, every
+// project including personal ones) for a self-managed admin without --groups, else
+// GET /groups/:id/projects?include_subgroups=true&with_shared=false per organisation
+// root (with_shared defaults to true and would bring other groups' projects).
+// https://docs.gitlab.com/api/projects/#list-all-projects
+// https://docs.gitlab.com/api/groups/#list-projects
+func (o *organisationState) projectSet(ctx context.Context) (*projectSet, error) {
+	return o.projects.get(func() (*projectSet, error) {
+		tree, err := o.groupTree(ctx)
+		if err != nil {
+			return nil, err
+		}
+		instance, err := o.instanceWide(ctx)
+		if err != nil {
+			return nil, err
+		}
+		allProjects := instance && len(o.c.settings.Groups) == 0
+		api := o.c.client.API
+		var all []*gitlab.Project
+		if allProjects {
+			all, err = gitlabapi.ListAllKeyset(ctx, "listing projects", func(lo gitlab.ListOptions, opts ...gitlab.RequestOptionFunc) ([]*gitlab.Project, *gitlab.Response, error) {
+				return api.Projects.ListProjects(&gitlab.ListProjectsOptions{ListOptions: lo}, opts...)
+			})
+			if err != nil {
+				return nil, err
+			}
+		} else {
+			for _, root := range tree.roots {
+				ps, err := gitlabapi.ListAll(ctx, "listing the projects of "+tree.groups[root].FullPath, func(lo gitlab.ListOptions, opts ...gitlab.RequestOptionFunc) ([]*gitlab.Project, *gitlab.Response, error) {
+					return api.Groups.ListGroupProjects(root, &gitlab.ListGroupProjectsOptions{
+						ListOptions:      lo,
+						IncludeSubGroups: gitlab.Ptr(true),
+						WithShared:       gitlab.Ptr(false),
+						OrderBy:          gitlab.Ptr("id"),
+						Sort:             gitlab.Ptr("asc"),
+					}, opts...)
+				})
+				if err != nil {
+					return nil, err
+				}
+				all = append(all, ps...)
+			}
+		}
+		set := &projectSet{byID: map[int64]*orgProject{}, byGroup: map[int64][]int64{}}
+		for _, p := range all {
+			if _, dup := set.byID[p.ID]; dup {
+				continue
+			}
+			op := toOrgProject(p)
+			switch {
+			case p.Namespace != nil && p.Namespace.Kind == "user":
+				if !allProjects {
+					continue // personal projects are synced only instance-wide
+				}
+				set.personal = append(set.personal, p.ID)
+			case tree.groups[op.GroupID] != nil:
+				set.byGroup[op.GroupID] = append(set.byGroup[op.GroupID], p.ID)
+			default:
+				continue // a project of a group outside the organisation
+			}
+			set.byID[p.ID] = op
+		}
+		sortIDs(set.personal)
+		for k := range set.byGroup {
+			sortIDs(set.byGroup[k])
+		}
+		return set, nil
+	})
+}
+
+// group returns any group by id: from the organisation's tree, else GET /groups/:id
+// (ancestors of a configured subgroup, groups an organisation group is shared with).
+func (o *organisationState) group(ctx context.Context, id int64) (*orgGroup, error) {
+	tree, err := o.groupTree(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if g := tree.groups[id]; g != nil {
+		return g, nil
+	}
+	return o.groupDetail(ctx, id)
+}
+
+// groupDetail is GET /groups/:id (with_projects=false), once per group per sync.
+func (o *organisationState) groupDetail(ctx context.Context, id int64) (*orgGroup, error) {
+	return o.groupDetails.get(id, func() (*orgGroup, error) {
+		g, _, err := o.c.client.API.Groups.GetGroup(id, &gitlab.GetGroupOptions{WithProjects: gitlab.Ptr(false)}, gitlab.WithContext(ctx))
+		if err != nil {
+			return nil, mapAPIError(err, fmt.Sprintf("reading group %d", id))
+		}
+		og := toOrgGroup(g)
+		if og.Shares == nil {
+			og.Shares = []groupShare{}
+		}
+		return og, nil
+	})
+}
+
+// groupShares returns the groups a group is shared with (shared_with_groups of
+// GET /groups/:id; the list endpoints do not return it).
+func (o *organisationState) groupShares(ctx context.Context, id int64) ([]groupShare, error) {
+	g, err := o.group(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if g.Shares != nil {
+		return g.Shares, nil
+	}
+	d, err := o.groupDetail(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return d.Shares, nil
+}
+
+// directGroupMembers is GET /groups/:id/members (direct members only), once per sync.
+// A group the token cannot see (a group outside the organisation something is shared
+// with) has no members we can know: it counts as empty, with a warning.
+// https://docs.gitlab.com/api/members/#list-all-members-of-a-group-or-project
+func (o *organisationState) directGroupMembers(ctx context.Context, id int64) ([]*directMember, error) {
+	return o.groupMembers.get(id, func() ([]*directMember, error) {
+		doing := fmt.Sprintf("listing the members of group %d", id)
+		ms, err := gitlabapi.ListAll(ctx, doing, func(lo gitlab.ListOptions, opts ...gitlab.RequestOptionFunc) ([]*gitlab.GroupMember, *gitlab.Response, error) {
+			return o.c.client.API.Groups.ListGroupMembers(id, &gitlab.ListGroupMembersOptions{ListOptions: lo}, opts...)
+		})
+		if err != nil {
+			if gitlabapi.IsNotFound(err) || gitlabapi.HTTPStatus(err) == http.StatusForbidden {
+				ctxzap.Extract(ctx).Warn("cannot list the members of a group: its members get no access through it",
+					zap.Int64("group_id", id), zap.Error(err))
+				return []*directMember{}, nil
+			}
+			return nil, err
+		}
+		out := make([]*directMember, 0, len(ms))
+		for _, m := range ms {
+			dm := &directMember{
+				UserID: m.ID, Username: m.Username, Name: m.Name, State: m.State,
+				Email: m.Email, WebURL: m.WebURL, Level: m.AccessLevel,
+				ExpiresAt: isoDate(m.ExpiresAt),
+			}
+			setMemberRole(dm, m.MemberRole)
+			if o.expired(dm.ExpiresAt) {
+				continue
+			}
+			out = append(out, dm)
+		}
+		return out, nil
+	})
+}
+
+// directProjectMembers is GET /projects/:id/members (direct members only), once per sync.
+func (o *organisationState) directProjectMembers(ctx context.Context, id int64) ([]*directMember, error) {
+	return o.projectMembers.get(id, func() ([]*directMember, error) {
+		doing := fmt.Sprintf("listing the members of project %d", id)
+		ms, err := gitlabapi.ListAll(ctx, doing, func(lo gitlab.ListOptions, opts ...gitlab.RequestOptionFunc) ([]*gitlab.ProjectMember, *gitlab.Response, error) {
+			return o.c.client.API.ProjectMembers.ListProjectMembers(id, &gitlab.ListProjectMembersOptions{ListOptions: lo}, opts...)
+		})
+		if err != nil {
+			return nil, err
+		}
+		out := make([]*directMember, 0, len(ms))
+		for _, m := range ms {
+			dm := &directMember{
+				UserID: m.ID, Username: m.Username, Name: m.Name, State: m.State,
+				Email: m.Email, WebURL: m.WebURL, Level: m.AccessLevel,
+				ExpiresAt: isoDate(m.ExpiresAt),
+			}
+			setMemberRole(dm, m.MemberRole)
+			if o.expired(dm.ExpiresAt) {
+				continue
+			}
+			out = append(out, dm)
+		}
+		return out, nil
+	})
+}
+
+// project returns an organisation project by id.
+func (o *organisationState) project(ctx context.Context, id int64) (*orgProject, error) {
+	ps, err := o.projectSet(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := ps.byID[id]
+	if p == nil {
+		return nil, status.Errorf(codes.NotFound, "project %d is not part of the synced organisation", id)
+	}
+	return p, nil
+}
+
+// effectiveGroupAccess is every user's effective access to a group, computed once.
+func (o *organisationState) effectiveGroupAccess(ctx context.Context, id int64) (map[int64]*effectiveAccess, error) {
+	return o.groupAccess.get(id, func() (map[int64]*effectiveAccess, error) {
+		return computeGroupAccess(ctx, o, id, o.today())
+	})
+}
+
+// effectiveProjectAccess is every user's effective access to a project, computed once.
+func (o *organisationState) effectiveProjectAccess(ctx context.Context, id int64) (map[int64]*effectiveAccess, error) {
+	return o.projectAccess.get(id, func() (map[int64]*effectiveAccess, error) {
+		p, err := o.project(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return computeProjectAccess(ctx, o, p, o.today())
+	})
+}
+
+// allMembers returns one directMember per user found anywhere access can come from:
+// the direct members of every organisation group and project, of the ancestors of the
+// organisation's roots, and of every group something is shared with (and, for project
+// shares, that group's ancestors). On GitLab.com these are the accounts.
+func (o *organisationState) allMembers(ctx context.Context) ([]*directMember, error) {
+	return o.members.get(func() ([]*directMember, error) {
+		tree, err := o.groupTree(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ps, err := o.projectSet(ctx)
+		if err != nil {
+			return nil, err
+		}
+		byUser := map[int64]*directMember{}
+		add := func(ms []*directMember) {
+			for _, m := range ms {
+				if _, ok := byUser[m.UserID]; !ok {
+					byUser[m.UserID] = m
+				}
+			}
+		}
+		// Every principal of a grant is a member of one of the sources the access
+		// computation reads, so collect from exactly those.
+		for _, id := range sortedKeys(tree.groups) {
+			acc, err := o.effectiveGroupAccess(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			ms, err := o.directGroupMembers(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			add(ms)
+			if err := o.addSourceMembers(ctx, acc, add); err != nil {
+				return nil, err
+			}
+		}
+		for _, id := range sortedKeys(ps.byID) {
+			acc, err := o.effectiveProjectAccess(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			ms, err := o.directProjectMembers(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			add(ms)
+			if err := o.addSourceMembers(ctx, acc, add); err != nil {
+				return nil, err
+			}
+		}
+		out := make([]*directMember, 0, len(byUser))
+		for _, id := range sortedKeys(byUser) {
+			out = append(out, byUser[id])
+		}
+		return out, nil
+	})
+}
+
+// addSourceMembers adds, for each non-direct access, the member record it came from
+// (cached member lists of the source group).
+func (o *organisationState) addSourceMembers(ctx context.Context, acc map[int64]*effectiveAccess, add func([]*directMember)) error {
+	for _, uid := range sortedKeys(acc) {
+		a := acc[uid]
+		if a.Source == sourceDirect {
+			continue
+		}
+		ms, err := o.directGroupMembers(ctx, a.SourceGroupID)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if m.UserID == uid {
+				add([]*directMember{m})
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// ---- custom roles in use ----
+
+// memberRoleInUse is a custom role some member holds in a hierarchy.
+type memberRoleInUse struct {
+	ID   int64
+	Name string
+	Base gitlab.AccessLevelValue
+}
+
+// memberRolesForGroup returns the custom roles in use in the organisation hierarchy of
+// a group: held, directly or inherited, by someone on any of its groups or projects.
+// Every node of a hierarchy offers the same custom-role entitlements.
+func (o *organisationState) memberRolesForGroup(ctx context.Context, groupID int64) ([]memberRoleInUse, error) {
+	tree, err := o.groupTree(ctx)
+	if err != nil {
+		return nil, err
+	}
+	root := tree.rootOf(groupID)
+	return o.memberRoles.get(root, func() ([]memberRoleInUse, error) {
+		ps, err := o.projectSet(ctx)
+		if err != nil {
+			return nil, err
+		}
+		roles := map[int64]memberRoleInUse{}
+		collect := func(acc map[int64]*effectiveAccess) {
+			for _, a := range acc {
+				if a.MemberRoleID != 0 {
+					roles[a.MemberRoleID] = memberRoleInUse{ID: a.MemberRoleID, Name: a.MemberRoleName, Base: a.MemberRoleBase}
+				}
+			}
+		}
+		var walk func(id int64) error
+		walk = func(id int64) error {
+			acc, err := o.effectiveGroupAccess(ctx, id)
+			if err != nil {
+				return err
+			}
+			collect(acc)
+			for _, pid := range ps.byGroup[id] {
+				pacc, err := o.effectiveProjectAccess(ctx, pid)
+				if err != nil {
+					return err
+				}
+				collect(pacc)
+			}
+			for _, child := range tree.children[id] {
+				if err := walk(child); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if err := walk(root); err != nil {
+			return nil, err
+		}
+		return sortedRoles(roles), nil
+	})
+}
+
+// memberRolesForPersonalProject returns the custom roles held on a personal project.
+func (o *organisationState) memberRolesForPersonalProject(ctx context.Context, projectID int64) ([]memberRoleInUse, error) {
+	return o.memberRoles.get(-projectID, func() ([]memberRoleInUse, error) {
+		acc, err := o.effectiveProjectAccess(ctx, projectID)
+		if err != nil {
+			return nil, err
+		}
+		roles := map[int64]memberRoleInUse{}
+		for _, a := range acc {
+			if a.MemberRoleID != 0 {
+				roles[a.MemberRoleID] = memberRoleInUse{ID: a.MemberRoleID, Name: a.MemberRoleName, Base: a.MemberRoleBase}
+			}
+		}
+		return sortedRoles(roles), nil
+	})
+}
+
+func sortedRoles(roles map[int64]memberRoleInUse) []memberRoleInUse {
+	out := make([]memberRoleInUse, 0, len(roles))
+	for _, id := range sortedKeys(roles) {
+		out = append(out, roles[id])
+	}
+	return out
+}
+
+// ---- conversions ----
+
+func toOrgGroup(g *gitlab.Group) *orgGroup {
+	og := &orgGroup{
+		ID: g.ID, ParentID: g.ParentID, Name: g.Name, Path: g.Path, FullPath: g.FullPath,
+		FullName: g.FullName, Description: g.Description, Visibility: string(g.Visibility),
+		WebURL: g.WebURL, CreatedAt: g.CreatedAt,
+	}
+	// The list endpoints do not return shared_with_groups: nil means "not known".
+	if g.SharedWithGroups != nil {
+		og.Shares = make([]groupShare, 0, len(g.SharedWithGroups))
+		for _, s := range g.SharedWithGroups {
+			og.Shares = append(og.Shares, groupShare{
+				GroupID: s.GroupID, GroupFullPath: s.GroupFullPath,
+				Level:     gitlab.AccessLevelValue(s.GroupAccessLevel),
+				ExpiresAt: isoDate(s.ExpiresAt), MemberRoleID: s.MemberRoleID,
+			})
+		}
+	}
+	return og
+}
+
+func toOrgProject(p *gitlab.Project) *orgProject {
+	op := &orgProject{
+		ID: p.ID, Name: p.Name, NameWithNamespace: p.NameWithNamespace,
+		PathWithNamespace: p.PathWithNamespace, Description: p.Description,
+		Visibility: string(p.Visibility), WebURL: p.WebURL, CreatedAt: p.CreatedAt,
+	}
+	if p.Namespace != nil && p.Namespace.Kind != "user" {
+		op.GroupID = p.Namespace.ID
+	}
+	for _, s := range p.SharedWithGroups {
+		op.Shares = append(op.Shares, groupShare{
+			GroupID: s.GroupID, GroupFullPath: s.GroupFullPath,
+			Level:     gitlab.AccessLevelValue(s.GroupAccessLevel),
+			ExpiresAt: isoDate(s.ExpiresAt),
+		})
+	}
+	return op
+}
+
+func setMemberRole(dm *directMember, r *gitlab.MemberRole) {
+	if r == nil || r.ID == 0 {
+		return
+	}
+	dm.MemberRoleID = r.ID
+	dm.MemberRoleName = r.Name
+	dm.MemberRoleBase = r.BaseAccessLevel
+	if dm.MemberRoleName == "" {
+		dm.MemberRoleName = memberRoleSlug(r.ID)
+	}
+}
+
+func isoDate(t *gitlab.ISOTime) string {
+	if t == nil {
+		return ""
+	}
+	tt := time.Time(*t)
+	if tt.IsZero() {
+		return ""
+	}
+	return tt.Format(time.DateOnly)
+}
+
+// ---- small helpers ----
+
+// mapAPIError turns a client-go error into a gRPC status error.
+func mapAPIError(err error, doing string) error {
+	return gitlabapi.MapError(err, doing)
+}
+
+func sortIDs(ids []int64) { sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] }) }
+
+func sortedKeys[V any](m map[int64]V) []int64 {
+	out := make([]int64, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sortIDs(out)
+	return out
+}
+
+// lazy is a value loaded once; a failed load is retried by the next caller (the SDK
+// retries calls that fail with Unavailable).
+type lazy[T any] struct {
+	mu   sync.Mutex
+	done bool
+	v    T
+}
+
+func (l *lazy[T]) get(load func() (T, error)) (T, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.done {
+		return l.v, nil
+	}
+	v, err := load()
+	if err != nil {
+		return v, err
+	}
+	l.v, l.done = v, true
+	return v, nil
+}
+
+// lazyMap is a lazy value per key: concurrent callers of one key wait for one load.
+type lazyMap[K comparable, T any] struct {
+	mu sync.Mutex
+	m  map[K]*lazy[T]
+}
+
+func (lm *lazyMap[K, T]) entry(k K) *lazy[T] {
+	lm.mu.Lock()
+	defer lm.mu.Unlock()
+	if lm.m == nil {
+		lm.m = map[K]*lazy[T]{}
+	}
+	e := lm.m[k]
+	if e == nil {
+		e = &lazy[T]{}
+		lm.m[k] = e
+	}
+	return e
+}
+
+func (lm *lazyMap[K, T]) get(k K, load func() (T, error)) (T, error) {
+	return lm.entry(k).get(load)
+}
+
+// set stores a value already fetched (GET /groups/:path of a configured group).
+func (lm *lazyMap[K, T]) set(k K, v T) {
+	e := lm.entry(k)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.v, e.done = v, true
+}
+
+// peek returns a loaded value without loading.
+func (lm *lazyMap[K, T]) peek(k K) (T, bool) {
+	e := lm.entry(k)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.v, e.done
+}
+
+// joinNonEmpty joins the non-empty parts with sep.
+func joinNonEmpty(sep string, parts ...string) string {
+	var keep []string
+	for _, p := range parts {
+		if p != "" {
+			keep = append(keep, p)
+		}
+	}
+	return strings.Join(keep, sep)
+}
