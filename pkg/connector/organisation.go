@@ -189,7 +189,7 @@ type organisationState struct {
 	groupAccess    lazyMap[int64, map[int64]*effectiveAccess]
 	projectAccess  lazyMap[int64, map[int64]*effectiveAccess]
 	memberRoles    lazyMap[int64, []memberRoleInUse] // org root (or personal project -id) -> roles
-	members        lazy[[]*directMember]              // every member found, one per user
+	members        lazy[[]*directMember]             // every member found, one per user
 	invitations    lazy[[]*pendingInvitation]
 
 	invitationWarning sync.Once

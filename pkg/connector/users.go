@@ -345,4 +345,3 @@ func latest(a, b *time.Time) *time.Time {
 func userResourceID(userID int64) *v2.ResourceId {
 	return v2.ResourceId_builder{ResourceType: userResourceTypeID, Resource: strconv.FormatInt(userID, 10)}.Build()
 }
-
