@@ -53,14 +53,13 @@ var accountActions = []accountAction{
 		v2.ActionType_ACTION_TYPE_DYNAMIC},
 }
 
-// accountActionsAvailable: the actions need GitLab's admin API. They are offered on
-// self-managed GitLab unless the connector knows its token is not an administrator's
-// (a connector built without a client, to describe its capabilities, offers them).
+// accountActionsAvailable: the actions need GitLab's admin API, which GitLab.com does not
+// offer. They are registered on self-managed GitLab (where a non-admin token gets a clear
+// refusal when invoking one: registration happens before the token is checked), and by the
+// connector built without a token to describe its capabilities (NewForCapabilities), whose
+// output lists everything the connector can do on some deployment.
 func (c *Connector) accountActionsAvailable() bool {
-	if c.settings.Deployment == gitlabapi.GitLabCom {
-		return false
-	}
-	return c.client == nil || c.isAdmin
+	return c.client == nil || c.settings.Deployment != gitlabapi.GitLabCom
 }
 
 // ResourceActions registers the account actions (connectorbuilder.ResourceActionProvider).
@@ -147,7 +146,11 @@ func accountActionUserID(args *structpb.Struct) (int64, error) {
 // made directly, not with client-go's BlockUser & co., which replace GitLab's message with
 // their own guess.
 func (c *Connector) changeUserState(ctx context.Context, userID int64, action string) error {
-	if !c.createsAccountsDirectly() {
+	direct, err := c.createsAccountsDirectly(ctx)
+	if err != nil {
+		return err
+	}
+	if !direct {
 		return status.Errorf(codes.FailedPrecondition,
 			"%s needs GitLab's admin API: self-managed GitLab and an administrator's access token", action)
 	}
@@ -156,8 +159,7 @@ func (c *Connector) changeUserState(ctx context.Context, userID int64, action st
 	if err != nil {
 		return status.Errorf(codes.Internal, "building the %s request: %v", action, err)
 	}
-	_, err = c.client.API.Do(req, nil)
-	if err == nil {
+	if _, err = c.client.API.Do(req, nil); err == nil {
 		return nil
 	}
 	if gitlabapi.IsNotFound(err) {

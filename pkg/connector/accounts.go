@@ -37,18 +37,14 @@ import (
 	"github.com/conductorone/baton-gitlab/pkg/gitlabapi"
 )
 
-// Deprovision actions (--deprovision-action) on self-managed GitLab.
-const (
-	deprovisionBlock      = "block"
-	deprovisionDeactivate = "deactivate"
-	deprovisionDelete     = "delete"
-)
-
 // createsAccountsDirectly: accounts are instance users the connector can create, block and
-// delete — self-managed GitLab with an administrator's token. Otherwise accounts are
-// invitations and memberships in the organisation's groups.
-func (c *Connector) createsAccountsDirectly() bool {
-	return c.settings.Deployment == gitlabapi.SelfManaged && c.isAdmin
+// delete — self-managed GitLab with an administrator's token (GET /user is_admin, read
+// once). Otherwise accounts are invitations and memberships in the organisation's groups.
+func (c *Connector) createsAccountsDirectly(ctx context.Context) (bool, error) {
+	if c.settings.Deployment != gitlabapi.SelfManaged {
+		return false, nil
+	}
+	return c.adminToken(ctx)
 }
 
 // CreateAccountCapabilityDetails says which credentials CreateAccount can hand out.
@@ -66,6 +62,12 @@ func (s *userSyncer) CreateAccountCapabilityDetails(ctx context.Context) (*v2.Cr
 	}.Build(), nil, nil
 }
 
+func init() {
+	metadataExtras = append(metadataExtras, func(c *Connector, md *v2.ConnectorMetadata) {
+		md.SetAccountCreationSchema(c.accountCreationSchema())
+	})
+}
+
 // accountCreationSchema describes what CreateAccount reads from the request's profile
 // (ConnectorMetadata.AccountCreationSchema). The login is the GitLab username.
 func (c *Connector) accountCreationSchema() *v2.ConnectorAccountCreationSchema {
@@ -79,7 +81,7 @@ func (c *Connector) accountCreationSchema() *v2.ConnectorAccountCreationSchema {
 			StringField: &v2.ConnectorAccountCreationSchema_StringField{},
 		}.Build()
 	}
-	if !c.createsAccountsDirectly() && c.settings.Deployment == gitlabapi.GitLabCom {
+	if c.client != nil && c.settings.Deployment == gitlabapi.GitLabCom {
 		return v2.ConnectorAccountCreationSchema_builder{FieldMap: map[string]*v2.ConnectorAccountCreationSchema_Field{
 			"email": str("Email", "The address GitLab sends the invitation to (--account-creation-group)", "jane@example.com", true, 1),
 		}}.Build()
@@ -142,7 +144,11 @@ func (s *userSyncer) CreateAccount(ctx context.Context, info *v2.AccountInfo, cr
 		return nil, nil, nil, status.Error(codes.InvalidArgument,
 			"creating a GitLab account needs an email (--create-account-email, or \"email\" in the profile)")
 	}
-	if s.c.createsAccountsDirectly() {
+	direct, err := s.c.createsAccountsDirectly(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if direct {
 		return s.createInstanceAccount(ctx, req, creds)
 	}
 	if s.c.settings.AccountCreationGroup == "" {
@@ -180,7 +186,7 @@ func (s *userSyncer) createInstanceAccount(ctx context.Context, req accountReque
 		Email:    gitlab.Ptr(req.email),
 		Name:     gitlab.Ptr(req.name),
 	}
-	if s.c.skipConfirmation() {
+	if s.c.settings.SkipConfirmation {
 		opts.SkipConfirmation = gitlab.Ptr(true)
 	}
 	var plaintexts []*v2.PlaintextData
@@ -316,7 +322,10 @@ func (s *userSyncer) inviteAccount(ctx context.Context, req accountRequest) (con
 		return nil, nil, err
 	}
 
-	level := s.c.accountCreationAccessLevel()
+	level := s.c.settings.AccountCreationAccessLevel
+	if level == 0 {
+		level = gitlab.GuestPermissions
+	}
 	body := map[string]any{"email": req.email, "access_level": int(level)}
 	httpReq, err := s.c.client.API.NewRequest(http.MethodPost, fmt.Sprintf("groups/%d/invitations", group.ID), body, []gitlab.RequestOptionFunc{gitlab.WithContext(ctx)})
 	if err != nil {
@@ -425,7 +434,11 @@ func (s *userSyncer) Delete(ctx context.Context, id *v2.ResourceId, _ *v2.Resour
 	if err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "deleting account %q: not a GitLab user id nor invitation:<email>", id.GetResource())
 	}
-	if s.c.createsAccountsDirectly() {
+	direct, err := s.c.createsAccountsDirectly(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if direct {
 		return s.deprovisionInstanceUser(ctx, userID)
 	}
 	return s.removeFromOrganisation(ctx, userID)
@@ -433,15 +446,18 @@ func (s *userSyncer) Delete(ctx context.Context, id *v2.ResourceId, _ *v2.Resour
 
 // deprovisionInstanceUser applies --deprovision-action to an instance user.
 func (s *userSyncer) deprovisionInstanceUser(ctx context.Context, userID int64) (annotations.Annotations, error) {
-	action := s.c.deprovisionAction()
+	action := s.c.settings.DeprovisionAction
+	if action == "" {
+		action = DeprovisionBlock
+	}
 	switch action {
-	case deprovisionBlock, deprovisionDeactivate:
-		err := s.c.changeUserState(ctx, userID, action)
+	case DeprovisionBlock, DeprovisionDeactivate:
+		err := s.c.changeUserState(ctx, userID, string(action))
 		if status.Code(err) == codes.NotFound {
 			return annotations.New(&v2.ResourceDoesNotExist{}), nil
 		}
 		return nil, err
-	case deprovisionDelete:
+	case DeprovisionDelete:
 		return s.deleteInstanceUser(ctx, userID)
 	}
 	return nil, status.Errorf(codes.InvalidArgument, "--deprovision-action %q: use block, deactivate or delete", action)
@@ -703,13 +719,3 @@ func (c *Connector) userLabel(ctx context.Context, userID int64) string {
 	}
 	return fmt.Sprintf("%s (id %d)", u.Username, userID)
 }
-
-// ---- Seams to settings (pkg/config + connector.go), to be read from Settings when they land.
-
-func (c *Connector) skipConfirmation() bool { return false }
-
-func (c *Connector) accountCreationAccessLevel() gitlab.AccessLevelValue {
-	return gitlab.GuestPermissions
-}
-
-func (c *Connector) deprovisionAction() string { return deprovisionBlock }
