@@ -1,0 +1,603 @@
+package connector
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+	"github.com/conductorone/baton-sdk/pkg/annotations"
+	"github.com/conductorone/baton-sdk/pkg/types/entitlement"
+	"github.com/conductorone/baton-sdk/pkg/types/grant"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/conductorone/baton-gitlab/internal/fakegitlab"
+	"github.com/conductorone/baton-gitlab/pkg/gitlabapi"
+)
+
+// Tests of grant and revoke on groups and projects against the fake GitLab's demo world.
+// Every test asserts the fake's state afterwards (Server.Read), not only the answer.
+
+const provTestToken = "glpat-provisioning-test-token"
+
+var provModes = []fakegitlab.Mode{fakegitlab.ModeGitLabCom, fakegitlab.ModeSelfManaged}
+
+type provEnv struct {
+	s        *fakegitlab.Server
+	c        *Connector
+	groups   *groupSyncer
+	projects *projectSyncer
+}
+
+// newProvEnv serves the demo world in mode and builds a connector against it. retries
+// false disables the client's in-process retries, so the provisioning code itself must
+// recover from lost responses.
+func newProvEnv(t *testing.T, mode fakegitlab.Mode, retries bool) *provEnv {
+	t.Helper()
+	s, url := fakegitlab.StartForTest(t, fakegitlab.DemoWorld(mode), fakegitlab.Options{Mode: mode, Token: provTestToken})
+	dep := gitlabapi.GitLabCom
+	if mode == fakegitlab.ModeSelfManaged {
+		dep = gitlabapi.SelfManaged
+	}
+	rp := gitlabapi.RetryPolicy{WaitMin: time.Millisecond, WaitMax: 2 * time.Millisecond}
+	if !retries {
+		rp.MaxRetries = -1
+	}
+	client, err := gitlabapi.New(context.Background(), gitlabapi.Options{BaseURL: url, Token: provTestToken, Deployment: dep, Retry: rp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Connector{client: client, settings: Settings{BaseURL: url, Deployment: dep}, isAdmin: mode == fakegitlab.ModeSelfManaged}
+	return &provEnv{s: s, c: c, groups: &groupSyncer{c: c}, projects: &projectSyncer{c: c}}
+}
+
+func provResource(kind string, id int64) *v2.Resource {
+	return v2.Resource_builder{Id: v2.ResourceId_builder{ResourceType: kind, Resource: strconv.FormatInt(id, 10)}.Build()}.Build()
+}
+
+func provEntitlement(kind string, id int64, slug string) *v2.Entitlement {
+	return entitlement.NewAssignmentEntitlement(provResource(kind, id), slug)
+}
+
+func provUser(id int64, name string) *v2.Resource {
+	r := provResource("user", id)
+	r.SetDisplayName(name)
+	return r
+}
+
+func provGrantOf(kind string, id int64, slug string, userID int64) *v2.Grant {
+	return grant.NewGrant(provResource(kind, id), slug, provUser(userID, ""))
+}
+
+func (e *provEnv) grant(t *testing.T, kind string, id int64, slug string, userID int64) ([]*v2.Grant, annotations.Annotations, error) {
+	t.Helper()
+	ent := provEntitlement(kind, id, slug)
+	if kind == provGroup {
+		return e.groups.Grant(context.Background(), provUser(userID, ""), ent)
+	}
+	return e.projects.Grant(context.Background(), provUser(userID, ""), ent)
+}
+
+func (e *provEnv) revoke(t *testing.T, kind string, id int64, slug string, userID int64) (annotations.Annotations, error) {
+	t.Helper()
+	g := provGrantOf(kind, id, slug, userID)
+	if kind == provGroup {
+		return e.groups.Revoke(context.Background(), g)
+	}
+	return e.projects.Revoke(context.Background(), g)
+}
+
+// member returns a copy of the direct membership in the fake (nil when none).
+func (e *provEnv) member(kind string, id, userID int64) *fakegitlab.Member {
+	var out *fakegitlab.Member
+	e.s.Read(func(w *fakegitlab.World) {
+		var m *fakegitlab.Member
+		if kind == provGroup {
+			m = w.GroupMembers[id][userID]
+		} else {
+			m = w.ProjectMembers[id][userID]
+		}
+		if m != nil {
+			cp := *m
+			out = &cp
+		}
+	})
+	return out
+}
+
+// writes counts the write requests the fake received.
+func (e *provEnv) writes() int {
+	n := 0
+	for route, c := range e.s.Counts() {
+		if strings.HasPrefix(route, "POST ") || strings.HasPrefix(route, "PUT ") || strings.HasPrefix(route, "DELETE ") {
+			n += c
+		}
+	}
+	return n
+}
+
+func alreadyExists(annos annotations.Annotations) bool {
+	return annos.Contains(&v2.GrantAlreadyExists{})
+}
+
+func alreadyRevoked(annos annotations.Annotations) bool {
+	return annos.Contains(&v2.GrantAlreadyRevoked{})
+}
+
+func wantCode(t *testing.T, err error, code codes.Code, contains ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("want %s error, got success", code)
+	}
+	if got := status.Code(err); got != code {
+		t.Fatalf("want code %s, got %s: %v", code, got, err)
+	}
+	for _, s := range contains {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error %q does not mention %q", err.Error(), s)
+		}
+	}
+}
+
+func wantLevel(t *testing.T, m *fakegitlab.Member, level fakegitlab.AccessLevel, roleID int64) {
+	t.Helper()
+	if m == nil {
+		t.Fatalf("want a direct membership at %s, found none", level)
+	}
+	if m.AccessLevel != level || m.MemberRoleID != roleID {
+		t.Fatalf("want %s (member role %d), found %s (member role %d)", level, roleID, m.AccessLevel, m.MemberRoleID)
+	}
+}
+
+func forModes(t *testing.T, f func(t *testing.T, e *provEnv)) {
+	for _, mode := range provModes {
+		t.Run(string(mode), func(t *testing.T) { f(t, newProvEnv(t, mode, true)) })
+	}
+}
+
+// ---- Grant -------------------------------------------------------------------------
+
+func TestGrantAddsDirectMember(t *testing.T) {
+	forModes(t, func(t *testing.T, e *provEnv) {
+		// trent is a member of nothing.
+		grants, annos, err := e.grant(t, provGroup, fakegitlab.DemoGroupSales, "developer", fakegitlab.DemoUserTrent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if alreadyExists(annos) {
+			t.Error("a new membership must not be reported as already existing")
+		}
+		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupSales, fakegitlab.DemoUserTrent), fakegitlab.Developer, 0)
+		if len(grants) != 1 || grants[0].GetId() != "group:14:developer:user:119" {
+			t.Fatalf("grants = %v, want one with id group:14:developer:user:119", grants)
+		}
+
+		_, _, err = e.grant(t, provProject, fakegitlab.DemoProjectAPI, "reporter", fakegitlab.DemoUserTrent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantLevel(t, e.member(provProject, fakegitlab.DemoProjectAPI, fakegitlab.DemoUserTrent), fakegitlab.Reporter, 0)
+	})
+}
+
+func TestGrantChangesLevelInPlaceKeepingExpiry(t *testing.T) {
+	forModes(t, func(t *testing.T, e *provEnv) {
+		// peggy: Developer of acme/platform, expiring 2027-01-31.
+		before := e.member(provGroup, fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserPeggy)
+		if before == nil || before.ExpiresAt == "" {
+			t.Fatal("demo world: peggy should have an expiring membership of acme/platform")
+		}
+		_, annos, err := e.grant(t, provGroup, fakegitlab.DemoGroupPlatform, "maintainer", fakegitlab.DemoUserPeggy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if alreadyExists(annos) {
+			t.Error("a changed level must not be reported as already existing")
+		}
+		after := e.member(provGroup, fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserPeggy)
+		wantLevel(t, after, fakegitlab.Maintainer, 0)
+		if after.ExpiresAt != before.ExpiresAt {
+			t.Errorf("expires_at changed from %q to %q", before.ExpiresAt, after.ExpiresAt)
+		}
+		if !after.CreatedAt.Equal(before.CreatedAt) {
+			t.Errorf("membership was recreated (created_at %v → %v), not changed in place", before.CreatedAt, after.CreatedAt)
+		}
+		if n := e.s.Counts()["PUT /groups/:id/members/:user_id"]; n != 1 {
+			t.Errorf("want exactly one PUT, got %d (counts %v)", n, e.s.Counts())
+		}
+
+		// dave: Developer of project acme/platform/api only.
+		if _, _, err := e.grant(t, provProject, fakegitlab.DemoProjectAPI, "maintainer", fakegitlab.DemoUserDave); err != nil {
+			t.Fatal(err)
+		}
+		wantLevel(t, e.member(provProject, fakegitlab.DemoProjectAPI, fakegitlab.DemoUserDave), fakegitlab.Maintainer, 0)
+		// And down again: demoting is a change in place too.
+		if _, _, err := e.grant(t, provProject, fakegitlab.DemoProjectAPI, "guest", fakegitlab.DemoUserDave); err != nil {
+			t.Fatal(err)
+		}
+		wantLevel(t, e.member(provProject, fakegitlab.DemoProjectAPI, fakegitlab.DemoUserDave), fakegitlab.Guest, 0)
+	})
+}
+
+func TestGrantAlreadyAtLevel(t *testing.T) {
+	forModes(t, func(t *testing.T, e *provEnv) {
+		e.s.ResetCounts()
+		grants, annos, err := e.grant(t, provGroup, fakegitlab.DemoGroupAcme, "developer", fakegitlab.DemoUserBob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !alreadyExists(annos) {
+			t.Error("want GrantAlreadyExists")
+		}
+		if len(grants) != 1 || grants[0].GetId() != "group:10:developer:user:102" {
+			t.Errorf("grants = %v", grants)
+		}
+		if n := e.writes(); n != 0 {
+			t.Errorf("an existing grant made %d writes", n)
+		}
+		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupAcme, fakegitlab.DemoUserBob), fakegitlab.Developer, 0)
+
+		// A custom role already held.
+		_, annos, err = e.grant(t, provGroup, fakegitlab.DemoGroupPlatform, "member_role_7", fakegitlab.DemoUserMallory)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !alreadyExists(annos) {
+			t.Error("want GrantAlreadyExists for mallory's custom role")
+		}
+		if n := e.writes(); n != 0 {
+			t.Errorf("existing grants made %d writes", n)
+		}
+	})
+}
+
+func TestGrantBelowInheritedLevelRefused(t *testing.T) {
+	forModes(t, func(t *testing.T, e *provEnv) {
+		// bob is Developer of acme: Reporter on acme/platform would be below it.
+		e.s.ResetCounts()
+		_, _, err := e.grant(t, provGroup, fakegitlab.DemoGroupPlatform, "reporter", fakegitlab.DemoUserBob)
+		wantCode(t, err, codes.FailedPrecondition, "acme", "Developer", "inherited")
+		if m := e.member(provGroup, fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserBob); m != nil {
+			t.Errorf("refused grant left a membership: %+v", m)
+		}
+		// Four levels down, on a project of a subgroup.
+		_, _, err = e.grant(t, provProject, fakegitlab.DemoProjectClusterConfig, "guest", fakegitlab.DemoUserBob)
+		wantCode(t, err, codes.FailedPrecondition, "acme (id 10)")
+		if m := e.member(provProject, fakegitlab.DemoProjectClusterConfig, fakegitlab.DemoUserBob); m != nil {
+			t.Errorf("refused grant left a membership: %+v", m)
+		}
+		// erin: Reporter of acme, Maintainer of k8s: Guest on k8s would go below acme's Reporter.
+		_, _, err = e.grant(t, provGroup, fakegitlab.DemoGroupK8s, "guest", fakegitlab.DemoUserErin)
+		wantCode(t, err, codes.FailedPrecondition, "acme")
+		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupK8s, fakegitlab.DemoUserErin), fakegitlab.Maintainer, 0)
+		if n := e.writes(); n != 0 {
+			t.Errorf("refused grants made %d writes", n)
+		}
+
+		// Equal to the inherited level is allowed (GitLab: "greater than or equal to").
+		if _, _, err := e.grant(t, provGroup, fakegitlab.DemoGroupPlatform, "developer", fakegitlab.DemoUserBob); err != nil {
+			t.Fatal(err)
+		}
+		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserBob), fakegitlab.Developer, 0)
+	})
+}
+
+func TestGrantCustomRole(t *testing.T) {
+	forModes(t, func(t *testing.T, e *provEnv) {
+		// Add trent with the Security Auditor custom role (base Reporter).
+		if _, _, err := e.grant(t, provGroup, fakegitlab.DemoGroupPlatform, "member_role_7", fakegitlab.DemoUserTrent); err != nil {
+			t.Fatal(err)
+		}
+		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserTrent), fakegitlab.Reporter, fakegitlab.DemoMemberRoleSecurityAuditor)
+
+		// mallory moves from the custom role to plain Developer: the custom role goes.
+		if _, _, err := e.grant(t, provGroup, fakegitlab.DemoGroupPlatform, "developer", fakegitlab.DemoUserMallory); err != nil {
+			t.Fatal(err)
+		}
+		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserMallory), fakegitlab.Developer, 0)
+
+		// peggy moves from Developer to the custom role, keeping her expiry.
+		if _, _, err := e.grant(t, provGroup, fakegitlab.DemoGroupPlatform, "member_role_7", fakegitlab.DemoUserPeggy); err != nil {
+			t.Fatal(err)
+		}
+		m := e.member(provGroup, fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserPeggy)
+		wantLevel(t, m, fakegitlab.Reporter, fakegitlab.DemoMemberRoleSecurityAuditor)
+		if m.ExpiresAt == "" {
+			t.Error("expires_at lost")
+		}
+
+		// An unknown custom role is refused.
+		_, _, err := e.grant(t, provGroup, fakegitlab.DemoGroupPlatform, "member_role_999", fakegitlab.DemoUserTrent)
+		wantCode(t, err, codes.NotFound, "999")
+	})
+}
+
+func TestGrantRefusesWhatGitLabCannotHold(t *testing.T) {
+	forModes(t, func(t *testing.T, e *provEnv) {
+		_, _, err := e.grant(t, provGroup, fakegitlab.DemoGroupPlatform, "minimal_access", fakegitlab.DemoUserTrent)
+		wantCode(t, err, codes.InvalidArgument, "top-level")
+		_, _, err = e.grant(t, provGroup, fakegitlab.DemoGroupPlatform, "superuser", fakegitlab.DemoUserTrent)
+		wantCode(t, err, codes.InvalidArgument)
+
+		inv := v2.Resource_builder{Id: v2.ResourceId_builder{ResourceType: "user", Resource: "invitation:" + fakegitlab.DemoInvitationEmail}.Build()}.Build()
+		_, _, err = e.groups.Grant(context.Background(), inv, provEntitlement(provGroup, fakegitlab.DemoGroupAcme, "developer"))
+		wantCode(t, err, codes.FailedPrecondition, "invitation")
+
+		// Minimal Access on a top-level group is fine.
+		if _, _, err := e.grant(t, provGroup, fakegitlab.DemoGroupAcme, "minimal_access", fakegitlab.DemoUserTrent); err != nil {
+			t.Fatal(err)
+		}
+		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupAcme, fakegitlab.DemoUserTrent), fakegitlab.MinimalAccess, 0)
+	})
+}
+
+// ---- Revoke ------------------------------------------------------------------------
+
+func TestRevokeRemovesDirectMembershipAtGrantLevel(t *testing.T) {
+	forModes(t, func(t *testing.T, e *provEnv) {
+		annos, err := e.revoke(t, provProject, fakegitlab.DemoProjectAPI, "developer", fakegitlab.DemoUserDave)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if alreadyRevoked(annos) {
+			t.Error("a real removal must not be reported as already revoked")
+		}
+		if m := e.member(provProject, fakegitlab.DemoProjectAPI, fakegitlab.DemoUserDave); m != nil {
+			t.Fatalf("dave is still a member: %+v", m)
+		}
+
+		if _, err := e.revoke(t, provGroup, fakegitlab.DemoGroupSales, "planner", fakegitlab.DemoUserNiaj); err != nil {
+			t.Fatal(err)
+		}
+		if m := e.member(provGroup, fakegitlab.DemoGroupSales, fakegitlab.DemoUserNiaj); m != nil {
+			t.Fatalf("niaj is still a member: %+v", m)
+		}
+
+		// erin: Reporter of acme and Maintainer of acme/platform/infra/k8s. Revoking the
+		// acme grant removes that membership only; the k8s one is another grant.
+		if _, err := e.revoke(t, provGroup, fakegitlab.DemoGroupAcme, "reporter", fakegitlab.DemoUserErin); err != nil {
+			t.Fatal(err)
+		}
+		if m := e.member(provGroup, fakegitlab.DemoGroupAcme, fakegitlab.DemoUserErin); m != nil {
+			t.Fatalf("erin is still a member of acme: %+v", m)
+		}
+		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupK8s, fakegitlab.DemoUserErin), fakegitlab.Maintainer, 0)
+
+		// A custom role grant.
+		if _, err := e.revoke(t, provGroup, fakegitlab.DemoGroupPlatform, "member_role_7", fakegitlab.DemoUserMallory); err != nil {
+			t.Fatal(err)
+		}
+		if m := e.member(provGroup, fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserMallory); m != nil {
+			t.Fatalf("mallory is still a member: %+v", m)
+		}
+	})
+}
+
+func TestRevokeStaleGrantChangesNothing(t *testing.T) {
+	forModes(t, func(t *testing.T, e *provEnv) {
+		e.s.ResetCounts()
+		// bob is Developer of acme, not Maintainer: the Maintainer grant is stale.
+		annos, err := e.revoke(t, provGroup, fakegitlab.DemoGroupAcme, "maintainer", fakegitlab.DemoUserBob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !alreadyRevoked(annos) {
+			t.Error("want GrantAlreadyRevoked")
+		}
+		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupAcme, fakegitlab.DemoUserBob), fakegitlab.Developer, 0)
+
+		// mallory holds the custom role, not plain Reporter (its base level).
+		annos, err = e.revoke(t, provGroup, fakegitlab.DemoGroupPlatform, "reporter", fakegitlab.DemoUserMallory)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !alreadyRevoked(annos) {
+			t.Error("want GrantAlreadyRevoked for a plain level over a custom role")
+		}
+		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserMallory), fakegitlab.Reporter, fakegitlab.DemoMemberRoleSecurityAuditor)
+
+		// trent is a member of nothing.
+		annos, err = e.revoke(t, provProject, fakegitlab.DemoProjectAPI, "developer", fakegitlab.DemoUserTrent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !alreadyRevoked(annos) {
+			t.Error("want GrantAlreadyRevoked for a non-member")
+		}
+		if n := e.writes(); n != 0 {
+			t.Errorf("stale revokes made %d writes", n)
+		}
+	})
+}
+
+func TestRevokeInheritedOrSharedRefused(t *testing.T) {
+	forModes(t, func(t *testing.T, e *provEnv) {
+		e.s.ResetCounts()
+		// bob's Developer on acme/platform comes from acme.
+		_, err := e.revoke(t, provGroup, fakegitlab.DemoGroupPlatform, "developer", fakegitlab.DemoUserBob)
+		wantCode(t, err, codes.FailedPrecondition, "inherited", "acme (id 10)")
+		// bob's Developer on project acme/platform/api comes from acme too.
+		_, err = e.revoke(t, provProject, fakegitlab.DemoProjectAPI, "developer", fakegitlab.DemoUserBob)
+		wantCode(t, err, codes.FailedPrecondition, "acme (id 10)")
+		// quentin's Reporter on acme/platform comes from the share with acme-contractors.
+		_, err = e.revoke(t, provGroup, fakegitlab.DemoGroupPlatform, "reporter", fakegitlab.DemoUserQuentin)
+		wantCode(t, err, codes.FailedPrecondition, "share", "acme-contractors")
+		// ... and below it, on acme/platform/infra.
+		_, err = e.revoke(t, provGroup, fakegitlab.DemoGroupInfra, "reporter", fakegitlab.DemoUserQuentin)
+		wantCode(t, err, codes.FailedPrecondition, "acme-contractors")
+		// quentin's Guest on project acme/sales/crm comes from its share with acme-contractors.
+		_, err = e.revoke(t, provProject, fakegitlab.DemoProjectCRM, "guest", fakegitlab.DemoUserQuentin)
+		wantCode(t, err, codes.FailedPrecondition, "acme-contractors")
+		if n := e.writes(); n != 0 {
+			t.Errorf("refused revokes made %d writes", n)
+		}
+		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupAcme, fakegitlab.DemoUserBob), fakegitlab.Developer, 0)
+		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupContractors, fakegitlab.DemoUserQuentin), fakegitlab.Developer, 0)
+
+		// A stale inherited grant: quentin's access to acme/platform is Reporter, not Developer.
+		annos, err := e.revoke(t, provGroup, fakegitlab.DemoGroupPlatform, "developer", fakegitlab.DemoUserQuentin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !alreadyRevoked(annos) {
+			t.Error("want GrantAlreadyRevoked for a level the user no longer has")
+		}
+	})
+}
+
+func TestLastOwnerOfTopLevelGroupKept(t *testing.T) {
+	forModes(t, func(t *testing.T, e *provEnv) {
+		// acme-admin is the only Owner of acme-contractors.
+		e.s.ResetCounts()
+		_, err := e.revoke(t, provGroup, fakegitlab.DemoGroupContractors, "owner", fakegitlab.DemoUserAdmin)
+		wantCode(t, err, codes.FailedPrecondition, "last Owner", "acme-contractors", "add another Owner first")
+		_, _, err = e.grant(t, provGroup, fakegitlab.DemoGroupContractors, "maintainer", fakegitlab.DemoUserAdmin)
+		wantCode(t, err, codes.FailedPrecondition, "last Owner", "acme-contractors")
+		if n := e.writes(); n != 0 {
+			t.Errorf("refused changes made %d writes", n)
+		}
+		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupContractors, fakegitlab.DemoUserAdmin), fakegitlab.Owner, 0)
+
+		// acme has two Owners (acme-admin and alice): alice can be demoted, then not the admin.
+		if _, _, err := e.grant(t, provGroup, fakegitlab.DemoGroupAcme, "maintainer", fakegitlab.DemoUserAlice); err != nil {
+			t.Fatal(err)
+		}
+		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupAcme, fakegitlab.DemoUserAlice), fakegitlab.Maintainer, 0)
+		_, err = e.revoke(t, provGroup, fakegitlab.DemoGroupAcme, "owner", fakegitlab.DemoUserAdmin)
+		wantCode(t, err, codes.FailedPrecondition, "last Owner", "acme")
+		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupAcme, fakegitlab.DemoUserAdmin), fakegitlab.Owner, 0)
+	})
+}
+
+func TestLastOwnerCountsActiveOwnersOnly(t *testing.T) {
+	forModes(t, func(t *testing.T, e *provEnv) {
+		// A second Owner of acme-contractors who is blocked does not count (GitLab's
+		// Member.owners is scoped to active users): the admin is still the last Owner.
+		e.s.Write(func(w *fakegitlab.World) {
+			w.SetGroupMember(fakegitlab.DemoGroupContractors, &fakegitlab.Member{UserID: fakegitlab.DemoUserFrank, AccessLevel: fakegitlab.Owner})
+		})
+		_, err := e.revoke(t, provGroup, fakegitlab.DemoGroupContractors, "owner", fakegitlab.DemoUserAdmin)
+		wantCode(t, err, codes.FailedPrecondition, "last Owner")
+		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupContractors, fakegitlab.DemoUserAdmin), fakegitlab.Owner, 0)
+	})
+}
+
+func TestPersonalProjectOwnerKept(t *testing.T) {
+	e := newProvEnv(t, fakegitlab.ModeSelfManaged, true)
+	_, err := e.revoke(t, provProject, fakegitlab.DemoProjectDotfiles, "owner", fakegitlab.DemoUserSybil)
+	wantCode(t, err, codes.FailedPrecondition, "personal project")
+	wantLevel(t, e.member(provProject, fakegitlab.DemoProjectDotfiles, fakegitlab.DemoUserSybil), fakegitlab.Owner, 0)
+}
+
+// ---- Fresh state -------------------------------------------------------------------
+
+func TestDecisionsUseFreshState(t *testing.T) {
+	forModes(t, func(t *testing.T, e *provEnv) {
+		// Read bob's membership once (grant already exists) ...
+		_, annos, err := e.grant(t, provGroup, fakegitlab.DemoGroupAcme, "developer", fakegitlab.DemoUserBob)
+		if err != nil || !alreadyExists(annos) {
+			t.Fatalf("first grant: %v %v", annos, err)
+		}
+		// ... then someone removes him in GitLab: the same grant must add him again.
+		e.s.Write(func(w *fakegitlab.World) { delete(w.GroupMembers[fakegitlab.DemoGroupAcme], fakegitlab.DemoUserBob) })
+		_, annos, err = e.grant(t, provGroup, fakegitlab.DemoGroupAcme, "developer", fakegitlab.DemoUserBob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if alreadyExists(annos) {
+			t.Error("grant answered from stale state: GrantAlreadyExists after the member was removed")
+		}
+		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupAcme, fakegitlab.DemoUserBob), fakegitlab.Developer, 0)
+
+		// Someone promotes bob to Maintainer in GitLab: revoking the Developer grant
+		// (stale) must not remove his Maintainer membership.
+		e.s.Write(func(w *fakegitlab.World) {
+			w.GroupMembers[fakegitlab.DemoGroupAcme][fakegitlab.DemoUserBob].AccessLevel = fakegitlab.Maintainer
+		})
+		annos, err = e.revoke(t, provGroup, fakegitlab.DemoGroupAcme, "developer", fakegitlab.DemoUserBob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !alreadyRevoked(annos) {
+			t.Error("want GrantAlreadyRevoked")
+		}
+		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupAcme, fakegitlab.DemoUserBob), fakegitlab.Maintainer, 0)
+
+		// Grant, revoke, grant again on one connector: each decision sees the last write.
+		for i := 0; i < 2; i++ {
+			if _, _, err := e.grant(t, provGroup, fakegitlab.DemoGroupSales, "reporter", fakegitlab.DemoUserTrent); err != nil {
+				t.Fatal(err)
+			}
+			wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupSales, fakegitlab.DemoUserTrent), fakegitlab.Reporter, 0)
+			annos, err := e.revoke(t, provGroup, fakegitlab.DemoGroupSales, "reporter", fakegitlab.DemoUserTrent)
+			if err != nil || alreadyRevoked(annos) {
+				t.Fatalf("revoke %d: %v %v", i, annos, err)
+			}
+			if m := e.member(provGroup, fakegitlab.DemoGroupSales, fakegitlab.DemoUserTrent); m != nil {
+				t.Fatalf("round %d: trent still a member", i)
+			}
+		}
+	})
+}
+
+// ---- Lost responses ----------------------------------------------------------------
+
+// With and without the client's own retries: GitLab applies the write, the response is
+// lost (502), and the call must still end in exactly the asked state and succeed.
+func TestLostResponsesAreIdempotent(t *testing.T) {
+	for _, mode := range provModes {
+		for _, retries := range []bool{true, false} {
+			name := string(mode) + "/client-retries=" + strconv.FormatBool(retries)
+			t.Run(name, func(t *testing.T) {
+				e := newProvEnv(t, mode, retries)
+				lose := func() { e.s.SetFaults(fakegitlab.Faults{LoseNextWrites: 1}) }
+
+				// POST lost (a client retry then meets 409 "Member already exists").
+				lose()
+				if _, _, err := e.grant(t, provGroup, fakegitlab.DemoGroupSales, "developer", fakegitlab.DemoUserTrent); err != nil {
+					t.Fatalf("grant with lost POST response: %v", err)
+				}
+				wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupSales, fakegitlab.DemoUserTrent), fakegitlab.Developer, 0)
+
+				// PUT lost.
+				before := e.member(provGroup, fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserPeggy)
+				lose()
+				if _, _, err := e.grant(t, provGroup, fakegitlab.DemoGroupPlatform, "maintainer", fakegitlab.DemoUserPeggy); err != nil {
+					t.Fatalf("grant with lost PUT response: %v", err)
+				}
+				after := e.member(provGroup, fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserPeggy)
+				wantLevel(t, after, fakegitlab.Maintainer, 0)
+				if after.ExpiresAt != before.ExpiresAt {
+					t.Errorf("expires_at %q → %q", before.ExpiresAt, after.ExpiresAt)
+				}
+
+				// DELETE lost (a client retry then meets 404).
+				lose()
+				annos, err := e.revoke(t, provProject, fakegitlab.DemoProjectAPI, "developer", fakegitlab.DemoUserDave)
+				if err != nil {
+					t.Fatalf("revoke with lost DELETE response: %v", err)
+				}
+				if alreadyRevoked(annos) {
+					t.Error("our own removal reported as already revoked")
+				}
+				if m := e.member(provProject, fakegitlab.DemoProjectAPI, fakegitlab.DemoUserDave); m != nil {
+					t.Fatalf("dave still a member: %+v", m)
+				}
+
+				// The SDK retrying the whole call after a success changes nothing more.
+				e.s.SetFaults(fakegitlab.Faults{})
+				_, annos, err = e.grant(t, provGroup, fakegitlab.DemoGroupSales, "developer", fakegitlab.DemoUserTrent)
+				if err != nil || !alreadyExists(annos) {
+					t.Fatalf("repeated grant: %v %v", annos, err)
+				}
+				annos, err = e.revoke(t, provProject, fakegitlab.DemoProjectAPI, "developer", fakegitlab.DemoUserDave)
+				if err != nil || !alreadyRevoked(annos) {
+					t.Fatalf("repeated revoke: %v %v", annos, err)
+				}
+			})
+		}
+	}
+}
