@@ -317,9 +317,24 @@ func (s *userSyncer) inviteAccount(ctx context.Context, req accountRequest) (con
 		return v2.CreateAccountResponse_AlreadyExistsResult_builder{Resource: r, IsCreateAccountResult: true}.Build(), nil, nil
 	}
 
-	before, err := s.groupDirectMemberIDs(ctx, group)
+	// GitLab turns an invitation of a member's email into an update of that member's
+	// level (it could demote an Owner): where the member listing shows emails
+	// (administrators; Owners for enterprise users), a member with this email is an
+	// already-exists result and nothing is sent. On GitLab.com emails are usually hidden.
+	members, err := s.groupDirectMembers(ctx, group)
 	if err != nil {
 		return nil, nil, err
+	}
+	before := make(map[int64]bool, len(members))
+	for _, m := range members {
+		before[m.ID] = true
+		if m.Email != "" && strings.EqualFold(m.Email, email) {
+			r, err := s.accountResourceForMember(ctx, m)
+			if err != nil {
+				return nil, nil, err
+			}
+			return v2.CreateAccountResponse_AlreadyExistsResult_builder{Resource: r, IsCreateAccountResult: true}.Build(), nil, nil
+		}
 	}
 
 	level := s.c.settings.AccountCreationAccessLevel
@@ -352,7 +367,7 @@ func (s *userSyncer) inviteAccount(ctx context.Context, req accountRequest) (con
 	}
 
 	// No pending invitation: the email is an existing GitLab user's, now a direct member.
-	members, err := s.groupDirectMembers(ctx, group)
+	members, err = s.groupDirectMembers(ctx, group)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -405,18 +420,6 @@ func (s *userSyncer) groupDirectMembers(ctx context.Context, group *gitlab.Group
 		func(opt gitlab.ListOptions, reqOpts ...gitlab.RequestOptionFunc) ([]*gitlab.GroupMember, *gitlab.Response, error) {
 			return s.c.client.API.Groups.ListGroupMembers(group.ID, &gitlab.ListGroupMembersOptions{ListOptions: opt}, reqOpts...)
 		})
-}
-
-func (s *userSyncer) groupDirectMemberIDs(ctx context.Context, group *gitlab.Group) (map[int64]bool, error) {
-	members, err := s.groupDirectMembers(ctx, group)
-	if err != nil {
-		return nil, err
-	}
-	ids := make(map[int64]bool, len(members))
-	for _, m := range members {
-		ids[m.ID] = true
-	}
-	return ids, nil
 }
 
 // Delete deprovisions an account. Self-managed with an admin token: --deprovision-action
