@@ -199,6 +199,10 @@ func retryAfter(reset, now time.Time) string {
 	return strconv.Itoa(secs)
 }
 
+// onLatencySleep, when set by a test, runs while a request sleeps its injected latency
+// (with the world lock released).
+var onLatencySleep func()
+
 // before runs ahead of a request, with the world locked; true means it already answered.
 //
 // Injected latency releases the world lock while it sleeps: before is the first thing
@@ -209,6 +213,9 @@ func (f *faultState) before(c *call, route string) bool {
 	f.mu.Unlock()
 	if latency > 0 {
 		c.s.mu.Unlock()
+		if onLatencySleep != nil {
+			onLatencySleep()
+		}
 		t := time.NewTimer(latency)
 		select {
 		case <-t.C:
