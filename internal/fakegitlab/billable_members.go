@@ -1,0 +1,299 @@
+package fakegitlab
+
+import (
+	"net/http"
+	"sort"
+	"strings"
+)
+
+// Billable members (GitLab.com Premium/Ultimate, top-level groups):
+// https://docs.gitlab.com/api/members/#list-all-billable-members-of-a-group
+//
+// Behaviour from the docs and GitLab's ee/spec/requests/api/members_spec.rb:
+//   - top-level groups only: a subgroup answers 400 {"message":"400 Bad request"};
+//   - the token user must be an Owner (read_billable_member): otherwise 400 as well;
+//   - only ACTIVE human users count (no blocked/deactivated users, no bots), from the
+//     group, its subgroups, its projects, and the groups invited to any of them;
+//   - membership_type: group_member, project_member, group_invite, project_invite;
+//   - last_login_at is the user's current_sign_in_at;
+//   - .../:user_id/memberships lists the user's DIRECT memberships in the hierarchy
+//     (404 "404 Not found" for an unknown user, 404 "404 User Not Found" for a user who
+//     is not billable there);
+//   - DELETE .../:user_id removes every direct membership in the hierarchy; a user with
+//     none answers 400 "400 Bad request - No member found for the given user_id".
+// Served in both modes: the fake does not model licences.
+
+var billableSorts = map[string]bool{
+	"access_level_asc": true, "access_level_desc": true, "last_joined": true, "name_asc": true,
+	"name_desc": true, "oldest_joined": true, "oldest_sign_in": true, "recent_sign_in": true,
+	"last_activity_on_asc": true, "last_activity_on_desc": true,
+}
+
+func (s *Server) billingRoutes() {
+	s.rt.handle(http.MethodGet, "/groups/:id/billable_members", listBillableMembers)
+	s.rt.handle(http.MethodGet, "/groups/:id/billable_members/:user_id/memberships", listBillableMemberships)
+	s.rt.handle(http.MethodDelete, "/groups/:id/billable_members/:user_id", removeBillableMember)
+}
+
+// billableGroup resolves :id and checks top-level and Owner rights (400 otherwise).
+func (c *call) billableGroup() *Group {
+	g := c.group("id")
+	if g == nil {
+		return nil
+	}
+	if g.ParentID != 0 || !(c.isAdmin() || c.world.EffectiveGroupAccess(g.ID, c.me.ID).Level >= Owner) {
+		c.message(http.StatusBadRequest, "400 Bad request")
+		return nil
+	}
+	return g
+}
+
+// hierarchy is a top-level group's groups (itself and descendants) and projects.
+type hierarchy struct {
+	groups   []int64
+	projects []int64
+}
+
+func (w *World) hierarchyOf(rootID int64) hierarchy {
+	h := hierarchy{groups: []int64{rootID}}
+	inGroup := map[int64]bool{rootID: true}
+	for _, d := range w.Descendants(rootID) {
+		h.groups = append(h.groups, d.ID)
+		inGroup[d.ID] = true
+	}
+	for _, p := range w.SortedProjects() {
+		if inGroup[p.GroupID] {
+			h.projects = append(h.projects, p.ID)
+		}
+	}
+	return h
+}
+
+func billableUser(u *User) bool {
+	return u != nil && u.State == StateActive && !u.Bot && !u.Internal
+}
+
+// billableMembers maps each billable user to its membership type.
+func (w *World) billableMembers(rootID int64) map[int64]string {
+	h := w.hierarchyOf(rootID)
+	types := map[int64]string{}
+	rank := map[string]int{"group_member": 4, "project_member": 3, "group_invite": 2, "project_invite": 1}
+	note := func(uid int64, m *Member, kind string) {
+		if m == nil || w.memberExpired(m.ExpiresAt) || !billableUser(w.Users[uid]) {
+			return
+		}
+		if rank[kind] > rank[types[uid]] {
+			types[uid] = kind
+		}
+	}
+	for _, gid := range h.groups {
+		for uid, m := range w.GroupMembers[gid] {
+			note(uid, m, "group_member")
+		}
+		for _, s := range w.GroupShares[gid] {
+			if w.memberExpired(s.ExpiresAt) {
+				continue
+			}
+			for uid, m := range w.GroupMembers[s.GroupID] {
+				note(uid, m, "group_invite")
+			}
+		}
+	}
+	for _, pid := range h.projects {
+		for uid, m := range w.ProjectMembers[pid] {
+			note(uid, m, "project_member")
+		}
+		for _, s := range w.ProjectShares[pid] {
+			if w.memberExpired(s.ExpiresAt) {
+				continue
+			}
+			for _, gid := range append([]int64{s.GroupID}, idsOfGroups(w.Ancestors(s.GroupID))...) {
+				for uid, m := range w.GroupMembers[gid] {
+					note(uid, m, "project_invite")
+				}
+			}
+		}
+	}
+	return types
+}
+
+// listBillableMembers: GET /groups/:id/billable_members[?search=&sort=].
+func listBillableMembers(c *call) {
+	sortBy := c.query.Get("sort")
+	if sortBy != "" && !billableSorts[sortBy] {
+		c.errorString(http.StatusBadRequest, "sort does not have a valid value")
+		return
+	}
+	g := c.billableGroup()
+	if g == nil {
+		return
+	}
+	types := c.world.billableMembers(g.ID)
+	search := strings.ToLower(strings.TrimSpace(c.query.Get("search")))
+	var users []*User
+	for uid := range types {
+		u := c.world.Users[uid]
+		if search != "" && !userMatchesSearch(u, search, false) {
+			continue
+		}
+		users = append(users, u)
+	}
+	level := func(u *User) AccessLevel { return c.world.EffectiveGroupAccess(g.ID, u.ID).Level }
+	sort.SliceStable(users, func(i, j int) bool { return users[i].ID < users[j].ID })
+	less := func(a, b *User) int {
+		switch sortBy {
+		case "name_desc":
+			return -strings.Compare(a.Name, b.Name)
+		case "access_level_asc":
+			return int(level(a)) - int(level(b))
+		case "access_level_desc":
+			return int(level(b)) - int(level(a))
+		case "recent_sign_in", "oldest_sign_in":
+			ta, tb := a.CurrentSignInAt, b.CurrentSignInAt
+			switch {
+			case ta == nil && tb == nil:
+				return 0
+			case ta == nil:
+				return 1 // nulls last
+			case tb == nil:
+				return -1
+			}
+			if sortBy == "recent_sign_in" {
+				return tb.Compare(*ta)
+			}
+			return ta.Compare(*tb)
+		case "last_activity_on_asc", "last_activity_on_desc":
+			ta, tb := a.LastActivityOn, b.LastActivityOn
+			switch {
+			case ta == nil && tb == nil:
+				return 0
+			case ta == nil:
+				return 1
+			case tb == nil:
+				return -1
+			}
+			if sortBy == "last_activity_on_desc" {
+				return tb.Compare(*ta)
+			}
+			return ta.Compare(*tb)
+		case "last_joined":
+			return b.CreatedAt.Compare(a.CreatedAt)
+		case "oldest_joined":
+			return a.CreatedAt.Compare(b.CreatedAt)
+		}
+		return strings.Compare(a.Name, b.Name) // name_asc, the default order
+	}
+	sort.SliceStable(users, func(i, j int) bool { return less(users[i], users[j]) < 0 })
+	out := make([]map[string]any, 0, len(users))
+	for _, u := range users {
+		m := map[string]any{
+			"id":               u.ID,
+			"username":         u.Username,
+			"name":             u.Name,
+			"state":            u.State,
+			"avatar_url":       avatarURL(u.Email),
+			"web_url":          c.baseURL() + "/" + u.Username,
+			"email":            nil, // the public email; the fake's users have none
+			"last_activity_on": jsonDatePtr(u.LastActivityOn),
+			"membership_type":  types[u.ID],
+			"removable":        types[u.ID] == "group_member" || types[u.ID] == "project_member",
+			"created_at":       jsonTime(u.CreatedAt),
+			"is_last_owner":    c.world.isLastOwner(g.ID, u.ID),
+			"last_login_at":    jsonTimePtr(u.CurrentSignInAt),
+		}
+		out = append(out, m)
+	}
+	paginate(c, out, func(m map[string]any) int64 { return m["id"].(int64) }, pageOpts{})
+}
+
+// billableMembershipID is a stable id for a direct membership row (the fake keeps no
+// membership ids): source id and user id packed together.
+func billableMembershipID(sourceID, userID int64) int64 { return sourceID<<20 | userID }
+
+// listBillableMemberships: GET /groups/:id/billable_members/:user_id/memberships.
+// https://docs.gitlab.com/api/members/#list-memberships-for-a-billable-member-of-a-group
+func listBillableMemberships(c *call) {
+	uid, ok := c.userIDParam()
+	if !ok {
+		return
+	}
+	g := c.billableGroup()
+	if g == nil {
+		return
+	}
+	u := c.world.Users[uid]
+	if u == nil {
+		c.message(http.StatusNotFound, "404 Not found")
+		return
+	}
+	if _, ok := c.world.billableMembers(g.ID)[uid]; !ok {
+		c.notFound("User")
+		return
+	}
+	h := c.world.hierarchyOf(g.ID)
+	var out []map[string]any
+	row := func(sourceID int64, fullName, membersURL string, m *Member) map[string]any {
+		return map[string]any{
+			"id":                 billableMembershipID(sourceID, uid),
+			"source_id":          sourceID,
+			"source_full_name":   fullName,
+			"source_members_url": membersURL,
+			"created_at":         jsonTime(m.CreatedAt),
+			"expires_at":         jsonDateString(m.ExpiresAt), // a date, as the docs show
+			"access_level":       map[string]any{"string_value": m.AccessLevel.String(), "integer_value": int(m.AccessLevel)},
+		}
+	}
+	for _, gid := range h.groups {
+		if m := c.world.GroupMembers[gid][uid]; m != nil {
+			out = append(out, row(gid, c.world.FullName(gid), c.baseURL()+"/groups/"+c.world.FullPath(gid)+"/-/group_members", m))
+		}
+	}
+	for _, pid := range h.projects {
+		if m := c.world.ProjectMembers[pid][uid]; m != nil {
+			p := c.world.Projects[pid]
+			out = append(out, row(pid, c.world.FullName(p.GroupID)+" / "+p.Name, c.baseURL()+"/"+c.world.ProjectPathWithNamespace(pid)+"/-/project_members", m))
+		}
+	}
+	paginate(c, out, func(m map[string]any) int64 { return m["id"].(int64) }, pageOpts{})
+}
+
+// removeBillableMember: DELETE /groups/:id/billable_members/:user_id removes the user's
+// direct memberships of the group, its subgroups and its projects.
+// https://docs.gitlab.com/api/members/#remove-a-billable-member-from-a-group
+func removeBillableMember(c *call) {
+	uid, ok := c.userIDParam()
+	if !ok {
+		return
+	}
+	g := c.billableGroup()
+	if g == nil {
+		return
+	}
+	h := c.world.hierarchyOf(g.ID)
+	found := false
+	for _, gid := range h.groups {
+		if c.world.GroupMembers[gid][uid] != nil {
+			found = true
+			if c.world.isLastOwner(gid, uid) {
+				c.forbidden() // Members::DestroyService refuses the last owner
+				return
+			}
+		}
+	}
+	for _, pid := range h.projects {
+		if c.world.ProjectMembers[pid][uid] != nil {
+			found = true
+		}
+	}
+	if !found {
+		c.badRequest("No member found for the given user_id")
+		return
+	}
+	for _, gid := range h.groups {
+		delete(c.world.GroupMembers[gid], uid)
+	}
+	for _, pid := range h.projects {
+		delete(c.world.ProjectMembers[pid], uid)
+	}
+	c.noContent()
+}
