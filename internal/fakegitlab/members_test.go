@@ -518,3 +518,36 @@ func TestAdminSeesMemberEmails(t *testing.T) {
 		t.Fatalf("%+v %v", m, err)
 	}
 }
+
+func TestDemoMembersAllAndPagination(t *testing.T) {
+	_, cl, _ := memStart(t, DemoWorld(ModeGitLabCom), ModeGitLabCom)
+	ms, _, err := cl.Groups.ListAllGroupMembers(DemoGroupPlatform, &gitlab.ListGroupMembersOptions{ListOptions: gitlab.ListOptions{PerPage: 100}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]*gitlab.GroupMember{}
+	for _, m := range ms {
+		got[m.ID] = m
+	}
+	if got[DemoUserQuentin] == nil || got[DemoUserQuentin].AccessLevel != gitlab.ReporterPermissions {
+		t.Errorf("quentin through the share: %+v", got[DemoUserQuentin])
+	}
+	if got[DemoUserBob] == nil || got[DemoUserBob].AccessLevel != gitlab.DeveloperPermissions {
+		t.Errorf("bob inherited: %+v", got[DemoUserBob])
+	}
+	if got[DemoUserOlivia] != nil {
+		t.Error("olivia's Minimal Access listed below acme")
+	}
+	if m := got[DemoUserMallory]; m == nil || m.MemberRole == nil || m.MemberRole.ID != DemoMemberRoleSecurityAuditor {
+		t.Errorf("mallory's custom role: %+v", m)
+	}
+	// 120 direct members of big-team: two pages of 100.
+	page1, resp, err := cl.Groups.ListGroupMembers(DemoGroupBigTeam, &gitlab.ListGroupMembersOptions{ListOptions: gitlab.ListOptions{PerPage: 100}})
+	if err != nil || len(page1) != 100 || resp.NextPage != 2 {
+		t.Fatalf("page 1: %d %v %v", len(page1), resp.NextPage, err)
+	}
+	page2, resp, err := cl.Groups.ListGroupMembers(DemoGroupBigTeam, &gitlab.ListGroupMembersOptions{ListOptions: gitlab.ListOptions{PerPage: 100, Page: 2}})
+	if err != nil || len(page2) != 20 || resp.NextPage != 0 {
+		t.Fatalf("page 2: %d %v %v", len(page2), resp.NextPage, err)
+	}
+}
