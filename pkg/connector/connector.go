@@ -151,8 +151,11 @@ func (c *Connector) tokenUser(ctx context.Context) (*gitlab.User, error) {
 	if c.client == nil {
 		return nil, errors.New("this connector was built without an access token (capabilities only)")
 	}
-	u, _, err := c.client.API.Users.CurrentUser(gitlab.WithContext(ctx))
+	u, resp, err := c.client.API.Users.CurrentUser(gitlab.WithContext(ctx))
 	if err != nil {
+		if notGitLab := c.notGitLab(resp, err); notGitLab != nil {
+			return nil, notGitLab
+		}
 		return nil, gitlabapi.MapError(err, "reading the token's user (GET /user)")
 	}
 	c.tokenUsr, c.tokenDone = u, true

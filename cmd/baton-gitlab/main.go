@@ -1,0 +1,56 @@
+// Command baton-gitlab is the GitLab connector for ConductorOne Baton: it syncs GitLab
+// users, groups, projects and memberships into a c1z file and provisions access.
+package main
+
+import (
+	"context"
+
+	"github.com/conductorone/baton-sdk/pkg/cli"
+	sdkconfig "github.com/conductorone/baton-sdk/pkg/config"
+	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
+	"github.com/conductorone/baton-sdk/pkg/connectorrunner"
+
+	"github.com/conductorone/baton-gitlab/pkg/config"
+	"github.com/conductorone/baton-gitlab/pkg/connector"
+)
+
+// version is set at build time: -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+func main() {
+	ctx := context.Background()
+	sdkconfig.RunConnector(ctx, "baton-gitlab", version, config.Config, newConnector,
+		// `baton-gitlab capabilities` describes the connector without settings: without
+		// this option the SDK validates the configuration first and asks for the token.
+		connectorrunner.WithDefaultCapabilitiesConnectorBuilderV2(connector.NewForCapabilities()),
+	)
+}
+
+// newConnector builds the connector from the settings the SDK read. No network call
+// happens here; Validate talks to GitLab.
+func newConnector(ctx context.Context, cfg *config.Gitlab, _ *cli.ConnectorOpts) (connectorbuilder.ConnectorBuilderV2, []connectorbuilder.Opt, error) {
+	// The SDK prints the returned error and exits: no logging here, or it shows twice.
+	checked, err := config.Check(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := connector.New(ctx, settingsFrom(checked), checked.Token)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, nil, nil
+}
+
+// settingsFrom copies the checked settings into the connector's.
+func settingsFrom(c config.Checked) connector.Settings {
+	return connector.Settings{
+		BaseURL:                    c.BaseURL,
+		Deployment:                 c.Deployment,
+		AccountCreationGroup:       c.AccountCreationGroup,
+		Groups:                     c.Groups,
+		AccountCreationAccessLevel: c.AccountCreationAccessLevel,
+		DeprovisionAction:          connector.DeprovisionAction(c.DeprovisionAction),
+		SkipConfirmation:           c.SkipConfirmation,
+		Version:                    version,
+	}
+}
