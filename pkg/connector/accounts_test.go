@@ -1,0 +1,589 @@
+package connector
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+	"github.com/conductorone/baton-sdk/pkg/annotations"
+	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
+	gitlab "gitlab.com/gitlab-org/api/client-go"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/conductorone/baton-gitlab/internal/fakegitlab"
+	"github.com/conductorone/baton-gitlab/pkg/gitlabapi"
+)
+
+// Tests of the account lifecycle (accounts.go, account_actions.go) against the fake
+// GitLab's demo world, in both deployments. Every test asserts the fake's state afterwards.
+
+const acctTestToken = "glpat-accounts-test-token"
+
+type acctEnv struct {
+	s     *fakegitlab.Server
+	c     *Connector
+	users *userSyncer
+}
+
+// newAcctEnv serves the demo world in mode and builds the connector with connector.New,
+// as the CLI does; edit adjusts the settings first.
+func newAcctEnv(t *testing.T, mode fakegitlab.Mode, edit func(*Settings)) *acctEnv {
+	t.Helper()
+	s, url := fakegitlab.StartForTest(t, fakegitlab.DemoWorld(mode), fakegitlab.Options{Mode: mode, Token: acctTestToken})
+	dep := gitlabapi.GitLabCom
+	if mode == fakegitlab.ModeSelfManaged {
+		dep = gitlabapi.SelfManaged
+	}
+	set := Settings{BaseURL: url, Deployment: dep, Retry: gitlabapi.RetryPolicy{WaitMin: time.Millisecond, WaitMax: 2 * time.Millisecond}}
+	if edit != nil {
+		edit(&set)
+	}
+	c, err := New(context.Background(), set, acctTestToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &acctEnv{s: s, c: c, users: &userSyncer{c: c}}
+}
+
+func accountInfo(login, email string, profile map[string]any) *v2.AccountInfo {
+	var emails []*v2.AccountInfo_Email
+	if email != "" {
+		emails = append(emails, v2.AccountInfo_Email_builder{Address: email, IsPrimary: true}.Build())
+	}
+	var p *structpb.Struct
+	if profile != nil {
+		var err error
+		if p, err = structpb.NewStruct(profile); err != nil {
+			panic(err)
+		}
+	}
+	return v2.AccountInfo_builder{Login: login, Emails: emails, Profile: p}.Build()
+}
+
+var (
+	noPassword     = v2.LocalCredentialOptions_builder{NoPassword: &v2.LocalCredentialOptions_NoPassword{}}.Build()
+	randomPassword = v2.LocalCredentialOptions_builder{RandomPassword: v2.LocalCredentialOptions_RandomPassword_builder{Length: 20}.Build()}.Build()
+)
+
+func acctWantCode(t *testing.T, err error, code codes.Code, contains ...string) {
+	t.Helper()
+	if status.Code(err) != code {
+		t.Fatalf("error %v: code %s, want %s", err, status.Code(err), code)
+	}
+	for _, c := range contains {
+		if !strings.Contains(err.Error(), c) {
+			t.Errorf("error %q does not say %q", err.Error(), c)
+		}
+	}
+}
+
+func acctUserID(t *testing.T, id string) *v2.ResourceId {
+	t.Helper()
+	return v2.ResourceId_builder{ResourceType: "user", Resource: id}.Build()
+}
+
+func (e *acctEnv) user(username string) (u fakegitlab.User, ok bool) {
+	e.s.Read(func(w *fakegitlab.World) {
+		if p := w.UserByUsername(username); p != nil {
+			u, ok = *p, true
+		}
+	})
+	return u, ok
+}
+
+func (e *acctEnv) state(id int64) string {
+	var st string
+	e.s.Read(func(w *fakegitlab.World) {
+		if u := w.Users[id]; u != nil {
+			st = u.State
+		}
+	})
+	return st
+}
+
+func hasDoesNotExist(annos annotations.Annotations) bool {
+	return annos.Contains(&v2.ResourceDoesNotExist{})
+}
+
+// --- self-managed: instance accounts ---
+
+func TestCreateAccountSelfManagedNoPassword(t *testing.T) {
+	e := newAcctEnv(t, fakegitlab.ModeSelfManaged, nil)
+	res, creds, _, err := e.users.CreateAccount(context.Background(),
+		accountInfo("zoe", "zoe@acme.example", map[string]any{"name": "Zoë Zimmer"}), noPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, isSuccess := res.(*v2.CreateAccountResponse_SuccessResult)
+	if !isSuccess {
+		t.Fatalf("result %T, want success", res)
+	}
+	if len(creds) != 0 {
+		t.Errorf("no-password creation returned %d credentials", len(creds))
+	}
+	u, found := e.user("zoe")
+	if !found {
+		t.Fatal("zoe was not created in GitLab")
+	}
+	if u.Email != "zoe@acme.example" || u.Name != "Zoë Zimmer" || u.State != fakegitlab.StateActive {
+		t.Errorf("created user %+v", u)
+	}
+	if u.Password != "" {
+		t.Error("no-password creation set a password (want reset_password)")
+	}
+	if u.ConfirmedAt != nil {
+		t.Error("email confirmed without --skip-confirmation")
+	}
+	if got := ok.GetResource().GetId().GetResource(); got != acctItoa(u.ID) {
+		t.Errorf("resource id %q, want %d", got, u.ID)
+	}
+	if ok.GetResource().GetId().GetResourceType() != "user" {
+		t.Errorf("resource type %q", ok.GetResource().GetId().GetResourceType())
+	}
+}
+
+func TestCreateAccountSelfManagedRandomPasswordSkipConfirmation(t *testing.T) {
+	e := newAcctEnv(t, fakegitlab.ModeSelfManaged, func(s *Settings) { s.SkipConfirmation = true })
+	res, creds, _, err := e.users.CreateAccount(context.Background(), accountInfo("yann", "yann@acme.example", nil), randomPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := res.(*v2.CreateAccountResponse_SuccessResult); !ok {
+		t.Fatalf("result %T, want success", res)
+	}
+	if len(creds) != 1 || len(creds[0].GetBytes()) != 20 {
+		t.Fatalf("want one 20-character password, got %v", creds)
+	}
+	u, found := e.user("yann")
+	if !found {
+		t.Fatal("yann was not created")
+	}
+	if u.Password != string(creds[0].GetBytes()) {
+		t.Error("the returned password is not the one GitLab got")
+	}
+	if u.ConfirmedAt == nil {
+		t.Error("--skip-confirmation did not confirm the email")
+	}
+	if u.Name != "yann" {
+		t.Errorf("name %q: want the username when no name is given", u.Name)
+	}
+}
+
+func TestCreateAccountSelfManagedAlreadyExists(t *testing.T) {
+	e := newAcctEnv(t, fakegitlab.ModeSelfManaged, nil)
+	var before int
+	e.s.Read(func(w *fakegitlab.World) { before = len(w.Users) })
+	for name, info := range map[string]*v2.AccountInfo{
+		"username taken": accountInfo("bob", "someone-else@acme.example", nil),
+		"email taken":    accountInfo("robert", "BOB@acme.example", nil),
+	} {
+		res, _, _, err := e.users.CreateAccount(context.Background(), info, noPassword)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		ae, ok := res.(*v2.CreateAccountResponse_AlreadyExistsResult)
+		if !ok {
+			t.Fatalf("%s: result %T, want already exists", name, res)
+		}
+		if got := ae.GetResource().GetId().GetResource(); got != "102" {
+			t.Errorf("%s: existing account %q, want bob (102)", name, got)
+		}
+	}
+	var after int
+	e.s.Read(func(w *fakegitlab.World) { after = len(w.Users) })
+	if after != before {
+		t.Errorf("users %d → %d: nothing should have been created", before, after)
+	}
+}
+
+func TestCreateAccountInvalidRequests(t *testing.T) {
+	e := newAcctEnv(t, fakegitlab.ModeSelfManaged, nil)
+	_, _, _, err := e.users.CreateAccount(context.Background(), accountInfo("nomail", "", nil), noPassword)
+	acctWantCode(t, err, codes.InvalidArgument, "email")
+	_, _, _, err = e.users.CreateAccount(context.Background(), accountInfo("", "nologin@acme.example", nil), noPassword)
+	acctWantCode(t, err, codes.InvalidArgument, "username", "--create-account-login")
+	// GitLab's own validation (400) comes back as InvalidArgument with its message.
+	_, _, _, err = e.users.CreateAccount(context.Background(), accountInfo("-bad-", "bad@acme.example", nil), noPassword)
+	acctWantCode(t, err, codes.InvalidArgument, "username")
+	if _, found := e.user("-bad-"); found {
+		t.Error("an invalid username was created")
+	}
+}
+
+func TestDeleteSelfManagedBlocksByDefault(t *testing.T) {
+	e := newAcctEnv(t, fakegitlab.ModeSelfManaged, nil)
+	annos, err := e.users.Delete(context.Background(), acctUserID(t, "102"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hasDoesNotExist(annos) {
+		t.Error("bob exists")
+	}
+	if st := e.state(fakegitlab.DemoUserBob); st != fakegitlab.StateBlocked {
+		t.Errorf("bob's state %q, want blocked", st)
+	}
+	e.s.Read(func(w *fakegitlab.World) {
+		if w.GroupMembers[fakegitlab.DemoGroupAcme][fakegitlab.DemoUserBob] == nil {
+			t.Error("blocking removed bob's membership: block keeps them")
+		}
+	})
+	// Blocking again is not an error (GitLab answers 201 for an already blocked user).
+	if _, err := e.users.Delete(context.Background(), acctUserID(t, "102"), nil); err != nil {
+		t.Errorf("blocking a blocked user: %v", err)
+	}
+}
+
+func TestDeleteSelfManagedLDAPBlocked(t *testing.T) {
+	e := newAcctEnv(t, fakegitlab.ModeSelfManaged, nil)
+	_, err := e.users.Delete(context.Background(), acctUserID(t, "109"), nil)
+	acctWantCode(t, err, codes.FailedPrecondition, "user is blocked by LDAP: change it in your directory", "ivan")
+	if st := e.state(fakegitlab.DemoUserIvan); st != fakegitlab.StateLDAPBlocked {
+		t.Errorf("ivan's state changed to %q", st)
+	}
+}
+
+func TestDeleteSelfManagedDeactivate(t *testing.T) {
+	e := newAcctEnv(t, fakegitlab.ModeSelfManaged, func(s *Settings) { s.DeprovisionAction = DeprovisionDeactivate })
+	// trent never signed in: dormant, GitLab deactivates him.
+	if _, err := e.users.Delete(context.Background(), acctUserID(t, "119"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.state(fakegitlab.DemoUserTrent); st != fakegitlab.StateDeactivated {
+		t.Errorf("trent's state %q, want deactivated", st)
+	}
+	// bob was active days ago: GitLab refuses, and the error says what to do instead.
+	_, err := e.users.Delete(context.Background(), acctUserID(t, "102"), nil)
+	acctWantCode(t, err, codes.FailedPrecondition, "90 days", "--deprovision-action block")
+	if st := e.state(fakegitlab.DemoUserBob); st != fakegitlab.StateActive {
+		t.Errorf("bob's state %q, want active", st)
+	}
+}
+
+func TestDeleteSelfManagedDelete(t *testing.T) {
+	e := newAcctEnv(t, fakegitlab.ModeSelfManaged, func(s *Settings) { s.DeprovisionAction = DeprovisionDelete })
+	if _, err := e.users.Delete(context.Background(), acctUserID(t, "119"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, found := e.user("trent"); found {
+		t.Error("trent was not deleted")
+	}
+	// Already gone: reported, not an error.
+	annos, err := e.users.Delete(context.Background(), acctUserID(t, "119"), nil)
+	if err != nil || !hasDoesNotExist(annos) {
+		t.Errorf("deleting a deleted user: annotations %v, error %v; want ResourceDoesNotExist", annos, err)
+	}
+
+	// carol becomes the sole Owner of a new top-level group: GitLab refuses (409).
+	e.s.Write(func(w *fakegitlab.World) {
+		g := w.AddGroup(&fakegitlab.Group{Name: "Carol's Lab", Path: "carol-lab"})
+		w.SetGroupMember(g.ID, &fakegitlab.Member{UserID: fakegitlab.DemoUserCarol, AccessLevel: fakegitlab.Owner})
+	})
+	_, err = e.users.Delete(context.Background(), acctUserID(t, "103"), nil)
+	acctWantCode(t, err, codes.FailedPrecondition, "carol", "sole Owner", "transfer ownership of", "or use --deprovision-action block")
+	if _, found := e.user("carol"); !found {
+		t.Error("carol was deleted despite GitLab's refusal")
+	}
+	var groupKept bool
+	e.s.Read(func(w *fakegitlab.World) { groupKept = w.GroupByFullPath("carol-lab") != nil })
+	if !groupKept {
+		t.Error("the sole-owned group was deleted: the connector must never hard_delete")
+	}
+}
+
+func TestDeleteSelfManagedPendingAccount(t *testing.T) {
+	e := newAcctEnv(t, fakegitlab.ModeSelfManaged, nil)
+	if _, err := e.users.Delete(context.Background(), acctUserID(t, "invitation:"+fakegitlab.DemoInvitationEmail), nil); err != nil {
+		t.Fatal(err)
+	}
+	e.s.Read(func(w *fakegitlab.World) {
+		if n := len(w.GroupInvitations[fakegitlab.DemoGroupAcme]); n != 0 {
+			t.Errorf("%d invitations left in acme", n)
+		}
+	})
+}
+
+// --- GitLab.com: invitations and the organisation's memberships ---
+
+func TestCreateAccountGitLabComNeedsGroup(t *testing.T) {
+	e := newAcctEnv(t, fakegitlab.ModeGitLabCom, nil)
+	e.s.ResetCounts()
+	_, _, _, err := e.users.CreateAccount(context.Background(), accountInfo("", "new@example.org", nil), noPassword)
+	acctWantCode(t, err, codes.FailedPrecondition, "--account-creation-group")
+	if n := e.s.TotalRequests(); n != 0 {
+		t.Errorf("%d requests to GitLab before refusing", n)
+	}
+}
+
+func TestCreateAccountGitLabComInvites(t *testing.T) {
+	e := newAcctEnv(t, fakegitlab.ModeGitLabCom, func(s *Settings) { s.AccountCreationGroup = "acme" })
+	// The SDK's one-shot flow always asks for a random password: an invitation has none.
+	res, creds, _, err := e.users.CreateAccount(context.Background(), accountInfo("", "New.Person@Example.org", nil), randomPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, isSuccess := res.(*v2.CreateAccountResponse_SuccessResult)
+	if !isSuccess {
+		t.Fatalf("result %T, want success", res)
+	}
+	if len(creds) != 0 {
+		t.Errorf("an invitation returned %d credentials", len(creds))
+	}
+	if got := ok.GetResource().GetId().GetResource(); got != "invitation:new.person@example.org" {
+		t.Errorf("resource id %q, want the pending account", got)
+	}
+	var inv *fakegitlab.Invitation
+	e.s.Read(func(w *fakegitlab.World) {
+		for _, i := range w.GroupInvitations[fakegitlab.DemoGroupAcme] {
+			if strings.EqualFold(i.Email, "new.person@example.org") {
+				c := *i
+				inv = &c
+			}
+		}
+	})
+	if inv == nil {
+		t.Fatal("no invitation in acme")
+	}
+	if inv.AccessLevel != fakegitlab.Guest {
+		t.Errorf("invited as %s, want Guest (the default)", inv.AccessLevel)
+	}
+}
+
+func TestCreateAccountGitLabComLevelAndAlreadyInvited(t *testing.T) {
+	e := newAcctEnv(t, fakegitlab.ModeGitLabCom, func(s *Settings) {
+		s.AccountCreationGroup = "acme/platform"
+		s.AccountCreationAccessLevel = gitlab.DeveloperPermissions
+	})
+	if _, _, _, err := e.users.CreateAccount(context.Background(), accountInfo("", "dev@example.org", nil), noPassword); err != nil {
+		t.Fatal(err)
+	}
+	e.s.Read(func(w *fakegitlab.World) {
+		invs := w.GroupInvitations[fakegitlab.DemoGroupPlatform]
+		if len(invs) != 1 || invs[0].AccessLevel != fakegitlab.Developer {
+			t.Errorf("invitations of acme/platform: %+v, want dev@ as Developer", invs)
+		}
+	})
+	// Asking again: the existing invitation is the already-existing pending account.
+	res, _, _, err := e.users.CreateAccount(context.Background(), accountInfo("", "dev@example.org", nil), noPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ae, ok := res.(*v2.CreateAccountResponse_AlreadyExistsResult)
+	if !ok || ae.GetResource().GetId().GetResource() != "invitation:dev@example.org" {
+		t.Fatalf("result %v, want already-exists pending account", res)
+	}
+}
+
+func TestCreateAccountGitLabComExistingUserBecomesMember(t *testing.T) {
+	e := newAcctEnv(t, fakegitlab.ModeGitLabCom, func(s *Settings) { s.AccountCreationGroup = "acme" })
+	// stranger-01 is a GitLab.com user outside the organisation: GitLab adds them at once.
+	res, _, _, err := e.users.CreateAccount(context.Background(), accountInfo("", "stranger-01@example.net", nil), noPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, isSuccess := res.(*v2.CreateAccountResponse_SuccessResult)
+	if !isSuccess {
+		t.Fatalf("result %T, want success", res)
+	}
+	if got := ok.GetResource().GetId().GetResource(); got != acctItoa(fakegitlab.DemoUserStrangerFirst) {
+		t.Errorf("resource %q, want the real account %d", got, fakegitlab.DemoUserStrangerFirst)
+	}
+	e.s.Read(func(w *fakegitlab.World) {
+		m := w.GroupMembers[fakegitlab.DemoGroupAcme][fakegitlab.DemoUserStrangerFirst]
+		if m == nil || m.AccessLevel != fakegitlab.Guest {
+			t.Errorf("membership %+v, want Guest of acme", m)
+		}
+		if len(w.GroupInvitations[fakegitlab.DemoGroupAcme]) != 1 {
+			t.Error("a pending invitation was left for an existing user")
+		}
+	})
+}
+
+func TestCreateAccountGitLabComRefusedInvitation(t *testing.T) {
+	// Minimal Access exists on top-level groups only: GitLab answers 201 with status error.
+	e := newAcctEnv(t, fakegitlab.ModeGitLabCom, func(s *Settings) {
+		s.AccountCreationGroup = "acme/platform"
+		s.AccountCreationAccessLevel = gitlab.MinimalAccessPermissions
+	})
+	_, _, _, err := e.users.CreateAccount(context.Background(), accountInfo("", "min@example.org", nil), noPassword)
+	acctWantCode(t, err, codes.FailedPrecondition, "GitLab refused the invitation", "min@example.org", "acme/platform")
+	e.s.Read(func(w *fakegitlab.World) {
+		if len(w.GroupInvitations[fakegitlab.DemoGroupPlatform]) != 0 {
+			t.Error("an invitation was created despite the refusal")
+		}
+	})
+}
+
+func TestDeleteGitLabComRemovesFromOrganisation(t *testing.T) {
+	e := newAcctEnv(t, fakegitlab.ModeGitLabCom, nil)
+	direct := func(w *fakegitlab.World, userID int64) []string {
+		var where []string
+		for gid, ms := range w.GroupMembers {
+			if ms[userID] != nil {
+				where = append(where, "group "+w.FullPath(gid))
+			}
+		}
+		for pid, ms := range w.ProjectMembers {
+			if ms[userID] != nil {
+				where = append(where, "project "+w.ProjectPathWithNamespace(pid))
+			}
+		}
+		return where
+	}
+	for _, tc := range []struct {
+		name string
+		id   int64
+	}{
+		{"direct member of the top-level group", fakegitlab.DemoUserBob},
+		{"subgroup-only member", fakegitlab.DemoUserCarol},
+		{"project-only member", fakegitlab.DemoUserDave},
+		{"top-level and subgroup member", fakegitlab.DemoUserErin},
+		{"member of the second top-level group", fakegitlab.DemoUserQuentin},
+	} {
+		annos, err := e.users.Delete(context.Background(), acctUserID(t, acctItoa(tc.id)), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if hasDoesNotExist(annos) {
+			t.Errorf("%s: reported as not existing", tc.name)
+		}
+		e.s.Read(func(w *fakegitlab.World) {
+			if left := direct(w, tc.id); len(left) != 0 {
+				t.Errorf("%s: still a member of %v", tc.name, left)
+			}
+			if w.Users[tc.id] == nil || w.Users[tc.id].State != fakegitlab.StateActive {
+				t.Errorf("%s: the GitLab.com account itself must be left alone", tc.name)
+			}
+		})
+	}
+	// Nothing left to remove: reported, not an error.
+	annos, err := e.users.Delete(context.Background(), acctUserID(t, acctItoa(fakegitlab.DemoUserBob)), nil)
+	if err != nil || !hasDoesNotExist(annos) {
+		t.Errorf("second removal: annotations %v, error %v; want ResourceDoesNotExist", annos, err)
+	}
+	// Others keep their memberships.
+	e.s.Read(func(w *fakegitlab.World) {
+		if w.GroupMembers[fakegitlab.DemoGroupAcme][fakegitlab.DemoUserAlice] == nil {
+			t.Error("alice lost her membership")
+		}
+	})
+}
+
+func TestDeleteGitLabComLastOwner(t *testing.T) {
+	e := newAcctEnv(t, fakegitlab.ModeGitLabCom, nil)
+	// acme-admin is the only Owner of acme-contractors: GitLab refuses to remove them.
+	_, err := e.users.Delete(context.Background(), acctUserID(t, acctItoa(fakegitlab.DemoUserAdmin)), nil)
+	acctWantCode(t, err, codes.FailedPrecondition, "acme-contractors", "Owner")
+	e.s.Read(func(w *fakegitlab.World) {
+		if w.GroupMembers[fakegitlab.DemoGroupContractors][fakegitlab.DemoUserAdmin] == nil {
+			t.Error("the last Owner was removed")
+		}
+	})
+}
+
+func TestDeleteGitLabComPendingAccount(t *testing.T) {
+	e := newAcctEnv(t, fakegitlab.ModeGitLabCom, nil)
+	e.s.Write(func(w *fakegitlab.World) {
+		w.ProjectInvitations[fakegitlab.DemoProjectCRM] = []*fakegitlab.Invitation{{
+			ID: w.NextID(), Email: fakegitlab.DemoInvitationEmail, AccessLevel: fakegitlab.Reporter, CreatedAt: w.Clock(),
+		}}
+		w.GroupInvitations[fakegitlab.DemoGroupSales] = []*fakegitlab.Invitation{{
+			ID: w.NextID(), Email: "other@example.org", AccessLevel: fakegitlab.Guest, CreatedAt: w.Clock(),
+		}}
+	})
+	annos, err := e.users.Delete(context.Background(), acctUserID(t, "invitation:"+strings.ToUpper(fakegitlab.DemoInvitationEmail)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hasDoesNotExist(annos) {
+		t.Error("reported as not existing")
+	}
+	e.s.Read(func(w *fakegitlab.World) {
+		if n := len(w.GroupInvitations[fakegitlab.DemoGroupAcme]); n != 0 {
+			t.Errorf("%d invitations left in acme", n)
+		}
+		if n := len(w.ProjectInvitations[fakegitlab.DemoProjectCRM]); n != 0 {
+			t.Errorf("%d invitations left in acme/sales/crm", n)
+		}
+		if n := len(w.GroupInvitations[fakegitlab.DemoGroupSales]); n != 1 {
+			t.Error("another email's invitation was cancelled")
+		}
+	})
+	annos, err = e.users.Delete(context.Background(), acctUserID(t, "invitation:"+fakegitlab.DemoInvitationEmail), nil)
+	if err != nil || !hasDoesNotExist(annos) {
+		t.Errorf("cancelling again: annotations %v, error %v; want ResourceDoesNotExist", annos, err)
+	}
+}
+
+// --- capabilities ---
+
+func TestAccountCapabilities(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		c           *Connector
+		wantRandom  bool
+		wantActions bool
+	}{
+		{"self-managed", newAcctEnv(t, fakegitlab.ModeSelfManaged, nil).c, true, true},
+		{"gitlab.com", newAcctEnv(t, fakegitlab.ModeGitLabCom, nil).c, false, false},
+		{"capabilities builder", NewForCapabilities(), false, true},
+	} {
+		ctx := context.Background()
+		srv, err := connectorbuilder.NewConnector(ctx, tc.c)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		md, err := srv.GetMetadata(ctx, &v2.ConnectorServiceGetMetadataRequest{})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		caps := md.GetMetadata().GetCapabilities()
+		has := func(c v2.Capability) bool {
+			for _, x := range caps.GetConnectorCapabilities() {
+				if x == c {
+					return true
+				}
+			}
+			return false
+		}
+		if !has(v2.Capability_CAPABILITY_ACCOUNT_PROVISIONING) {
+			t.Errorf("%s: account provisioning not advertised", tc.name)
+		}
+		if got := has(v2.Capability_CAPABILITY_ACTIONS); got != tc.wantActions {
+			t.Errorf("%s: actions advertised %v, want %v", tc.name, got, tc.wantActions)
+		}
+		var userCaps []v2.Capability
+		for _, rt := range caps.GetResourceTypeCapabilities() {
+			if rt.GetResourceType().GetId() == "user" {
+				userCaps = rt.GetCapabilities()
+			}
+		}
+		deletes := false
+		for _, c := range userCaps {
+			deletes = deletes || c == v2.Capability_CAPABILITY_RESOURCE_DELETE
+		}
+		if !deletes {
+			t.Errorf("%s: accounts cannot be deleted according to capabilities", tc.name)
+		}
+		ap := caps.GetCredentialDetails().GetCapabilityAccountProvisioning()
+		if ap.GetPreferredCredentialOption() != v2.CapabilityDetailCredentialOption_CAPABILITY_DETAIL_CREDENTIAL_OPTION_NO_PASSWORD {
+			t.Errorf("%s: preferred credential %s, want no password", tc.name, ap.GetPreferredCredentialOption())
+		}
+		random := false
+		for _, o := range ap.GetSupportedCredentialOptions() {
+			random = random || o == v2.CapabilityDetailCredentialOption_CAPABILITY_DETAIL_CREDENTIAL_OPTION_RANDOM_PASSWORD
+		}
+		if random != tc.wantRandom {
+			t.Errorf("%s: random password supported %v, want %v", tc.name, random, tc.wantRandom)
+		}
+		if md.GetMetadata().GetAccountCreationSchema().GetFieldMap()["email"] == nil {
+			t.Errorf("%s: the account creation schema has no email", tc.name)
+		}
+	}
+}
+
+func acctItoa(id int64) string { return strconv.FormatInt(id, 10) }
