@@ -196,6 +196,7 @@ func LargeWorld(spec LargeSpec, mode Mode) *World {
 	}
 
 	var projectOnly []int64 // users who will get project memberships only
+	var affiliated []int64  // users in some group or project (owners of personal projects)
 	for id := int64(2); id <= int64(spec.Users); id++ {
 		n := strconv.FormatInt(id, 10)
 		u := &User{
@@ -236,8 +237,10 @@ func LargeWorld(spec LargeSpec, mode Mode) *World {
 			continue
 		case r < 8:
 			projectOnly = append(projectOnly, id)
+			affiliated = append(affiliated, id)
 			continue
 		}
+		affiliated = append(affiliated, id)
 		// Ancestors first, so that a subgroup membership never goes below an inherited level.
 		picks := make([]int, 1+rng.IntN(3))
 		for k := range picks {
@@ -282,8 +285,8 @@ func LargeWorld(spec LargeSpec, mode Mode) *World {
 			ID: id, Path: "project-" + strconv.Itoa(i+1), Name: "Project " + strconv.Itoa(i+1),
 			Visibility: "private", CreatedAt: randTime(epoch, now.Add(-day)), Description: "Generated project",
 		}
-		if rng.IntN(100) == 0 && spec.Users > 1 {
-			owner := 2 + rng.Int64N(int64(spec.Users-1))
+		if rng.IntN(100) == 0 && len(affiliated) > 0 {
+			owner := affiliated[rng.IntN(len(affiliated))]
 			p.OwnerID = owner
 			w.Projects[id] = p
 			w.SetProjectMember(id, &Member{UserID: owner, AccessLevel: Owner, CreatedAt: p.CreatedAt})

@@ -1,0 +1,204 @@
+package fakegitlab
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestLargeWorldIsDeterministic(t *testing.T) {
+	spec := LargeSpec{Users: 2000, Groups: 120, Projects: 300, Seed: 42}
+	for _, mode := range []Mode{ModeGitLabCom, ModeSelfManaged} {
+		a, b := LargeWorld(spec, mode), LargeWorld(spec, mode)
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("%s: the same seed gave two different worlds", mode)
+		}
+	}
+	other := spec
+	other.Seed = 43
+	if reflect.DeepEqual(LargeWorld(spec, ModeSelfManaged), LargeWorld(other, ModeSelfManaged)) {
+		t.Error("seeds 42 and 43 gave the same world")
+	}
+}
+
+func TestLargeWorldShape(t *testing.T) {
+	spec := LargeSpec{Users: 5000, Groups: 200, Projects: 600, Seed: 7}
+	for _, mode := range []Mode{ModeGitLabCom, ModeSelfManaged} {
+		t.Run(string(mode), func(t *testing.T) {
+			w := LargeWorld(spec, mode)
+
+			// Sizes: people as asked, plus one bot per 50 projects.
+			bots, people := 0, 0
+			for _, u := range w.Users {
+				if u.Bot {
+					bots++
+				} else {
+					people++
+				}
+			}
+			if people != spec.Users || bots != (spec.Projects+49)/50 {
+				t.Errorf("%d people and %d bots, want %d and %d", people, bots, spec.Users, (spec.Projects+49)/50)
+			}
+			if len(w.Groups) != spec.Groups || len(w.Projects) != spec.Projects {
+				t.Errorf("%d groups, %d projects", len(w.Groups), len(w.Projects))
+			}
+
+			// The token's user owns every top-level group; admin on self-managed only.
+			admin := w.Users[w.TokenUserID]
+			if admin == nil || admin.IsAdmin != (mode == ModeSelfManaged) {
+				t.Fatalf("token user %+v", admin)
+			}
+			tops := 0
+			maxDepth := 0
+			paths := map[string]bool{}
+			for _, g := range w.Groups {
+				d := len(w.Ancestors(g.ID)) + 1
+				if d > maxDepth {
+					maxDepth = d
+				}
+				if g.ParentID == 0 {
+					tops++
+					if m := w.GroupMembers[g.ID][admin.ID]; m == nil || m.AccessLevel != Owner {
+						t.Errorf("token user is not Owner of top-level group %d", g.ID)
+					}
+					if len(w.GroupInvitations[g.ID]) != 1 {
+						t.Errorf("top-level group %d has no pending invitation", g.ID)
+					}
+				}
+				fp := w.FullPath(g.ID)
+				if paths[fp] {
+					t.Errorf("duplicate full path %s", fp)
+				}
+				paths[fp] = true
+			}
+			if tops < 2 {
+				t.Errorf("%d top-level groups, want several", tops)
+			}
+			if maxDepth != 4 {
+				t.Errorf("deepest group is %d levels deep, want 4", maxDepth)
+			}
+
+			// Memberships: floors, Minimal Access, custom roles, expiry.
+			levels := map[AccessLevel]int{}
+			inGroup := map[int64]bool{}
+			inProject := map[int64]bool{}
+			customRoles, expiring := 0, 0
+			for gid, members := range w.GroupMembers {
+				g := w.Groups[gid]
+				for uid, m := range members {
+					inGroup[uid] = true
+					levels[m.AccessLevel]++
+					if m.AccessLevel == MinimalAccess && g.ParentID != 0 {
+						t.Errorf("Minimal Access in subgroup %d", gid)
+					}
+					if m.MemberRoleID != 0 {
+						customRoles++
+						r := w.MemberRoles[m.MemberRoleID]
+						if r == nil || r.BaseAccessLevel != m.AccessLevel {
+							t.Errorf("member %d of %d: role %d does not match level %s", uid, gid, m.MemberRoleID, m.AccessLevel)
+						} else if mode == ModeGitLabCom && r.GroupID != w.Root(gid).ID {
+							t.Errorf("member %d of %d holds role %d of another top-level group", uid, gid, r.ID)
+						}
+					}
+					if m.ExpiresAt != "" {
+						expiring++
+					}
+					for _, a := range w.Ancestors(gid) {
+						if am := w.GroupMembers[a.ID][uid]; am != nil && am.AccessLevel != MinimalAccess && m.AccessLevel < am.AccessLevel {
+							t.Errorf("user %d: %s in %d below %s inherited from %d", uid, m.AccessLevel, gid, am.AccessLevel, a.ID)
+						}
+					}
+				}
+			}
+			for _, members := range w.ProjectMembers {
+				for uid := range members {
+					inProject[uid] = true
+				}
+			}
+			for _, l := range ValidAccessLevels {
+				if levels[l] == 0 {
+					t.Errorf("no group membership at %s", l)
+				}
+			}
+			if customRoles == 0 || expiring == 0 {
+				t.Errorf("%d custom-role and %d expiring memberships, want some", customRoles, expiring)
+			}
+			if len(w.GroupShares) == 0 || len(w.ProjectShares) == 0 {
+				t.Errorf("%d group shares, %d project shares", len(w.GroupShares), len(w.ProjectShares))
+			}
+
+			// Users in nothing (~5%), project-only members, states, outsiders.
+			nothing, projectOnly, outsiders := 0, 0, 0
+			states := map[string]int{}
+			personal := 0
+			for _, p := range w.Projects {
+				if p.OwnerID != 0 {
+					personal++
+				}
+			}
+			for _, u := range w.Users {
+				states[u.State]++
+				if u.Outsider {
+					outsiders++
+					if inGroup[u.ID] || inProject[u.ID] {
+						t.Errorf("outsider %d is a member", u.ID)
+					}
+				}
+				switch {
+				case !inGroup[u.ID] && !inProject[u.ID]:
+					nothing++
+					if mode == ModeGitLabCom && !u.Outsider {
+						t.Errorf("gitlab.com user %d is in nothing but not an outsider", u.ID)
+					}
+				case !inGroup[u.ID]:
+					projectOnly++
+				}
+			}
+			if frac := float64(nothing) / float64(spec.Users); frac < 0.03 || frac > 0.07 {
+				t.Errorf("%d users (%.1f%%) in nothing, want about 5%%", nothing, 100*frac)
+			}
+			if projectOnly == 0 || personal == 0 {
+				t.Errorf("%d project-only users, %d personal projects", projectOnly, personal)
+			}
+			if (outsiders > 0) != (mode == ModeGitLabCom) {
+				t.Errorf("%d outsiders in %s", outsiders, mode)
+			}
+			for _, st := range []string{StateActive, StateBlocked, StateDeactivated, StateBanned} {
+				if states[st] == 0 {
+					t.Errorf("no %s user", st)
+				}
+			}
+
+			// NextID hands out fresh ids.
+			id := w.NextID()
+			if w.Users[id] != nil || w.Groups[id] != nil || w.Projects[id] != nil {
+				t.Errorf("NextID %d is taken", id)
+			}
+		})
+	}
+}
+
+func TestLargeWorldIsServed(t *testing.T) {
+	w := LargeWorld(LargeSpec{Users: 300, Groups: 30, Projects: 40, Seed: 1}, ModeSelfManaged)
+	_, url := StartForTest(t, w, Options{Mode: ModeSelfManaged, Token: fltToken})
+	u, _, err := fltClient(t, url).Users.CurrentUser()
+	if err != nil || u.ID != LargeTokenUserID || !u.IsAdmin {
+		t.Fatalf("GET /user = %+v, %v", u, err)
+	}
+}
+
+func TestLargeWorld100kIsBuilt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds 100,000 users")
+	}
+	w := LargeWorld(LargeSpec{Users: 100_000, Groups: 2_000, Projects: 10_000, Seed: 1}, ModeSelfManaged)
+	if len(w.Users) < 100_000 || len(w.Groups) != 2_000 || len(w.Projects) != 10_000 {
+		t.Fatalf("%d users, %d groups, %d projects", len(w.Users), len(w.Groups), len(w.Projects))
+	}
+}
+
+func BenchmarkLargeWorld100k(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		LargeWorld(LargeSpec{Users: 100_000, Groups: 2_000, Projects: 10_000, Seed: 1}, ModeSelfManaged)
+	}
+}
