@@ -1,0 +1,249 @@
+// Command c1z-summary prints what a baton-gitlab sync found: counts of users, groups,
+// projects, entitlements and grants, and a table of who has which access level where.
+//
+//	c1z-summary sync.c1z
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+	"github.com/conductorone/baton-sdk/pkg/annotations"
+	"github.com/conductorone/baton-sdk/pkg/dotc1z"
+)
+
+func main() {
+	if len(os.Args) != 2 || strings.HasPrefix(os.Args[1], "-") {
+		fmt.Fprintln(os.Stderr, "usage: c1z-summary FILE.c1z")
+		os.Exit(2)
+	}
+	if err := run(context.Background(), os.Args[1], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "c1z-summary:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, path string, w io.Writer) error {
+	if _, err := os.Stat(path); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "c1z-summary-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	store, err := dotc1z.NewStore(ctx, path, dotc1z.WithReadOnly(true), dotc1z.WithTmpDir(tmp))
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", path, err)
+	}
+	defer func() { _ = store.Close(ctx) }()
+
+	var d data
+	token := ""
+	for {
+		resp, err := store.ListResources(ctx, v2.ResourcesServiceListResourcesRequest_builder{PageToken: token}.Build())
+		if err != nil {
+			return fmt.Errorf("reading resources: %w", err)
+		}
+		d.resources = append(d.resources, resp.GetList()...)
+		if token = resp.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	for {
+		resp, err := store.ListEntitlements(ctx, v2.EntitlementsServiceListEntitlementsRequest_builder{PageToken: token}.Build())
+		if err != nil {
+			return fmt.Errorf("reading entitlements: %w", err)
+		}
+		d.entitlements = append(d.entitlements, resp.GetList()...)
+		if token = resp.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	for {
+		resp, err := store.ListGrants(ctx, v2.GrantsServiceListGrantsRequest_builder{PageToken: token}.Build())
+		if err != nil {
+			return fmt.Errorf("reading grants: %w", err)
+		}
+		d.grants = append(d.grants, resp.GetList()...)
+		if token = resp.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	return render(w, d)
+}
+
+// maxSameRows is how many rows with the same place, level and source are listed before
+// the rest are counted.
+const maxSameRows = 5
+
+type data struct {
+	resources    []*v2.Resource
+	entitlements []*v2.Entitlement
+	grants       []*v2.Grant
+}
+
+func key(id *v2.ResourceId) string { return id.GetResourceType() + ":" + id.GetResource() }
+
+// render writes the counts, then one row per grant: who, where, level, how.
+func render(w io.Writer, d data) error {
+	names := map[string]string{}
+	fullPaths := map[string]string{}
+	perType := map[string]int{}
+	pending := 0
+	for _, r := range d.resources {
+		k := key(r.GetId())
+		names[k] = r.GetDisplayName()
+		perType[r.GetId().GetResourceType()]++
+		if strings.HasPrefix(r.GetId().GetResource(), "invitation:") {
+			pending++
+		}
+		if p := profileString(r, "full_path"); p != "" {
+			fullPaths[k] = p
+		} else if p := profileString(r, "path_with_namespace"); p != "" {
+			fullPaths[k] = p
+		}
+	}
+	entNames := map[string]string{}
+	for _, e := range d.entitlements {
+		entNames[e.GetId()] = e.GetDisplayName()
+		if e.GetSlug() != "" {
+			entNames[e.GetId()] = e.GetSlug()
+		}
+	}
+
+	fmt.Fprintf(w, "users:        %d", perType["user"])
+	if pending > 0 {
+		fmt.Fprintf(w, " (%d pending invitations)", pending)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "groups:       %d\n", perType["group"])
+	fmt.Fprintf(w, "projects:     %d\n", perType["project"])
+	for t, n := range perType {
+		if t != "user" && t != "group" && t != "project" {
+			fmt.Fprintf(w, "%-13s %d\n", t+":", n)
+		}
+	}
+	fmt.Fprintf(w, "entitlements: %d\n", len(d.entitlements))
+	fmt.Fprintf(w, "grants:       %d\n\n", len(d.grants))
+
+	type row struct{ who, kind, where, level, how string }
+	rows := make([]row, 0, len(d.grants))
+	for _, g := range d.grants {
+		res := g.GetEntitlement().GetResource().GetId()
+		where := fullPaths[key(res)]
+		if where == "" {
+			where = names[key(res)]
+		}
+		if where == "" {
+			where = res.GetResource()
+		}
+		who := names[key(g.GetPrincipal().GetId())]
+		if who == "" {
+			who = key(g.GetPrincipal().GetId())
+		}
+		level := entNames[g.GetEntitlement().GetId()]
+		if level == "" {
+			level = g.GetEntitlement().GetSlug()
+		}
+		if level == "" {
+			level = g.GetEntitlement().GetId()
+		}
+		rows = append(rows, row{who, res.GetResourceType(), where, level, grantSource(g)})
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		if a.kind != b.kind {
+			return a.kind < b.kind
+		}
+		if a.where != b.where {
+			return a.where < b.where
+		}
+		return a.who < b.who
+	})
+	sort.SliceStable(rows, func(i, j int) bool { // same place: by level, then how
+		a, b := rows[i], rows[j]
+		if a.kind != b.kind || a.where != b.where {
+			return false
+		}
+		if a.level != b.level {
+			return a.level < b.level
+		}
+		return a.how < b.how
+	})
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "WHO\tTYPE\tWHERE\tLEVEL\tHOW")
+	// Many people with the same access in the same place (a big team) are shown as the
+	// first few and a count, so the table stays readable.
+	for i := 0; i < len(rows); {
+		j := i
+		for j < len(rows) && rows[j].kind == rows[i].kind && rows[j].where == rows[i].where &&
+			rows[j].level == rows[i].level && rows[j].how == rows[i].how {
+			j++
+		}
+		run := rows[i:j]
+		shown := run
+		if len(run) > maxSameRows {
+			shown = run[:maxSameRows-1]
+		}
+		for _, r := range shown {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.who, r.kind, r.where, r.level, r.how)
+		}
+		if len(shown) < len(run) {
+			r := run[0]
+			fmt.Fprintf(tw, "… and %d more\t%s\t%s\t%s\t%s\n", len(run)-len(shown), r.kind, r.where, r.level, r.how)
+		}
+		i = j
+	}
+	return tw.Flush()
+}
+
+// grantSource reads the connector's grant metadata: "direct", "inherited from acme",
+// "shared by acme-contractors".
+func grantSource(g *v2.Grant) string {
+	annos := annotations.Annotations(g.GetAnnotations())
+	md := &v2.GrantMetadata{}
+	ok, err := annos.Pick(md)
+	if err != nil || !ok || md.GetMetadata() == nil {
+		return ""
+	}
+	f := md.GetMetadata().GetFields()
+	src := f["source"].GetStringValue()
+	from := f["source_group_full_path"].GetStringValue()
+	switch {
+	case src == "inherited" && from != "":
+		src = "inherited from " + from
+	case src == "shared" && from != "":
+		src = "shared with " + from
+	}
+	if exp := f["expires_at"].GetStringValue(); exp != "" {
+		src += ", expires " + exp
+	}
+	return src
+}
+
+// profileString reads a profile field: the resource's own profile (projects) or its
+// group/user trait's profile.
+func profileString(r *v2.Resource, field string) string {
+	if s := r.GetProfile().GetFields()[field].GetStringValue(); s != "" {
+		return s
+	}
+	annos := annotations.Annotations(r.GetAnnotations())
+	gt := &v2.GroupTrait{}
+	if ok, err := annos.Pick(gt); err == nil && ok {
+		if s := gt.GetProfile().GetFields()[field].GetStringValue(); s != "" {
+			return s
+		}
+	}
+	ut := &v2.UserTrait{}
+	if ok, err := annos.Pick(ut); err == nil && ok {
+		return ut.GetProfile().GetFields()[field].GetStringValue()
+	}
+	return ""
+}
