@@ -1,0 +1,513 @@
+package connector_test
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+
+	"github.com/conductorone/baton-gitlab/internal/batontest"
+	fg "github.com/conductorone/baton-gitlab/internal/fakegitlab"
+)
+
+var modes = []fg.Mode{fg.ModeGitLabCom, fg.ModeSelfManaged}
+
+func id(n int64) string { return strconv.FormatInt(n, 10) }
+
+// demoSync runs one full sync of the demo world in mode.
+func demoSync(t *testing.T, mode fg.Mode, opts ...batontest.Option) (*batontest.Fake, *batontest.C1Z) {
+	t.Helper()
+	f := batontest.NewDemo(t, mode)
+	return f, batontest.Sync(t, context.Background(), f.Connector, opts...)
+}
+
+// access is "slug@source" of the single grant a user holds on a resource, "" when none.
+func access(t *testing.T, c *batontest.C1Z, user int64, resourceType string, resource int64) string {
+	t.Helper()
+	gs := c.GrantsOfOn("user", id(user), resourceType, id(resource))
+	switch len(gs) {
+	case 0:
+		return ""
+	case 1:
+		md := batontest.GrantMetadata(gs[0])
+		eid := gs[0].GetEntitlement().GetId()
+		return fmt.Sprintf("%s@%v", eid[strings.LastIndex(eid, ":")+1:], md["source"])
+	}
+	t.Fatalf("user %d has %d grants on %s %d, want at most one", user, len(gs), resourceType, resource)
+	return ""
+}
+
+func TestSyncDemoEffectiveAccess(t *testing.T) {
+	for _, mode := range modes {
+		t.Run(string(mode), func(t *testing.T) {
+			_, c := demoSync(t, mode)
+			type want struct {
+				user     int64
+				kind     string
+				resource int64
+				access   string // "" = no grant
+			}
+			g, p := "group", "project"
+			cases := []want{
+				// bob: Developer of acme, inherited everywhere below.
+				{fg.DemoUserBob, g, fg.DemoGroupAcme, "developer@direct"},
+				{fg.DemoUserBob, g, fg.DemoGroupK8s, "developer@inherited"},
+				{fg.DemoUserBob, p, fg.DemoProjectClusterConfig, "developer@inherited"},
+				{fg.DemoUserBob, g, fg.DemoGroupContractors, ""},
+				// carol: Maintainer of infra only.
+				{fg.DemoUserCarol, g, fg.DemoGroupInfra, "maintainer@direct"},
+				{fg.DemoUserCarol, g, fg.DemoGroupK8s, "maintainer@inherited"},
+				{fg.DemoUserCarol, p, fg.DemoProjectClusterConfig, "maintainer@inherited"},
+				{fg.DemoUserCarol, g, fg.DemoGroupPlatform, ""},
+				{fg.DemoUserCarol, g, fg.DemoGroupAcme, ""},
+				{fg.DemoUserCarol, p, fg.DemoProjectAPI, ""},
+				// dave: Developer of project api only.
+				{fg.DemoUserDave, p, fg.DemoProjectAPI, "developer@direct"},
+				{fg.DemoUserDave, g, fg.DemoGroupPlatform, ""},
+				// erin: Reporter of acme, Maintainer of k8s.
+				{fg.DemoUserErin, g, fg.DemoGroupAcme, "reporter@direct"},
+				{fg.DemoUserErin, g, fg.DemoGroupPlatform, "reporter@inherited"},
+				{fg.DemoUserErin, g, fg.DemoGroupInfra, "reporter@inherited"},
+				{fg.DemoUserErin, g, fg.DemoGroupK8s, "maintainer@direct"},
+				{fg.DemoUserErin, p, fg.DemoProjectClusterConfig, "maintainer@inherited"},
+				{fg.DemoUserErin, p, fg.DemoProjectAPI, "reporter@inherited"},
+				// olivia: Minimal Access of acme only, not inherited.
+				{fg.DemoUserOlivia, g, fg.DemoGroupAcme, "minimal_access@direct"},
+				{fg.DemoUserOlivia, g, fg.DemoGroupPlatform, ""},
+				{fg.DemoUserOlivia, p, fg.DemoProjectAPI, ""},
+				// quentin: Developer of acme-contractors; platform shared with it at Reporter,
+				// crm shared with it at Guest.
+				{fg.DemoUserQuentin, g, fg.DemoGroupContractors, "developer@direct"},
+				{fg.DemoUserQuentin, g, fg.DemoGroupPlatform, "reporter@shared"},
+				{fg.DemoUserQuentin, g, fg.DemoGroupK8s, "reporter@shared"},
+				{fg.DemoUserQuentin, p, fg.DemoProjectAPI, "reporter@shared"},
+				{fg.DemoUserQuentin, p, fg.DemoProjectCRM, "guest@shared"},
+				{fg.DemoUserQuentin, g, fg.DemoGroupAcme, ""},
+				{fg.DemoUserQuentin, g, fg.DemoGroupSales, ""},
+				// mallory: custom role on platform, inherited below.
+				{fg.DemoUserMallory, g, fg.DemoGroupPlatform, "member_role_7@direct"},
+				{fg.DemoUserMallory, g, fg.DemoGroupInfra, "member_role_7@inherited"},
+				{fg.DemoUserMallory, p, fg.DemoProjectAPI, "member_role_7@inherited"},
+				{fg.DemoUserMallory, g, fg.DemoGroupAcme, ""},
+				// levels and owners.
+				{fg.DemoUserNiaj, g, fg.DemoGroupSales, "planner@direct"},
+				{fg.DemoUserNiaj, p, fg.DemoProjectCRM, "planner@inherited"},
+				{fg.DemoUserAlice, g, fg.DemoGroupAcme, "owner@direct"},
+				{fg.DemoUserAlice, p, fg.DemoProjectPipeline, "owner@inherited"},
+				{fg.DemoUserAPIBot, p, fg.DemoProjectAPI, "maintainer@direct"},
+				{fg.DemoUserJose, g, fg.DemoGroupEquipeDonnees, "maintainer@direct"},
+				{fg.DemoUserJose, p, fg.DemoProjectPipeline, "maintainer@inherited"},
+				{fg.DemoUserBigTeamFirst, g, fg.DemoGroupBigTeam, "guest@direct"},
+				{fg.DemoUserBigTeamLast, g, fg.DemoGroupBigTeam, "guest@direct"},
+				{fg.DemoUserBigTeamLast, g, fg.DemoGroupAcme, ""},
+				// disabled accounts keep their memberships.
+				{fg.DemoUserFrank, g, fg.DemoGroupSales, "developer@direct"},
+				{fg.DemoUserJudy, g, fg.DemoGroupAcme, "guest@direct"},
+				{fg.DemoUserJudy, g, fg.DemoGroupPlatform, "guest@inherited"},
+			}
+			for _, w := range cases {
+				if got := access(t, c, w.user, w.kind, w.resource); got != w.access {
+					t.Errorf("user %d on %s %d: got %q, want %q", w.user, w.kind, w.resource, got, w.access)
+				}
+			}
+
+			// olivia holds exactly one grant in the whole organisation.
+			if gs := c.GrantsOf("user", id(fg.DemoUserOlivia)); len(gs) != 1 {
+				t.Errorf("olivia has %d grants, want 1 (minimal_access on acme)", len(gs))
+			}
+			// carol: infra, k8s, cluster-config and nothing else.
+			if gs := c.GrantsOf("user", id(fg.DemoUserCarol)); len(gs) != 3 {
+				t.Errorf("carol has %d grants, want 3", len(gs))
+			}
+			// dave: only api.
+			if gs := c.GrantsOf("user", id(fg.DemoUserDave)); len(gs) != 1 {
+				t.Errorf("dave has %d grants, want 1", len(gs))
+			}
+			// One grant per user per resource, everywhere.
+			seen := map[string]string{}
+			for _, gr := range c.Grants {
+				key := gr.GetPrincipal().GetId().GetResource() + "@" + gr.GetEntitlement().GetResource().GetId().GetResourceType() +
+					":" + gr.GetEntitlement().GetResource().GetId().GetResource()
+				if prev, dup := seen[key]; dup {
+					t.Errorf("two grants for %s: %s and %s", key, prev, gr.GetId())
+				}
+				seen[key] = gr.GetId()
+			}
+		})
+	}
+}
+
+func TestSyncDemoGrantMetadata(t *testing.T) {
+	for _, mode := range modes {
+		t.Run(string(mode), func(t *testing.T) {
+			_, c := demoSync(t, mode)
+
+			peggy := c.Grant(fmt.Sprintf("group:%d:developer:user:%d", fg.DemoGroupPlatform, fg.DemoUserPeggy))
+			if peggy == nil {
+				t.Fatal("peggy's developer grant on acme/platform is missing")
+			}
+			if md := batontest.GrantMetadata(peggy); md["expires_at"] != "2027-01-31" || md["source"] != "direct" || md["access_level"] != float64(30) {
+				t.Errorf("peggy's grant metadata = %v", md)
+			}
+			if batontest.IsImmutable(peggy) {
+				t.Error("a direct grant must not be immutable")
+			}
+			// The expiry is inherited with the membership.
+			peggyInfra := c.Grant(fmt.Sprintf("group:%d:developer:user:%d", fg.DemoGroupInfra, fg.DemoUserPeggy))
+			if peggyInfra == nil || batontest.GrantMetadata(peggyInfra)["expires_at"] != "2027-01-31" {
+				t.Errorf("peggy's inherited grant on infra should carry expires_at: %v", peggyInfra)
+			}
+
+			q := c.Grant(fmt.Sprintf("group:%d:reporter:user:%d", fg.DemoGroupK8s, fg.DemoUserQuentin))
+			if q == nil {
+				t.Fatal("quentin's shared reporter grant on k8s is missing")
+			}
+			md := batontest.GrantMetadata(q)
+			if md["source"] != "shared" || md["source_group_id"] != float64(fg.DemoGroupContractors) ||
+				md["source_group_full_path"] != "acme-contractors" || md["shared_from_full_path"] != "acme/platform" {
+				t.Errorf("quentin's grant metadata = %v", md)
+			}
+			if !batontest.IsImmutable(q) {
+				t.Error("a shared grant must be immutable")
+			}
+
+			bob := c.Grant(fmt.Sprintf("group:%d:developer:user:%d", fg.DemoGroupInfra, fg.DemoUserBob))
+			if bob == nil {
+				t.Fatal("bob's inherited grant on infra is missing")
+			}
+			if md := batontest.GrantMetadata(bob); md["source"] != "inherited" || md["source_group_id"] != float64(fg.DemoGroupAcme) || md["source_group_full_path"] != "acme" {
+				t.Errorf("bob's inherited metadata = %v", md)
+			}
+			if !batontest.IsImmutable(bob) {
+				t.Error("an inherited grant must be immutable")
+			}
+
+			// erin: inherited Reporter on k8s is below her direct Maintainer there: the grant
+			// is the direct one.
+			erin := c.Grant(fmt.Sprintf("group:%d:maintainer:user:%d", fg.DemoGroupK8s, fg.DemoUserErin))
+			if erin == nil || batontest.IsImmutable(erin) || batontest.GrantMetadata(erin)["source"] != "direct" {
+				t.Errorf("erin's k8s grant should be direct and mutable: %v", erin)
+			}
+
+			// Every non-direct grant is immutable, every direct one is not.
+			for _, gr := range c.Grants {
+				md := batontest.GrantMetadata(gr)
+				if md == nil {
+					t.Errorf("grant %s has no metadata", gr.GetId())
+					continue
+				}
+				if (md["source"] != "direct") != batontest.IsImmutable(gr) {
+					t.Errorf("grant %s: source %v, immutable %v", gr.GetId(), md["source"], batontest.IsImmutable(gr))
+				}
+			}
+		})
+	}
+}
+
+func TestSyncDemoEntitlements(t *testing.T) {
+	for _, mode := range modes {
+		t.Run(string(mode), func(t *testing.T) {
+			_, c := demoSync(t, mode)
+			levels := []string{"developer", "guest", "maintainer", "owner", "planner", "reporter"}
+			withRole := func(extra ...string) []string {
+				out := append(append([]string{}, levels...), extra...)
+				sort.Strings(out)
+				return out
+			}
+			check := func(kind string, rid int64, want []string) {
+				t.Helper()
+				if got := c.EntitlementSlugs(kind, id(rid)); strings.Join(got, ",") != strings.Join(want, ",") {
+					t.Errorf("%s %d entitlements = %v, want %v", kind, rid, got, want)
+				}
+			}
+			check("group", fg.DemoGroupAcme, withRole("member_role_7", "minimal_access"))
+			check("group", fg.DemoGroupPlatform, withRole("member_role_7"))
+			check("group", fg.DemoGroupK8s, withRole("member_role_7"))
+			check("project", fg.DemoProjectAPI, withRole("member_role_7"))
+			check("group", fg.DemoGroupContractors, withRole("minimal_access"))
+			role := c.Entitlement(fmt.Sprintf("group:%d:member_role_7", fg.DemoGroupPlatform))
+			if role == nil || role.GetDisplayName() != "Security Auditor" || !strings.Contains(role.GetDescription(), "Reporter") {
+				t.Errorf("custom role entitlement = %v", role)
+			}
+			dev := c.Entitlement(fmt.Sprintf("group:%d:developer", fg.DemoGroupPlatform))
+			if dev == nil || len(dev.GetGrantableTo()) != 1 || dev.GetGrantableTo()[0].GetId() != "user" {
+				t.Errorf("developer entitlement = %v", dev)
+			}
+		})
+	}
+}
+
+func TestSyncDemoResources(t *testing.T) {
+	for _, mode := range modes {
+		t.Run(string(mode), func(t *testing.T) {
+			_, c := demoSync(t, mode)
+
+			// Group tree and project parents.
+			parent := func(kind string, rid int64) string {
+				r := c.Resource(kind, id(rid))
+				if r == nil {
+					t.Fatalf("%s %d missing", kind, rid)
+				}
+				return r.GetParentResourceId().GetResourceType() + ":" + r.GetParentResourceId().GetResource()
+			}
+			for _, tc := range []struct {
+				kind        string
+				rid, parent int64
+			}{
+				{"group", fg.DemoGroupPlatform, fg.DemoGroupAcme},
+				{"group", fg.DemoGroupInfra, fg.DemoGroupPlatform},
+				{"group", fg.DemoGroupK8s, fg.DemoGroupInfra},
+				{"group", fg.DemoGroupEquipeDonnees, fg.DemoGroupAcme},
+				{"project", fg.DemoProjectAPI, fg.DemoGroupPlatform},
+				{"project", fg.DemoProjectClusterConfig, fg.DemoGroupK8s},
+				{"project", fg.DemoProjectPipeline, fg.DemoGroupEquipeDonnees},
+			} {
+				if got := parent(tc.kind, tc.rid); got != "group:"+id(tc.parent) {
+					t.Errorf("%s %d parent = %s, want group:%d", tc.kind, tc.rid, got, tc.parent)
+				}
+			}
+			if got := parent("group", fg.DemoGroupAcme); got != ":" {
+				t.Errorf("acme should have no parent, got %s", got)
+			}
+			if r := c.Resource("group", id(fg.DemoGroupEquipeDonnees)); r.GetDisplayName() != "Acme / Équipe Données" {
+				t.Errorf("non-ASCII group name = %q", r.GetDisplayName())
+			}
+			if r := c.Resource("project", id(fg.DemoProjectPipeline)); !strings.Contains(r.GetDisplayName(), "Pipeline ✓") {
+				t.Errorf("non-ASCII project name = %q", r.GetDisplayName())
+			}
+
+			// Accounts.
+			user := func(uid int64) *v2.UserTrait {
+				r := c.Resource("user", id(uid))
+				if r == nil {
+					t.Fatalf("user %d missing", uid)
+				}
+				return batontest.UserTrait(r)
+			}
+			bob := user(fg.DemoUserBob)
+			if bob.GetLogin() != "bob" || bob.GetStatus().GetStatus() != v2.UserTrait_Status_STATUS_ENABLED {
+				t.Errorf("bob = %v", bob)
+			}
+			if c.Resource("user", id(fg.DemoUserBob)).GetDisplayName() != "Bob Brown" {
+				t.Error("bob's display name")
+			}
+			for uid, state := range map[int64]string{
+				fg.DemoUserFrank: "blocked", fg.DemoUserGrace: "deactivated", fg.DemoUserHeidi: "banned",
+				fg.DemoUserIvan: "ldap_blocked", fg.DemoUserJudy: "blocked_pending_approval",
+			} {
+				st := user(uid).GetStatus()
+				if st.GetStatus() != v2.UserTrait_Status_STATUS_DISABLED || st.GetDetails() != state {
+					t.Errorf("user %d status = %v, want disabled (%s)", uid, st, state)
+				}
+				if user(uid).GetProfile().GetFields()["state"].GetStringValue() != state {
+					t.Errorf("user %d profile state", uid)
+				}
+			}
+			if user(fg.DemoUserAPIBot).GetAccountType() != v2.UserTrait_ACCOUNT_TYPE_SERVICE {
+				t.Error("the project bot should be a service account")
+			}
+			if user(fg.DemoUserBob).GetAccountType() != v2.UserTrait_ACCOUNT_TYPE_HUMAN {
+				t.Error("bob should be a human account")
+			}
+			if got := user(fg.DemoUserJose).GetLogin(); got != "jose.muller" {
+				t.Errorf("jose login = %q", got)
+			}
+			if link := batontest.ExternalLink(c.Resource("user", id(fg.DemoUserBob))); !strings.HasSuffix(link, "/bob") {
+				t.Errorf("bob's web_url link = %q", link)
+			}
+			// 120 big-team members, beyond one page of 100.
+			for uid := fg.DemoUserBigTeamFirst; uid <= fg.DemoUserBigTeamLast; uid++ {
+				if c.Resource("user", id(uid)) == nil {
+					t.Fatalf("big-team member %d missing", uid)
+				}
+			}
+
+			// Pending invitation.
+			inv := c.Resource("user", "invitation:"+fg.DemoInvitationEmail)
+			if inv == nil {
+				t.Fatal("pending account for the invitation is missing")
+			}
+			it := batontest.UserTrait(inv)
+			if it.GetStatus().GetStatus() != v2.UserTrait_Status_STATUS_DISABLED ||
+				!it.GetProfile().GetFields()["pending_invitation"].GetBoolValue() ||
+				!strings.HasPrefix(inv.GetDescription(), "Invitation pending since ") ||
+				!strings.Contains(inv.GetDescription(), "acme as Developer") {
+				t.Errorf("pending account = %v / %q", it, inv.GetDescription())
+			}
+			if gs := c.GrantsOf("user", "invitation:"+fg.DemoInvitationEmail); len(gs) != 0 {
+				t.Errorf("a pending account has grants: %v", gs)
+			}
+
+			switch mode {
+			case fg.ModeGitLabCom:
+				for uid := fg.DemoUserStrangerFirst; uid <= fg.DemoUserStrangerLast; uid++ {
+					if c.Resource("user", id(uid)) != nil {
+						t.Errorf("stranger %d synced on gitlab.com", uid)
+					}
+				}
+				for _, absent := range []struct {
+					kind string
+					rid  int64
+				}{{"group", fg.DemoGroupPublicOSS}, {"user", fg.DemoUserTrent}, {"user", fg.DemoUserSybil}, {"project", fg.DemoProjectDotfiles}} {
+					if c.Resource(absent.kind, id(absent.rid)) != nil {
+						t.Errorf("%s %d is outside the organisation but was synced", absent.kind, absent.rid)
+					}
+				}
+				if bob.GetLastLogin() != nil {
+					t.Error("gitlab.com gives no last login")
+				}
+			case fg.ModeSelfManaged:
+				if c.Resource("user", id(fg.DemoUserTrent)) == nil || c.Resource("user", id(fg.DemoUserSybil)) == nil {
+					t.Error("self-managed: every instance user must be synced (trent, sybil)")
+				}
+				dot := c.Resource("project", id(fg.DemoProjectDotfiles))
+				if dot == nil || dot.GetParentResourceId() != nil {
+					t.Fatalf("personal project dotfiles should be synced without a parent: %v", dot)
+				}
+				if got := access(t, c, fg.DemoUserSybil, "project", fg.DemoProjectDotfiles); got != "owner@direct" {
+					t.Errorf("sybil on dotfiles = %q", got)
+				}
+				// Last login: the later of last_sign_in_at and current_sign_in_at.
+				want := fg.DemoNow.AddDate(0, 0, -int(fg.DemoUserBob%30+1))
+				if got := bob.GetLastLogin().AsTime(); !got.Equal(want) {
+					t.Errorf("bob last login = %v, want %v", got, want)
+				}
+				if !user(fg.DemoUserVictor).GetMfaStatus().GetMfaEnabled() || user(fg.DemoUserBob).GetMfaStatus().GetMfaEnabled() {
+					t.Error("MFA status should follow two_factor_enabled")
+				}
+				if user(fg.DemoUserBob).GetEmails()[0].GetAddress() != "bob@acme.example" {
+					t.Error("bob's email")
+				}
+				if !user(fg.DemoUserVictor).GetProfile().GetFields()["external"].GetBoolValue() {
+					t.Error("victor is external")
+				}
+				if !user(fg.DemoUserAdmin).GetProfile().GetFields()["is_admin"].GetBoolValue() {
+					t.Error("acme-admin is an administrator")
+				}
+				if user(fg.DemoUserBob).GetCreatedAt() == nil {
+					t.Error("created date")
+				}
+			}
+		})
+	}
+}
+
+// listRoute matches the list endpoints, which must all ask for 100 per page.
+var listRoute = regexp.MustCompile(`^/(users|groups|projects)$|/(members|invitations|descendant_groups|subgroups|projects)$`)
+
+func TestSyncAPICost(t *testing.T) {
+	for _, mode := range modes {
+		t.Run(string(mode), func(t *testing.T) {
+			f, _ := demoSync(t, mode)
+			counts := f.Server.Counts()
+			if mode == fg.ModeGitLabCom && counts["GET /users"] != 0 {
+				t.Errorf("GET /users called %d times on gitlab.com", counts["GET /users"])
+			}
+			for route, n := range counts {
+				if strings.Contains(route, "/members/all") || strings.HasPrefix(route, "GET /users/:id") {
+					t.Errorf("%s called %d times", route, n)
+				}
+			}
+			firstPages := map[string]int{}
+			for _, r := range f.Requests() {
+				if r.Method != "GET" {
+					t.Errorf("a sync must only read: %s %s", r.Method, r.Path)
+				}
+				if listRoute.MatchString(r.Path) {
+					if r.Query.Get("per_page") != "100" {
+						t.Errorf("%s %s?%s: per_page should be 100", r.Method, r.Path, r.Query.Encode())
+					}
+					if r.Query.Get("page") == "1" || (r.Query.Get("page") == "" && r.Query.Get("cursor") == "" && r.Query.Get("id_after") == "") {
+						firstPages[r.Path]++
+					}
+				} else {
+					firstPages[r.Path]++ // single-object reads: once each too
+				}
+			}
+			for path, n := range firstPages {
+				if n != 1 {
+					t.Errorf("%s fetched %d times in one sync, want once", path, n)
+				}
+			}
+			if mode == fg.ModeSelfManaged {
+				var users []batontest.Request
+				for _, r := range f.Requests() {
+					if r.Path == "/users" {
+						users = append(users, r)
+					}
+				}
+				if len(users) != 2 {
+					t.Fatalf("GET /users called %d times, want 2 (keyset pages of 100)", len(users))
+				}
+				q := users[0].Query
+				if q.Get("pagination") != "keyset" || q.Get("order_by") != "id" || q.Get("sort") != "asc" || q.Get("exclude_internal") != "true" {
+					t.Errorf("GET /users query = %s", q.Encode())
+				}
+			}
+		})
+	}
+}
+
+// A second sync on the same connector reads GitLab again (the cache is per sync) and
+// sees changes.
+func TestSyncCacheIsPerSync(t *testing.T) {
+	ctx := context.Background()
+	f := batontest.NewDemo(t, fg.ModeGitLabCom)
+	first := batontest.Sync(t, ctx, f.Connector)
+	if access(t, first, fg.DemoUserCarol, "group", fg.DemoGroupPlatform) != "" {
+		t.Fatal("carol should have nothing on platform yet")
+	}
+	before := f.Server.Counts()["GET /groups/:id/members"]
+	f.Server.Write(func(w *fg.World) {
+		w.SetGroupMember(fg.DemoGroupPlatform, &fg.Member{UserID: fg.DemoUserCarol, AccessLevel: fg.Developer})
+	})
+	second := batontest.Sync(t, ctx, f.Connector)
+	if got := access(t, second, fg.DemoUserCarol, "group", fg.DemoGroupPlatform); got != "developer@direct" {
+		t.Errorf("after adding carol to platform: %q", got)
+	}
+	if got := access(t, second, fg.DemoUserCarol, "group", fg.DemoGroupInfra); got != "maintainer@direct" {
+		t.Errorf("carol keeps her higher direct role on infra: %q", got)
+	}
+	if after := f.Server.Counts()["GET /groups/:id/members"]; after != 2*before {
+		t.Errorf("members listings: %d after the first sync, %d after the second; want double", before, after)
+	}
+}
+
+// --workers N: concurrent List/Entitlements/Grants give the same c1z and still fetch
+// every listing once.
+func TestSyncWithWorkers(t *testing.T) {
+	for _, mode := range modes {
+		t.Run(string(mode), func(t *testing.T) {
+			_, serial := demoSync(t, mode)
+			f, parallel := demoSync(t, mode, batontest.WithWorkers(4))
+			ids := func(c *batontest.C1Z) string {
+				var out []string
+				for _, g := range c.Grants {
+					out = append(out, g.GetId())
+				}
+				sort.Strings(out)
+				return strings.Join(out, "\n")
+			}
+			if ids(serial) != ids(parallel) {
+				t.Error("a sync with 4 workers gives different grants than with 1")
+			}
+			if len(serial.Resources) != len(parallel.Resources) || len(serial.Entitlements) != len(parallel.Entitlements) {
+				t.Error("a sync with 4 workers gives different resources or entitlements")
+			}
+			seen := map[string]bool{}
+			for _, r := range f.Requests() {
+				if strings.HasSuffix(r.Path, "/members") && r.Query.Get("page") == "1" {
+					if seen[r.Path] {
+						t.Errorf("%s fetched twice with 4 workers", r.Path)
+					}
+					seen[r.Path] = true
+				}
+			}
+		})
+	}
+}
