@@ -79,6 +79,16 @@ func run(ctx context.Context, path string, w io.Writer) error {
 	return render(w, d)
 }
 
+// levelRank orders GitLab's levels from Owner down; custom roles come last.
+func levelRank(slug string) int {
+	for i, l := range []string{"owner", "maintainer", "developer", "reporter", "planner", "guest", "minimal_access"} {
+		if slug == l {
+			return i
+		}
+	}
+	return 100
+}
+
 // maxSameRows is how many rows with the same place, level and source are listed before
 // the rest are counted.
 const maxSameRows = 5
@@ -171,6 +181,9 @@ func render(w io.Writer, d data) error {
 		a, b := rows[i], rows[j]
 		if a.kind != b.kind || a.where != b.where {
 			return false
+		}
+		if ra, rb := levelRank(a.level), levelRank(b.level); ra != rb {
+			return ra < rb
 		}
 		if a.level != b.level {
 			return a.level < b.level
