@@ -55,7 +55,7 @@ var (
 	AccountCreationGroup = field.StringField(
 		AccountCreationGroupName,
 		field.WithDisplayName("Group for new accounts"),
-		field.WithDescription("Full path (acme/engineering) or numeric id of the group new accounts are invited to (GitLab.com; required there for account creation) or added to (self-managed)"),
+		field.WithDescription("Full path (acme/engineering) or numeric id of the group new accounts are invited to when there is no admin API (GitLab.com, or a non-admin token); required there for account creation"),
 	)
 	Deployment = field.SelectField(
 		DeploymentName,
