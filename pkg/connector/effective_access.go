@@ -97,15 +97,12 @@ func (s *accessSet) result() map[int64]*effectiveAccess {
 }
 
 // betterAccess orders two accesses of one user: the higher level wins; at the same
-// level a custom role (which adds permissions to its base level) wins, then direct over
-// inherited over shared (so the grant is the one that can be changed here). Among
-// equals the first offered (the nearest source) stays.
+// level direct beats inherited beats shared (GitLab prefers the membership of the
+// object itself, and it is the one that can be changed here). Among equals the first
+// offered (the nearest source) stays.
 func betterAccess(a, b *effectiveAccess) bool {
 	if a.Level != b.Level {
 		return a.Level > b.Level
-	}
-	if (a.MemberRoleID != 0) != (b.MemberRoleID != 0) {
-		return a.MemberRoleID != 0
 	}
 	return sourceRank(a.Source) < sourceRank(b.Source)
 }
@@ -193,11 +190,17 @@ func offerShare(ctx context.Context, g accessGraph, s *accessSet, sh groupShare,
 			}
 			a := fromMember(m, sourceShared)
 			if a.Level > sh.Level {
+				// Capped by the share: the user gets the share's level and the share's
+				// custom role (member_role_id of the share, usually none) instead of
+				// their own. Uncapped, their own membership (custom role included)
+				// applies. GitLab's custom-role preloader picks the role the same way:
+				// ee/app/models/preloaders/user_member_roles_in_projects_preloader.rb
 				a.Level = sh.Level
+				a.MemberRoleID, a.MemberRoleName, a.MemberRoleBase = sh.MemberRoleID, "", 0
+				if sh.MemberRoleID != 0 {
+					a.MemberRoleName, a.MemberRoleBase = memberRoleSlug(sh.MemberRoleID), sh.Level
+				}
 			}
-			// The member's custom role belongs to its membership in the invited group;
-			// through the share the user gets the (capped) base level.
-			a.MemberRoleID, a.MemberRoleName, a.MemberRoleBase = 0, "", 0
 			a.SourceGroupID, a.SourceGroupFullPath, a.SharedFrom = b.ID, path, sharedFrom
 			a.ExpiresAt = earliestDate(m.ExpiresAt, sh.ExpiresAt)
 			s.offer(a)

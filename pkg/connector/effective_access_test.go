@@ -197,7 +197,7 @@ func TestComputeAccessCustomRoles(t *testing.T) {
 	auditor := &directMember{UserID: 11, Level: gitlab.ReporterPermissions, MemberRoleID: 7, MemberRoleName: "Auditor", MemberRoleBase: gitlab.ReporterPermissions}
 	g.groupMembers[2] = append(g.groupMembers[2], auditor)
 	// user 12: custom role (Reporter base) on mid and plain Reporter on top: same level,
-	// the custom role wins (it adds permissions).
+	// both inherited: the nearest (mid) wins.
 	g.groupMembers[1] = append(g.groupMembers[1], mem(12, gitlab.ReporterPermissions))
 	g.groupMembers[2] = append(g.groupMembers[2], &directMember{UserID: 12, Level: gitlab.ReporterPermissions, MemberRoleID: 7, MemberRoleName: "Auditor"})
 	// user 13: custom role on mid but Developer on top: the higher level wins.
@@ -212,15 +212,28 @@ func TestComputeAccessCustomRoles(t *testing.T) {
 			t.Errorf("user %d: got %q, want %q", uid, got, want)
 		}
 	}
-	// A custom role does not travel through a share: the invited group's member gets
-	// the capped base level.
-	g.groupMembers[9] = append(g.groupMembers[9], &directMember{UserID: 14, Level: gitlab.DeveloperPermissions, MemberRoleID: 8})
+	// Through a share: capped, the share's level and the share's custom role (none
+	// here); not capped, the member's own custom role.
+	g.groupMembers[9] = append(g.groupMembers[9],
+		&directMember{UserID: 14, Level: gitlab.DeveloperPermissions, MemberRoleID: 8},
+		&directMember{UserID: 15, Level: gitlab.GuestPermissions, MemberRoleID: 9})
 	acc, err = computeGroupAccess(ctx, g, 3, "2026-01-01")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := levelOf(acc, 14); got != "reporter@shared" {
-		t.Errorf("custom role through a share: %q", got)
+		t.Errorf("capped custom role through a share: %q", got)
+	}
+	if got := levelOf(acc, 15); got != "member_role_9@shared" {
+		t.Errorf("uncapped custom role through a share: %q", got)
+	}
+	g.groups[2].Shares[0].MemberRoleID = 20
+	acc, err = computeGroupAccess(ctx, g, 3, "2026-01-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := levelOf(acc, 14); got != "member_role_20@shared" {
+		t.Errorf("share with a custom role: %q", got)
 	}
 }
 

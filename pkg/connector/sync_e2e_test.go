@@ -511,3 +511,84 @@ func TestSyncWithWorkers(t *testing.T) {
 		})
 	}
 }
+
+// The connector's locally computed access must agree with the fake's own model of
+// GitLab's rules (an independent implementation, behind members/all) for every synced
+// group and project: the same users, levels and custom roles.
+func TestSyncAgreesWithFakeEffectiveAccess(t *testing.T) {
+	worlds := map[string]func(fg.Mode) *fg.World{
+		"demo": fg.DemoWorld,
+		"large": func(m fg.Mode) *fg.World {
+			return fg.LargeWorld(fg.LargeSpec{Users: 600, Groups: 80, Projects: 150, Seed: 7}, m)
+		},
+	}
+	for _, name := range []string{"demo", "large"} {
+		for _, mode := range modes {
+			t.Run(name+"/"+string(mode), func(t *testing.T) {
+				world := worlds[name](mode)
+				// Correctness only: without RateLimit-* headers client-go's limiter stays
+				// off, so the gitlab.com run is not paced at ~22 requests/s.
+				f := batontest.NewFake(t, mode, world, batontest.WithServerOptions(func(o *fg.Options) {
+					o.Faults.OmitRateLimitHeaders = true
+				}))
+				c := batontest.Sync(t, context.Background(), f.Connector)
+				agreeWithFake(t, f, c)
+				if mode == fg.ModeGitLabCom {
+					// Accounts are exactly the people with access somewhere in the organisation.
+					f.Server.Read(func(w *fg.World) {
+						for _, r := range c.ResourcesOfType("user") {
+							uid, err := strconv.ParseInt(r.GetId().GetResource(), 10, 64)
+							if err != nil {
+								continue // pending invitation
+							}
+							if u := w.Users[uid]; u == nil || u.Outsider {
+								t.Errorf("user %d is not part of the organisation", uid)
+							}
+							if len(c.GrantsOf("user", r.GetId().GetResource())) == 0 {
+								t.Errorf("user %d synced on gitlab.com without any access", uid)
+							}
+						}
+					})
+				}
+			})
+		}
+	}
+}
+
+func agreeWithFake(t *testing.T, f *batontest.Fake, c *batontest.C1Z) {
+	t.Helper()
+	{
+		{
+			check := func(kind, rid string, want map[int64]fg.Access) {
+				t.Helper()
+				got := map[string]string{}
+				for _, gr := range c.GrantsOn(kind, rid) {
+					eid := gr.GetEntitlement().GetId()
+					got[gr.GetPrincipal().GetId().GetResource()] = eid[strings.LastIndex(eid, ":")+1:]
+				}
+				exp := map[string]string{}
+				for uid, a := range want {
+					slug := map[fg.AccessLevel]string{fg.MinimalAccess: "minimal_access", fg.Guest: "guest", fg.Planner: "planner",
+						fg.Reporter: "reporter", fg.Developer: "developer", fg.Maintainer: "maintainer", fg.Owner: "owner"}[a.Level]
+					if a.MemberRoleID != 0 {
+						slug = "member_role_" + id(a.MemberRoleID)
+					}
+					exp[id(uid)] = slug
+				}
+				if fmt.Sprint(got) != fmt.Sprint(exp) {
+					t.Errorf("%s %s: connector %v, fake %v", kind, rid, got, exp)
+				}
+			}
+			f.Server.Read(func(w *fg.World) {
+				for _, r := range c.ResourcesOfType("group") {
+					gid, _ := strconv.ParseInt(r.GetId().GetResource(), 10, 64)
+					check("group", r.GetId().GetResource(), w.EffectiveGroupMembers(gid))
+				}
+				for _, r := range c.ResourcesOfType("project") {
+					pid, _ := strconv.ParseInt(r.GetId().GetResource(), 10, 64)
+					check("project", r.GetId().GetResource(), w.EffectiveProjectMembers(pid))
+				}
+			})
+		}
+	}
+}
