@@ -592,3 +592,60 @@ func agreeWithFake(t *testing.T, f *batontest.Fake, c *batontest.C1Z) {
 		}
 	}
 }
+
+// --groups limits the organisation; access from outside it still counts.
+func TestSyncConfiguredGroups(t *testing.T) {
+	ctx := context.Background()
+	t.Run("top-level acme only", func(t *testing.T) {
+		f := batontest.NewDemo(t, fg.ModeGitLabCom, batontest.WithGroups("acme"))
+		c := batontest.Sync(t, ctx, f.Connector)
+		if c.Resource("group", id(fg.DemoGroupContractors)) != nil {
+			t.Error("acme-contractors is outside --groups acme")
+		}
+		// quentin's access comes from acme-contractors' membership through the share.
+		if got := access(t, c, fg.DemoUserQuentin, "group", fg.DemoGroupPlatform); got != "reporter@shared" {
+			t.Errorf("quentin on platform = %q", got)
+		}
+		if c.Resource("user", id(fg.DemoUserQuentin)) == nil {
+			t.Error("quentin has access, so he is an account")
+		}
+		if n := f.Server.Counts()["GET /groups"]; n != 0 {
+			t.Errorf("with --groups the token user's groups are not listed: GET /groups called %d times", n)
+		}
+	})
+	t.Run("self-managed acme-contractors", func(t *testing.T) {
+		f := batontest.NewDemo(t, fg.ModeSelfManaged, batontest.WithGroups("acme-contractors"))
+		c := batontest.Sync(t, ctx, f.Connector)
+		if got := strings.Join(c.ResourceIDs("group"), ","); got != "20" {
+			t.Errorf("groups = %s, want acme-contractors only", got)
+		}
+		// crm is shared INTO acme-contractors but belongs to acme/sales; personal
+		// projects are outside --groups.
+		if got := c.ResourceIDs("project"); len(got) != 0 {
+			t.Errorf("projects = %v, want none", got)
+		}
+		if c.Resource("user", id(fg.DemoUserTrent)) == nil {
+			t.Error("with an admin token every instance user is still an account")
+		}
+		if n := f.Server.Counts()["GET /projects"]; n != 0 {
+			t.Errorf("with --groups, projects come from the groups: GET /projects called %d times", n)
+		}
+	})
+}
+
+// A self-managed token without admin rights syncs like GitLab.com: members only.
+func TestSyncSelfManagedNonAdmin(t *testing.T) {
+	world := fg.DemoWorld(fg.ModeSelfManaged)
+	world.Users[fg.DemoUserAdmin].IsAdmin = false
+	f := batontest.NewFake(t, fg.ModeSelfManaged, world)
+	c := batontest.Sync(t, context.Background(), f.Connector)
+	if n := f.Server.Counts()["GET /users"]; n != 0 {
+		t.Errorf("GET /users called %d times with a non-admin token", n)
+	}
+	if c.Resource("user", id(fg.DemoUserTrent)) != nil || c.Resource("project", id(fg.DemoProjectDotfiles)) != nil {
+		t.Error("a non-admin token syncs only the organisation")
+	}
+	if got := access(t, c, fg.DemoUserCarol, "group", fg.DemoGroupK8s); got != "maintainer@inherited" {
+		t.Errorf("carol on k8s = %q", got)
+	}
+}
