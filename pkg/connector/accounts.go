@@ -297,15 +297,45 @@ func (r invitationResult) text() string {
 // inviteAccount invites req.email to --account-creation-group at
 // --account-creation-access-level. The result is the pending account
 // (`invitation:<email>`); when GitLab turned the invitation into a membership at once
-// (the email belongs to an existing GitLab user) it is that user's account. An email
-// already invited to the group is an already-exists result: its invitation is left as it is.
+// (the email belongs to a GitLab user who was not a member of the group) it is that
+// user's real account.
+//
+// GitLab answers 201 whatever happened; the body's "status" says what did: "error" is
+// an error carrying GitLab's message. https://docs.gitlab.com/api/invitations/
+//
+// Before inviting (the pre-check), nothing is sent and an already-exists result is
+// returned when:
+//   - the email already has a pending invitation to the group: its invitation is left
+//     as it is (GitLab would update its level);
+//   - a direct member of the group has this email, where the member listing shows
+//     emails (administrators; Owners for enterprise users).
+//
+// Since GitLab 17, inviting a member's email again is not refused: GitLab updates that
+// member's access level (it could demote an Owner to Guest) and expiry. On GitLab.com
+// the member listing hides emails, so the pre-check cannot always see that the email is
+// a member's. The group's direct members (level, expiry, custom role) are therefore
+// read before the invitation and compared after it: a member that GitLab changed is the
+// email's owner; their membership is put back as it was and the result is
+// already-exists with their account. (The change lasts the few milliseconds between the
+// two requests.)
 func (s *userSyncer) inviteAccount(ctx context.Context, req accountRequest) (connectorbuilder.CreateAccountResponse, annotations.Annotations, error) {
 	groupRef := s.c.settings.AccountCreationGroup
-	group, _, err := s.c.client.API.Groups.GetGroup(groupRef, &gitlab.GetGroupOptions{WithProjects: gitlab.Ptr(false)}, gitlab.WithContext(ctx))
+	var gid any = groupRef
+	if n, err := strconv.ParseInt(groupRef, 10, 64); err == nil {
+		gid = n
+	}
+	group, _, err := s.c.client.API.Groups.GetGroup(gid, &gitlab.GetGroupOptions{WithProjects: gitlab.Ptr(false)}, gitlab.WithContext(ctx))
 	if err != nil {
+		if gitlabapi.IsNotFound(err) {
+			return nil, nil, status.Errorf(codes.InvalidArgument,
+				"--account-creation-group %s: no such group, or the token's user cannot see it: give the group's full path (as in its URL) or numeric id", groupRef)
+		}
 		return nil, nil, gitlabapi.MapError(err, fmt.Sprintf("reading --account-creation-group %s", groupRef))
 	}
 	email := strings.ToLower(req.email)
+	alreadyExists := func(r *v2.Resource) (connectorbuilder.CreateAccountResponse, annotations.Annotations, error) {
+		return v2.CreateAccountResponse_AlreadyExistsResult_builder{Resource: r, IsCreateAccountResult: true}.Build(), nil, nil
+	}
 
 	if inv, err := s.findGroupInvitation(ctx, group, email); err != nil {
 		return nil, nil, err
@@ -314,26 +344,24 @@ func (s *userSyncer) inviteAccount(ctx context.Context, req accountRequest) (con
 		if err != nil {
 			return nil, nil, err
 		}
-		return v2.CreateAccountResponse_AlreadyExistsResult_builder{Resource: r, IsCreateAccountResult: true}.Build(), nil, nil
+		ctxzap.Extract(ctx).Info("GitLab invitation already pending; left as it is",
+			zap.String("group", group.FullPath), zap.Int("access_level", int(inv.AccessLevel)))
+		return alreadyExists(r)
 	}
 
-	// GitLab turns an invitation of a member's email into an update of that member's
-	// level (it could demote an Owner): where the member listing shows emails
-	// (administrators; Owners for enterprise users), a member with this email is an
-	// already-exists result and nothing is sent. On GitLab.com emails are usually hidden.
 	members, err := s.groupDirectMembers(ctx, group)
 	if err != nil {
 		return nil, nil, err
 	}
-	before := make(map[int64]bool, len(members))
+	before := make(map[int64]*gitlab.GroupMember, len(members))
 	for _, m := range members {
-		before[m.ID] = true
+		before[m.ID] = m
 		if m.Email != "" && strings.EqualFold(m.Email, email) {
 			r, err := s.accountResourceForMember(ctx, m)
 			if err != nil {
 				return nil, nil, err
 			}
-			return v2.CreateAccountResponse_AlreadyExistsResult_builder{Resource: r, IsCreateAccountResult: true}.Build(), nil, nil
+			return alreadyExists(r)
 		}
 	}
 
@@ -366,13 +394,14 @@ func (s *userSyncer) inviteAccount(ctx context.Context, req accountRequest) (con
 		return v2.CreateAccountResponse_SuccessResult_builder{Resource: r, IsCreateAccountResult: true}.Build(), nil, nil
 	}
 
-	// No pending invitation: the email is an existing GitLab user's, now a direct member.
-	members, err = s.groupDirectMembers(ctx, group)
+	// No pending invitation: the email is an existing GitLab user's. Either a new direct
+	// member (success: their real account), or a member GitLab just changed.
+	after, err := s.groupDirectMembers(ctx, group)
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, m := range members {
-		if !before[m.ID] {
+	for _, m := range after {
+		if before[m.ID] == nil {
 			r, err := s.accountResourceForMember(ctx, m)
 			if err != nil {
 				return nil, nil, err
@@ -380,19 +409,63 @@ func (s *userSyncer) inviteAccount(ctx context.Context, req accountRequest) (con
 			return v2.CreateAccountResponse_SuccessResult_builder{Resource: r, IsCreateAccountResult: true}.Build(), nil, nil
 		}
 	}
-	for _, m := range members {
-		if m.Email != "" && strings.EqualFold(m.Email, email) {
-			r, err := s.accountResourceForMember(ctx, m)
-			if err != nil {
+	for _, m := range after {
+		old := before[m.ID]
+		if sameMembership(old, m) && !(m.Email != "" && strings.EqualFold(m.Email, email)) {
+			continue
+		}
+		if !sameMembership(old, m) {
+			if err := s.restoreGroupMember(ctx, group, old); err != nil {
 				return nil, nil, err
 			}
-			return v2.CreateAccountResponse_AlreadyExistsResult_builder{Resource: r, IsCreateAccountResult: true}.Build(), nil, nil
+			ctxzap.Extract(ctx).Warn("GitLab changed an existing member's access when inviting their email; put back as it was",
+				zap.String("group", group.FullPath), zap.Int64("user_id", m.ID), zap.String("username", m.Username),
+				zap.Int("access_level", int(old.AccessLevel)))
 		}
+		r, err := s.accountResourceForMember(ctx, old)
+		if err != nil {
+			return nil, nil, err
+		}
+		return alreadyExists(r)
 	}
 	return nil, nil, status.Errorf(codes.AlreadyExists,
 		"inviting %s to group %s: GitLab accepted it but made neither a pending invitation nor a new member: "+
-			"the email belongs to a GitLab account that is already a member of %s",
+			"the email belongs to a GitLab account that is already a member of %s at that access level",
 		req.email, group.FullPath, group.FullPath)
+}
+
+// sameMembership: same access level, expiry and custom role.
+func sameMembership(a, b *gitlab.GroupMember) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.AccessLevel == b.AccessLevel && isoDate(a.ExpiresAt) == isoDate(b.ExpiresAt) && memberRoleID(a) == memberRoleID(b)
+}
+
+func memberRoleID(m *gitlab.GroupMember) int64 {
+	if m.MemberRole == nil {
+		return 0
+	}
+	return m.MemberRole.ID
+}
+
+// restoreGroupMember puts a direct membership back as it was (PUT
+// /groups/:id/members/:user_id with its level, expiry and custom role).
+// https://docs.gitlab.com/api/members/#edit-a-member-of-a-group-or-project
+func (s *userSyncer) restoreGroupMember(ctx context.Context, group *gitlab.Group, old *gitlab.GroupMember) error {
+	opts := &gitlab.EditGroupMemberOptions{AccessLevel: gitlab.Ptr(old.AccessLevel)}
+	if d := isoDate(old.ExpiresAt); d != "" {
+		opts.ExpiresAt = gitlab.Ptr(d)
+	}
+	if id := memberRoleID(old); id != 0 {
+		opts.MemberRoleID = gitlab.Ptr(id)
+	}
+	if _, _, err := s.c.client.API.GroupMembers.EditGroupMember(group.ID, old.ID, opts, gitlab.WithContext(ctx)); err != nil {
+		return gitlabapi.MapError(err, fmt.Sprintf(
+			"GitLab changed %s's membership of %s when their email was invited, and putting it back (%s) failed: set it back by hand",
+			old.Username, group.FullPath, accessLevelName(old.AccessLevel)))
+	}
+	return nil
 }
 
 // findGroupInvitation: GET /groups/:id/invitations?query=<email>; the invitation of

@@ -2,6 +2,7 @@ package connector
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -583,6 +584,244 @@ func TestAccountCapabilities(t *testing.T) {
 		if md.GetMetadata().GetAccountCreationSchema().GetFieldMap()["email"] == nil {
 			t.Errorf("%s: the account creation schema has no email", tc.name)
 		}
+	}
+}
+
+// --- GitLab.com: the invitation pre-check never changes an existing member ---
+
+// GitLab (17+) turns an invitation of a member's email into an update of that member's
+// level and expiry. On GitLab.com the member listing hides emails, so the connector
+// compares the group's members before and after: a member GitLab changed is put back
+// and is the already-existing account.
+func TestCreateAccountGitLabComMemberEmailKeepsTheirAccess(t *testing.T) {
+	for _, tc := range []struct {
+		name, group, email string
+		groupID, userID    int64
+		want               fakegitlab.Member
+	}{
+		{"Developer of the top-level group", "acme", "bob@acme.example", fakegitlab.DemoGroupAcme, fakegitlab.DemoUserBob,
+			fakegitlab.Member{AccessLevel: fakegitlab.Developer}},
+		{"expiring membership", "acme/platform", "Peggy@Acme.example", fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserPeggy,
+			fakegitlab.Member{AccessLevel: fakegitlab.Developer, ExpiresAt: "2027-01-31"}},
+		{"custom role", "acme/platform", "mallory@acme.example", fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserMallory,
+			fakegitlab.Member{AccessLevel: fakegitlab.Reporter, MemberRoleID: 7}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newAcctEnv(t, fakegitlab.ModeGitLabCom, func(s *Settings) { s.AccountCreationGroup = tc.group })
+			var invitationsBefore int
+			e.s.Read(func(w *fakegitlab.World) { invitationsBefore = len(w.GroupInvitations[tc.groupID]) })
+			res, creds, _, err := e.users.CreateAccount(context.Background(), accountInfo("", tc.email, nil), randomPassword)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ae, ok := res.(*v2.CreateAccountResponse_AlreadyExistsResult)
+			if !ok {
+				t.Fatalf("result %T, want already exists", res)
+			}
+			if got := ae.GetResource().GetId().GetResource(); got != acctItoa(tc.userID) {
+				t.Errorf("existing account %q, want %d", got, tc.userID)
+			}
+			if len(creds) != 0 {
+				t.Errorf("%d credentials returned for an existing account", len(creds))
+			}
+			e.s.Read(func(w *fakegitlab.World) {
+				m := w.GroupMembers[tc.groupID][tc.userID]
+				if m == nil {
+					t.Fatal("the member was removed")
+				}
+				if m.AccessLevel != tc.want.AccessLevel || m.ExpiresAt != tc.want.ExpiresAt || m.MemberRoleID != tc.want.MemberRoleID {
+					t.Errorf("membership after: level %s, expires %q, role %d; want %s, %q, %d",
+						m.AccessLevel, m.ExpiresAt, m.MemberRoleID, tc.want.AccessLevel, tc.want.ExpiresAt, tc.want.MemberRoleID)
+				}
+				if n := len(w.GroupInvitations[tc.groupID]); n != invitationsBefore {
+					t.Errorf("invitations %d → %d", invitationsBefore, n)
+				}
+			})
+		})
+	}
+}
+
+func TestCreateAccountGitLabComInheritedMemberRefused(t *testing.T) {
+	// bob is Developer of acme, so Developer of acme/platform by inheritance: a Guest
+	// invitation there is below it and GitLab says so in the 201 body.
+	e := newAcctEnv(t, fakegitlab.ModeGitLabCom, func(s *Settings) { s.AccountCreationGroup = "acme/platform" })
+	_, _, _, err := e.users.CreateAccount(context.Background(), accountInfo("", "bob@acme.example", nil), noPassword)
+	acctWantCode(t, err, codes.FailedPrecondition, "GitLab refused the invitation", "bob@acme.example", "acme/platform")
+	e.s.Read(func(w *fakegitlab.World) {
+		if w.GroupMembers[fakegitlab.DemoGroupPlatform][fakegitlab.DemoUserBob] != nil {
+			t.Error("bob got a direct membership of acme/platform")
+		}
+		if w.GroupMembers[fakegitlab.DemoGroupAcme][fakegitlab.DemoUserBob].AccessLevel != fakegitlab.Developer {
+			t.Error("bob's acme membership changed")
+		}
+	})
+}
+
+func TestCreateAccountUnknownCreationGroup(t *testing.T) {
+	e := newAcctEnv(t, fakegitlab.ModeGitLabCom, func(s *Settings) { s.AccountCreationGroup = "no-such-group" })
+	_, _, _, err := e.users.CreateAccount(context.Background(), accountInfo("", "x@example.org", nil), noPassword)
+	acctWantCode(t, err, codes.InvalidArgument, "--account-creation-group no-such-group")
+}
+
+// --- self-managed with a token that is not an administrator's: no admin API ---
+
+func TestAccountsSelfManagedNonAdminToken(t *testing.T) {
+	e := newAcctEnv(t, fakegitlab.ModeSelfManaged, func(s *Settings) { s.AccountCreationGroup = "acme" })
+	e.s.Write(func(w *fakegitlab.World) { w.Users[fakegitlab.DemoUserAdmin].IsAdmin = false })
+	ctx := context.Background()
+
+	res, _, _, err := e.users.CreateAccount(ctx, accountInfo("newbie", "newbie@acme.example", nil), noPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.(*v2.CreateAccountResponse_SuccessResult).GetResource().GetId().GetResource(); got != "invitation:newbie@acme.example" {
+		t.Errorf("resource %q, want the pending account", got)
+	}
+	if _, found := e.user("newbie"); found {
+		t.Error("a non-admin token created an instance user")
+	}
+
+	// Deprovisioning removes the organisation's memberships; the account is not blocked.
+	if _, err := e.users.Delete(ctx, acctUserID(t, "105"), nil); err != nil {
+		t.Fatal(err)
+	}
+	e.s.Read(func(w *fakegitlab.World) {
+		if w.GroupMembers[fakegitlab.DemoGroupAcme][fakegitlab.DemoUserErin] != nil || w.GroupMembers[fakegitlab.DemoGroupK8s][fakegitlab.DemoUserErin] != nil {
+			t.Error("erin is still a member")
+		}
+		if w.Users[fakegitlab.DemoUserErin].State != fakegitlab.StateActive {
+			t.Error("erin's account state changed")
+		}
+	})
+
+	_, _, err = e.users.accountActionHandler("block")(ctx, acctActionArgs(t, fakegitlab.DemoUserBob))
+	acctWantCode(t, err, codes.FailedPrecondition, "administrator")
+	if st := e.state(fakegitlab.DemoUserBob); st != fakegitlab.StateActive {
+		t.Errorf("bob is %q", st)
+	}
+
+	// Without --account-creation-group the refusal names the setting.
+	e.c.settings.AccountCreationGroup = ""
+	_, _, _, err = e.users.CreateAccount(ctx, accountInfo("x", "x@acme.example", nil), noPassword)
+	acctWantCode(t, err, codes.FailedPrecondition, "--account-creation-group", "administrator")
+}
+
+// --- actions on accounts (self-managed, admin token) ---
+
+func acctActionArgs(t *testing.T, userID int64) *structpb.Struct {
+	t.Helper()
+	args, err := structpb.NewStruct(map[string]any{
+		"resource_id": map[string]any{"resource_type_id": "user", "resource_id": acctItoa(userID)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return args
+}
+
+func TestAccountActionSchemas(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		c    *Connector
+		want []string
+	}{
+		{"self-managed", newAcctEnv(t, fakegitlab.ModeSelfManaged, nil).c, []string{"activate", "block", "deactivate", "unblock"}},
+		{"gitlab.com", newAcctEnv(t, fakegitlab.ModeGitLabCom, nil).c, nil},
+	} {
+		srv, err := connectorbuilder.NewConnector(ctx, tc.c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := srv.ListActionSchemas(ctx, v2.ListActionSchemasRequest_builder{ResourceTypeId: "user"}.Build())
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		var got []string
+		for _, sc := range resp.GetSchemas() {
+			got = append(got, sc.GetName())
+			if len(sc.GetArguments()) != 1 || sc.GetArguments()[0].GetName() != "resource_id" || !sc.GetArguments()[0].GetIsRequired() {
+				t.Errorf("%s: %s arguments %v, want one required resource_id", tc.name, sc.GetName(), sc.GetArguments())
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: actions %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestAccountActionsChangeState(t *testing.T) {
+	e := newAcctEnv(t, fakegitlab.ModeSelfManaged, nil)
+	ctx := context.Background()
+	// trent never signed in: every transition applies to him.
+	for _, step := range []struct{ action, want string }{
+		{"block", fakegitlab.StateBlocked},
+		{"unblock", fakegitlab.StateActive},
+		{"deactivate", fakegitlab.StateDeactivated},
+		{"activate", fakegitlab.StateActive},
+	} {
+		out, _, err := e.users.accountActionHandler(step.action)(ctx, acctActionArgs(t, fakegitlab.DemoUserTrent))
+		if err != nil {
+			t.Fatalf("%s: %v", step.action, err)
+		}
+		if st := e.state(fakegitlab.DemoUserTrent); st != step.want {
+			t.Fatalf("after %s trent is %q, want %q", step.action, st, step.want)
+		}
+		m := out.AsMap()
+		if m["success"] != true || m["state"] != step.want {
+			t.Errorf("%s returned %v, want success and state %s", step.action, m, step.want)
+		}
+	}
+}
+
+func TestAccountActionsRefusals(t *testing.T) {
+	e := newAcctEnv(t, fakegitlab.ModeSelfManaged, nil)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		action  string
+		userID  int64
+		code    codes.Code
+		say     []string
+		stateIs string
+	}{
+		{"unblock", fakegitlab.DemoUserIvan, codes.FailedPrecondition, []string{"ivan", "blocked by LDAP", "directory"}, fakegitlab.StateLDAPBlocked},
+		{"block", fakegitlab.DemoUserIvan, codes.FailedPrecondition, []string{"blocked by LDAP"}, fakegitlab.StateLDAPBlocked},
+		{"unblock", fakegitlab.DemoUserGrace, codes.FailedPrecondition, []string{"deactivated, not blocked", "activate action"}, fakegitlab.StateDeactivated},
+		{"activate", fakegitlab.DemoUserFrank, codes.FailedPrecondition, []string{"blocked, not deactivated", "unblock action"}, fakegitlab.StateBlocked},
+		{"deactivate", fakegitlab.DemoUserFrank, codes.FailedPrecondition, []string{"cannot deactivate a blocked user"}, fakegitlab.StateBlocked},
+		{"deactivate", fakegitlab.DemoUserBob, codes.FailedPrecondition, []string{"90 days", "block"}, fakegitlab.StateActive},
+		{"block", fakegitlab.DemoUserAdmin, codes.FailedPrecondition, []string{"token's own user"}, fakegitlab.StateActive},
+		{"block", 99999, codes.NotFound, nil, ""},
+	} {
+		_, _, err := e.users.accountActionHandler(tc.action)(ctx, acctActionArgs(t, tc.userID))
+		if status.Code(err) != tc.code {
+			t.Errorf("%s %d: error %v, want %s", tc.action, tc.userID, err, tc.code)
+			continue
+		}
+		for _, s := range tc.say {
+			if !strings.Contains(err.Error(), s) {
+				t.Errorf("%s %d: error %q does not say %q", tc.action, tc.userID, err, s)
+			}
+		}
+		if tc.stateIs != "" {
+			if st := e.state(tc.userID); st != tc.stateIs {
+				t.Errorf("%s %d: state became %q", tc.action, tc.userID, st)
+			}
+		}
+	}
+	// Arguments.
+	pending, _ := structpb.NewStruct(map[string]any{"resource_id": map[string]any{"resource_type_id": "user", "resource_id": "invitation:" + fakegitlab.DemoInvitationEmail}})
+	_, _, err := e.users.accountActionHandler("block")(ctx, pending)
+	acctWantCode(t, err, codes.InvalidArgument, "pending invitation")
+	_, _, err = e.users.accountActionHandler("block")(ctx, &structpb.Struct{})
+	acctWantCode(t, err, codes.InvalidArgument, "resource_id")
+	plain, _ := structpb.NewStruct(map[string]any{"resource_id": "119"})
+	if _, _, err := e.users.accountActionHandler("block")(ctx, plain); err != nil {
+		t.Errorf("a plain user id argument: %v", err)
+	}
+	if st := e.state(fakegitlab.DemoUserTrent); st != fakegitlab.StateBlocked {
+		t.Errorf("trent is %q after block", st)
 	}
 }
 
