@@ -43,6 +43,7 @@ func access(t *testing.T, c *batontest.C1Z, user int64, resourceType string, res
 }
 
 func TestSyncDemoEffectiveAccess(t *testing.T) {
+	t.Parallel()
 	for _, mode := range modes {
 		t.Run(string(mode), func(t *testing.T) {
 			_, c := demoSync(t, mode)
@@ -143,6 +144,7 @@ func TestSyncDemoEffectiveAccess(t *testing.T) {
 }
 
 func TestSyncDemoGrantMetadata(t *testing.T) {
+	t.Parallel()
 	for _, mode := range modes {
 		t.Run(string(mode), func(t *testing.T) {
 			_, c := demoSync(t, mode)
@@ -210,6 +212,7 @@ func TestSyncDemoGrantMetadata(t *testing.T) {
 }
 
 func TestSyncDemoEntitlements(t *testing.T) {
+	t.Parallel()
 	for _, mode := range modes {
 		t.Run(string(mode), func(t *testing.T) {
 			_, c := demoSync(t, mode)
@@ -243,6 +246,7 @@ func TestSyncDemoEntitlements(t *testing.T) {
 }
 
 func TestSyncDemoResources(t *testing.T) {
+	t.Parallel()
 	for _, mode := range modes {
 		t.Run(string(mode), func(t *testing.T) {
 			_, c := demoSync(t, mode)
@@ -401,6 +405,7 @@ func TestSyncDemoResources(t *testing.T) {
 var listRoute = regexp.MustCompile(`^/(users|groups|projects)$|/(members|invitations|descendant_groups|subgroups|projects)$`)
 
 func TestSyncAPICost(t *testing.T) {
+	t.Parallel()
 	for _, mode := range modes {
 		t.Run(string(mode), func(t *testing.T) {
 			f, _ := demoSync(t, mode)
@@ -456,6 +461,7 @@ func TestSyncAPICost(t *testing.T) {
 // A second sync on the same connector reads GitLab again (the cache is per sync) and
 // sees changes.
 func TestSyncCacheIsPerSync(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := batontest.NewDemo(t, fg.ModeGitLabCom)
 	first := batontest.Sync(t, ctx, f.Connector)
@@ -481,6 +487,7 @@ func TestSyncCacheIsPerSync(t *testing.T) {
 // --workers N: concurrent List/Entitlements/Grants give the same c1z and still fetch
 // every listing once.
 func TestSyncWithWorkers(t *testing.T) {
+	t.Parallel()
 	for _, mode := range modes {
 		t.Run(string(mode), func(t *testing.T) {
 			_, serial := demoSync(t, mode)
@@ -516,6 +523,7 @@ func TestSyncWithWorkers(t *testing.T) {
 // GitLab's rules (an independent implementation, behind members/all) for every synced
 // group and project: the same users, levels and custom roles.
 func TestSyncAgreesWithFakeEffectiveAccess(t *testing.T) {
+	t.Parallel()
 	worlds := map[string]func(fg.Mode) *fg.World{
 		"demo": fg.DemoWorld,
 		"large": func(m fg.Mode) *fg.World {
@@ -595,6 +603,7 @@ func agreeWithFake(t *testing.T, f *batontest.Fake, c *batontest.C1Z) {
 
 // --groups limits the organisation; access from outside it still counts.
 func TestSyncConfiguredGroups(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("top-level acme only", func(t *testing.T) {
 		f := batontest.NewDemo(t, fg.ModeGitLabCom, batontest.WithGroups("acme"))
@@ -635,6 +644,7 @@ func TestSyncConfiguredGroups(t *testing.T) {
 
 // A self-managed token without admin rights syncs like GitLab.com: members only.
 func TestSyncSelfManagedNonAdmin(t *testing.T) {
+	t.Parallel()
 	world := fg.DemoWorld(fg.ModeSelfManaged)
 	world.Users[fg.DemoUserAdmin].IsAdmin = false
 	f := batontest.NewFake(t, fg.ModeSelfManaged, world)
