@@ -140,12 +140,18 @@ type provWanted struct {
 	level        int   // access level; for a custom role its base level (0 until provResolveMemberRole)
 	memberRoleID int64 // custom role id; 0 for a plain access level
 	roleName     string
+	// entDescription is the entitlement's description (a custom role's base level is in
+	// it when GitLab's role listings cannot tell).
+	entDescription string
 }
 
 func (w provWanted) describe() string {
 	if w.memberRoleID != 0 {
 		if w.level == 0 {
 			return "custom role " + strconv.FormatInt(w.memberRoleID, 10)
+		}
+		if w.roleName == "" {
+			return fmt.Sprintf("custom role %d (base %s)", w.memberRoleID, provLevelName(w.level))
 		}
 		return fmt.Sprintf("%s (custom role %d, base %s)", w.roleName, w.memberRoleID, provLevelName(w.level))
 	}
@@ -265,6 +271,7 @@ func (c *Connector) provGrantMembership(ctx context.Context, kind string, princi
 	if err != nil {
 		return nil, nil, err
 	}
+	w.entDescription = ent.GetDescription()
 	if w.level == provMinimalAccess && w.memberRoleID == 0 && !(t.kind == provGroup && t.topLevel) {
 		return nil, nil, status.Errorf(codes.InvalidArgument,
 			"cannot grant Minimal Access on %s: GitLab has Minimal Access only on top-level groups", t.describe())
@@ -746,10 +753,37 @@ func (c *Connector) provResolveMemberRole(ctx context.Context, t *provTarget, w 
 	}
 	role, err := c.provFindMemberRole(ctx, t, w.memberRoleID)
 	if err != nil {
+		// A role GitLab's role listings do not show (a legacy group-level role on a
+		// self-managed instance, or a token that may not list roles) is still known to the
+		// sync, which read it from member_role in membership answers and wrote its base
+		// level into the entitlement's description (accessEntitlements in groups.go).
+		if status.Code(err) == codes.NotFound {
+			if level, ok := provBaseLevelFromDescription(w.entDescription); ok {
+				w.level = level
+				return nil
+			}
+		}
 		return err
 	}
 	w.level, w.roleName = role.BaseAccessLevel, role.Name
 	return nil
+}
+
+// provBaseLevelFromDescription reads "base access level <Name>" from a custom-role
+// entitlement's description.
+func provBaseLevelFromDescription(desc string) (int, bool) {
+	const marker = "base access level "
+	i := strings.Index(desc, marker)
+	if i < 0 {
+		return 0, false
+	}
+	rest := desc[i+len(marker):]
+	for _, l := range accessLevels {
+		if strings.HasPrefix(rest, l.Name) {
+			return int(l.Level), true
+		}
+	}
+	return 0, false
 }
 
 // provFindMemberRole finds a custom role: on GitLab.com roles belong to the top-level group

@@ -46,11 +46,10 @@ func newProvEnv(t *testing.T, mode fakegitlab.Mode, retries bool) *provEnv {
 	if !retries {
 		rp.MaxRetries = -1
 	}
-	client, err := gitlabapi.New(context.Background(), gitlabapi.Options{BaseURL: url, Token: provTestToken, Deployment: dep, Retry: rp})
+	c, err := New(context.Background(), Settings{BaseURL: url, Deployment: dep, Retry: rp}, provTestToken)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &Connector{client: client, settings: Settings{BaseURL: url, Deployment: dep}, isAdmin: mode == fakegitlab.ModeSelfManaged}
 	return &provEnv{s: s, c: c, groups: &groupSyncer{c: c}, projects: &projectSyncer{c: c}}
 }
 
@@ -287,8 +286,13 @@ func TestGrantBelowInheritedLevelRefused(t *testing.T) {
 
 func TestGrantCustomRole(t *testing.T) {
 	forModes(t, func(t *testing.T, e *provEnv) {
-		// Add trent with the Security Auditor custom role (base Reporter).
-		if _, _, err := e.grant(t, provGroup, fakegitlab.DemoGroupPlatform, "member_role_7", fakegitlab.DemoUserTrent); err != nil {
+		// Add trent with the Security Auditor custom role (base Reporter). On GitLab.com
+		// GET /groups/:id/member_roles tells the base level; on self-managed the demo's role
+		// is a legacy group-level one that GET /member_roles does not list, and the base
+		// level comes from the entitlement's description, as sync writes it.
+		ent := provEntitlement(provGroup, fakegitlab.DemoGroupPlatform, "member_role_7")
+		ent.SetDescription(`Custom role "Security Auditor" (id 7, base access level Reporter) in group acme/platform`)
+		if _, _, err := e.groups.Grant(context.Background(), provUser(fakegitlab.DemoUserTrent, "trent"), ent); err != nil {
 			t.Fatal(err)
 		}
 		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserTrent), fakegitlab.Reporter, fakegitlab.DemoMemberRoleSecurityAuditor)
@@ -300,7 +304,7 @@ func TestGrantCustomRole(t *testing.T) {
 		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserMallory), fakegitlab.Developer, 0)
 
 		// peggy moves from Developer to the custom role, keeping her expiry.
-		if _, _, err := e.grant(t, provGroup, fakegitlab.DemoGroupPlatform, "member_role_7", fakegitlab.DemoUserPeggy); err != nil {
+		if _, _, err := e.groups.Grant(context.Background(), provUser(fakegitlab.DemoUserPeggy, "peggy"), ent); err != nil {
 			t.Fatal(err)
 		}
 		m := e.member(provGroup, fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserPeggy)
@@ -309,9 +313,13 @@ func TestGrantCustomRole(t *testing.T) {
 			t.Error("expires_at lost")
 		}
 
-		// An unknown custom role is refused.
-		_, _, err := e.grant(t, provGroup, fakegitlab.DemoGroupPlatform, "member_role_999", fakegitlab.DemoUserTrent)
+		// An unknown custom role is refused, nothing written.
+		e.s.ResetCounts()
+		_, _, err := e.grant(t, provGroup, fakegitlab.DemoGroupSales, "member_role_999", fakegitlab.DemoUserTrent)
 		wantCode(t, err, codes.NotFound, "999")
+		if n := e.writes(); n != 0 {
+			t.Errorf("unknown role made %d writes", n)
+		}
 	})
 }
 

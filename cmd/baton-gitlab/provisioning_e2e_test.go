@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/conductorone/baton-gitlab/internal/batontest"
+	"github.com/conductorone/baton-gitlab/internal/fakegitlab"
+)
+
+// The README's "Granting and revoking access" commands, run with the real binary against
+// the fake GitLab in both deployments: sync, then the SDK's one-shot flags
+// --grant-entitlement/--grant-principal/--grant-principal-type and --revoke-grant, each
+// a separate process, and the fake's state checked after each.
+func TestOneShotProvisioningWithTheBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs bin/baton-gitlab")
+	}
+	for _, mode := range []fakegitlab.Mode{fakegitlab.ModeGitLabCom, fakegitlab.ModeSelfManaged} {
+		t.Run(string(mode), func(t *testing.T) {
+			s, url := fakegitlab.StartForTest(t, fakegitlab.DemoWorld(mode), fakegitlab.Options{Mode: mode, Token: batontest.FakeToken})
+			dir := t.TempDir()
+			env := []string{"BATON_ACCESS_TOKEN=" + batontest.FakeToken}
+			common := []string{"--base-url", url, "--deployment", string(mode), "-f", filepath.Join(dir, "sync.c1z")}
+			run := func(args ...string) batontest.CLIResult {
+				t.Helper()
+				return batontest.RunCLI(t, dir, env, append(append([]string{}, common...), args...)...)
+			}
+			mustRun := func(args ...string) {
+				t.Helper()
+				if res := run(args...); res.ExitCode != 0 {
+					t.Fatalf("baton-gitlab %v: exit %d\nstdout:\n%s\nstderr:\n%s", args, res.ExitCode, res.Stdout, res.Stderr)
+				}
+			}
+			member := func(groupID, projectID, userID int64) *fakegitlab.Member {
+				var out *fakegitlab.Member
+				s.Read(func(w *fakegitlab.World) {
+					m := w.GroupMembers[groupID][userID]
+					if projectID != 0 {
+						m = w.ProjectMembers[projectID][userID]
+					}
+					if m != nil {
+						cp := *m
+						out = &cp
+					}
+				})
+				return out
+			}
+
+			mustRun() // sync
+			c1z, err := batontest.Read(t, context.Background(), filepath.Join(dir, "sync.c1z"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c1z.Grant("project:50:developer:user:104") == nil || c1z.Entitlement("group:14:developer") == nil {
+				t.Fatal("the README's example ids are not in the synced c1z")
+			}
+
+			// Grant carol (103) Developer on acme/sales (14).
+			mustRun("--grant-entitlement", "group:14:developer", "--grant-principal", "103", "--grant-principal-type", "user")
+			if m := member(fakegitlab.DemoGroupSales, 0, fakegitlab.DemoUserCarol); m == nil || m.AccessLevel != fakegitlab.Developer {
+				t.Fatalf("carol in acme/sales: %+v, want Developer", m)
+			}
+			// peggy (115): Developer of acme/platform until 2027-01-31 → Maintainer in place.
+			mustRun("--grant-entitlement", "group:11:maintainer", "--grant-principal", "115", "--grant-principal-type", "user")
+			if m := member(fakegitlab.DemoGroupPlatform, 0, fakegitlab.DemoUserPeggy); m == nil || m.AccessLevel != fakegitlab.Maintainer || m.ExpiresAt != "2027-01-31" {
+				t.Fatalf("peggy in acme/platform: %+v, want Maintainer until 2027-01-31", m)
+			}
+			// Revoke dave's (104) Developer on project acme/platform/api (50).
+			mustRun("--revoke-grant", "project:50:developer:user:104")
+			if m := member(0, fakegitlab.DemoProjectAPI, fakegitlab.DemoUserDave); m != nil {
+				t.Fatalf("dave still in acme/platform/api: %+v", m)
+			}
+			// Again: already revoked, success.
+			mustRun("--revoke-grant", "project:50:developer:user:104")
+
+			// bob's (102) Developer on acme/platform is inherited from acme: refused, with the
+			// group named, and nothing removed.
+			res := run("--revoke-grant", "group:11:developer:user:102")
+			if res.ExitCode == 0 {
+				t.Fatal("revoking an inherited grant succeeded")
+			}
+			if out := res.Stdout + res.Stderr; !strings.Contains(out, "inherited") || !strings.Contains(out, "acme") {
+				t.Errorf("the refusal does not say where the access comes from:\n%s", out)
+			}
+			if m := member(fakegitlab.DemoGroupAcme, 0, fakegitlab.DemoUserBob); m == nil || m.AccessLevel != fakegitlab.Developer {
+				t.Fatalf("bob in acme: %+v, want Developer kept", m)
+			}
+		})
+	}
+}

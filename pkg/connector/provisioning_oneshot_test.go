@@ -1,0 +1,221 @@
+package connector_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
+	"github.com/conductorone/baton-sdk/pkg/provisioner"
+	"github.com/conductorone/baton-sdk/pkg/types"
+
+	"github.com/conductorone/baton-gitlab/internal/batontest"
+	"github.com/conductorone/baton-gitlab/internal/fakegitlab"
+	"github.com/conductorone/baton-gitlab/pkg/connector"
+	"github.com/conductorone/baton-gitlab/pkg/gitlabapi"
+)
+
+// The one-shot provisioning flow of the CLI, in process: `baton-gitlab` (sync), then
+// `--grant-entitlement E --grant-principal P --grant-principal-type user` and
+// `--revoke-grant G`. For those flags the CLI's runner runs the SDK's
+// provisioner.NewGranter / NewRevoker against the connector and the synced c1z; these
+// tests run the same provisioner over an in-memory gRPC connection (the CLI's runner
+// re-executes its own binary as the connector service, which a test binary cannot do),
+// with a fresh connector for every step, as separate invocations would have.
+
+const oneShotToken = "glpat-one-shot-test-token"
+
+type oneShot struct {
+	s    *fakegitlab.Server
+	url  string
+	mode fakegitlab.Mode
+	c1z  string
+}
+
+func newOneShot(t *testing.T, mode fakegitlab.Mode) *oneShot {
+	t.Helper()
+	s, url := fakegitlab.StartForTest(t, fakegitlab.DemoWorld(mode), fakegitlab.Options{Mode: mode, Token: oneShotToken})
+	return &oneShot{s: s, url: url, mode: mode}
+}
+
+// connector is a new connector, as a new process of the CLI builds it.
+func (o *oneShot) connector(t *testing.T) *connector.Connector {
+	t.Helper()
+	dep := gitlabapi.GitLabCom
+	if o.mode == fakegitlab.ModeSelfManaged {
+		dep = gitlabapi.SelfManaged
+	}
+	c, err := connector.New(context.Background(), connector.Settings{
+		BaseURL:    o.url,
+		Deployment: dep,
+		Retry:      gitlabapi.RetryPolicy{WaitMin: time.Millisecond, WaitMax: 2 * time.Millisecond},
+	}, oneShotToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// provision runs one provisioner (granter or revoker) against a fresh connector.
+func (o *oneShot) provision(t *testing.T, build func(cc types.ConnectorClient) *provisioner.Provisioner) error {
+	t.Helper()
+	ctx := context.Background()
+	srv, err := connectorbuilder.NewConnector(ctx, o.connector(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc, stop, err := batontest.Serve(ctx, srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	p := build(cc)
+	runErr := p.Run(ctx)
+	if err := p.Close(ctx); err != nil {
+		t.Logf("closing the provisioner: %v", err)
+	}
+	return runErr
+}
+
+func (o *oneShot) sync(t *testing.T) *batontest.C1Z {
+	t.Helper()
+	c := batontest.Sync(t, context.Background(), o.connector(t))
+	o.c1z = c.Path
+	return c
+}
+
+func (o *oneShot) grant(t *testing.T, entitlementID, userID string) error {
+	t.Helper()
+	return o.provision(t, func(cc types.ConnectorClient) *provisioner.Provisioner {
+		return provisioner.NewGranter(cc, o.c1z, entitlementID, userID, "user")
+	})
+}
+
+func (o *oneShot) revoke(t *testing.T, grantID string) error {
+	t.Helper()
+	return o.provision(t, func(cc types.ConnectorClient) *provisioner.Provisioner {
+		return provisioner.NewRevoker(cc, o.c1z, grantID)
+	})
+}
+
+func (o *oneShot) groupMember(groupID, userID int64) *fakegitlab.Member {
+	var out *fakegitlab.Member
+	o.s.Read(func(w *fakegitlab.World) {
+		if m := w.GroupMembers[groupID][userID]; m != nil {
+			cp := *m
+			out = &cp
+		}
+	})
+	return out
+}
+
+func (o *oneShot) projectMember(projectID, userID int64) *fakegitlab.Member {
+	var out *fakegitlab.Member
+	o.s.Read(func(w *fakegitlab.World) {
+		if m := w.ProjectMembers[projectID][userID]; m != nil {
+			cp := *m
+			out = &cp
+		}
+	})
+	return out
+}
+
+func TestOneShotGrantAndRevokeAfterSync(t *testing.T) {
+	for _, mode := range []fakegitlab.Mode{fakegitlab.ModeGitLabCom, fakegitlab.ModeSelfManaged} {
+		t.Run(string(mode), func(t *testing.T) {
+			o := newOneShot(t, mode)
+			c1z := o.sync(t)
+			// The ids the README's examples use exist in the synced c1z.
+			for _, id := range []string{"group:14:developer", "group:11:maintainer", "project:50:developer", "group:11:member_role_7"} {
+				if c1z.Entitlement(id) == nil {
+					t.Fatalf("entitlement %s not in the c1z", id)
+				}
+			}
+			for _, id := range []string{"project:50:developer:user:104", "group:11:developer:user:102"} {
+				if c1z.Grant(id) == nil {
+					t.Fatalf("grant %s not in the c1z", id)
+				}
+			}
+
+			// carol (103, Maintainer of acme/platform/infra only) gets Developer on acme/sales.
+			if err := o.grant(t, "group:14:developer", "103"); err != nil {
+				t.Fatalf("grant: %v", err)
+			}
+			if m := o.groupMember(fakegitlab.DemoGroupSales, fakegitlab.DemoUserCarol); m == nil || m.AccessLevel != fakegitlab.Developer {
+				t.Fatalf("carol in acme/sales: %+v, want Developer", m)
+			}
+			// Again: already granted, nothing changes, success.
+			if err := o.grant(t, "group:14:developer", "103"); err != nil {
+				t.Fatalf("repeated grant: %v", err)
+			}
+
+			// peggy (115) Developer of acme/platform until 2027-01-31 → Maintainer, same expiry.
+			if err := o.grant(t, "group:11:maintainer", "115"); err != nil {
+				t.Fatalf("grant: %v", err)
+			}
+			if m := o.groupMember(fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserPeggy); m == nil || m.AccessLevel != fakegitlab.Maintainer || m.ExpiresAt != "2027-01-31" {
+				t.Fatalf("peggy in acme/platform: %+v, want Maintainer until 2027-01-31", m)
+			}
+
+			// The custom role Security Auditor (7), whose entitlement the sync found on
+			// acme/platform (mallory holds it), for carol there.
+			if err := o.grant(t, "group:11:member_role_7", "103"); err != nil {
+				t.Fatalf("custom role grant: %v", err)
+			}
+			if m := o.groupMember(fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserCarol); m == nil || m.MemberRoleID != fakegitlab.DemoMemberRoleSecurityAuditor || m.AccessLevel != fakegitlab.Reporter {
+				t.Fatalf("carol in acme/platform: %+v, want custom role 7 at Reporter", m)
+			}
+
+			// Below the inherited level: bob (102) is Developer of acme.
+			err := o.grant(t, "group:11:reporter", "102")
+			if err == nil || !strings.Contains(err.Error(), "acme") {
+				t.Fatalf("grant below inherited: %v, want an error naming acme", err)
+			}
+			if m := o.groupMember(fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserBob); m != nil {
+				t.Fatalf("refused grant left bob in acme/platform: %+v", m)
+			}
+
+			// Revoke dave's (104) Developer on project acme/platform/api.
+			if err := o.revoke(t, "project:50:developer:user:104"); err != nil {
+				t.Fatalf("revoke: %v", err)
+			}
+			if m := o.projectMember(fakegitlab.DemoProjectAPI, fakegitlab.DemoUserDave); m != nil {
+				t.Fatalf("dave still in acme/platform/api: %+v", m)
+			}
+			// The same revoke again (the c1z still has the grant): already revoked, success.
+			if err := o.revoke(t, "project:50:developer:user:104"); err != nil {
+				t.Fatalf("repeated revoke: %v", err)
+			}
+
+			// bob's Developer on acme/platform is inherited from acme: refused, nothing removed.
+			err = o.revoke(t, "group:11:developer:user:102")
+			if err == nil || !strings.Contains(err.Error(), "acme") {
+				t.Fatalf("revoke of an inherited grant: %v, want an error naming acme", err)
+			}
+			if m := o.groupMember(fakegitlab.DemoGroupAcme, fakegitlab.DemoUserBob); m == nil || m.AccessLevel != fakegitlab.Developer {
+				t.Fatalf("bob in acme: %+v, want Developer kept", m)
+			}
+
+			// A stale grant from the old c1z: peggy is now Maintainer, the c1z says Developer.
+			if err := o.revoke(t, "group:11:developer:user:115"); err != nil {
+				t.Fatalf("stale revoke: %v", err)
+			}
+			if m := o.groupMember(fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserPeggy); m == nil || m.AccessLevel != fakegitlab.Maintainer {
+				t.Fatalf("stale revoke changed peggy: %+v, want Maintainer kept", m)
+			}
+
+			// After a new sync the new grant is there and revoking it removes carol again.
+			c1z = o.sync(t)
+			if c1z.Grant("group:14:developer:user:103") == nil {
+				t.Fatal("grant group:14:developer:user:103 not in the new c1z")
+			}
+			if err := o.revoke(t, "group:14:developer:user:103"); err != nil {
+				t.Fatalf("revoke: %v", err)
+			}
+			if m := o.groupMember(fakegitlab.DemoGroupSales, fakegitlab.DemoUserCarol); m != nil {
+				t.Fatalf("carol still in acme/sales: %+v", m)
+			}
+		})
+	}
+}
