@@ -2,6 +2,8 @@ package connector
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"github.com/conductorone/baton-sdk/pkg/annotations"
 	"github.com/conductorone/baton-sdk/pkg/types/entitlement"
 	"github.com/conductorone/baton-sdk/pkg/types/grant"
+	gitlab "gitlab.com/gitlab-org/api/client-go"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -608,4 +611,18 @@ func TestLostResponsesAreIdempotent(t *testing.T) {
 			})
 		}
 	}
+}
+
+// GitLab's own 400 for a level below the inherited one (the fallback when the state
+// changed between our check and the write) becomes an actionable FailedPrecondition.
+func TestGrantErrorMapsGitLabInheritedRefusal(t *testing.T) {
+	req := httptest.NewRequest(http.MethodPost, "https://gitlab.example.com/api/v4/groups/11/members", nil)
+	er := &gitlab.ErrorResponse{
+		Response: &http.Response{StatusCode: http.StatusBadRequest, Request: req},
+		Body:     []byte(`{"message":{"access_level":["should be greater than or equal to Developer inherited membership from group Acme"]}}`),
+	}
+	c := &Connector{}
+	tgt := &provTarget{kind: provGroup, id: fakegitlab.DemoGroupPlatform, path: "acme/platform"}
+	err := c.provGrantError(context.Background(), tgt, fakegitlab.DemoUserBob, "bob (user 102)", provWanted{slug: "reporter", level: 20}, nil, er)
+	wantCode(t, err, codes.FailedPrecondition, "inherited membership from group Acme", "acme/platform", "parent group")
 }
