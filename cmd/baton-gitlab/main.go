@@ -9,6 +9,9 @@ import (
 	sdkconfig "github.com/conductorone/baton-sdk/pkg/config"
 	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
 	"github.com/conductorone/baton-sdk/pkg/connectorrunner"
+	"github.com/conductorone/baton-sdk/pkg/exit"
+	"github.com/conductorone/baton-sdk/pkg/types"
+	"github.com/spf13/viper"
 
 	"github.com/conductorone/baton-gitlab/pkg/config"
 	"github.com/conductorone/baton-gitlab/pkg/connector"
@@ -19,12 +22,41 @@ var version = "dev"
 
 func main() {
 	ctx := context.Background()
-	sdkconfig.RunConnector(ctx, "baton-gitlab", version, config.Config, newConnector,
+	// sdkconfig.RunConnector, unrolled only to keep the SDK's viper: newConnector reads the
+	// SDK's one-shot --create-account-* flags from it for the start-up check of account
+	// creation (connector.CheckAccountCreationAtStartup).
+	getConnector := func(ctx context.Context, cfg *config.Gitlab, rt cli.RunTimeOpts) (types.ConnectorServer, error) {
+		c, opts, err := newConnector(ctx, cfg, &cli.ConnectorOpts{
+			TokenSource:         rt.TokenSource,
+			SelectedAuthMethod:  rt.SelectedAuthMethod,
+			SyncResourceTypeIDs: rt.SyncResourceTypeIDs,
+			EgressPolicy:        rt.EgressPolicy,
+		})
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, connectorbuilder.WithSessionStore(rt.SessionStore))
+		return connectorbuilder.NewConnector(ctx, c, opts...)
+	}
+	vp, cmd, err := sdkconfig.DefineConfigurationV2(ctx, "baton-gitlab", getConnector, config.Config,
 		// `baton-gitlab capabilities` describes the connector without settings: without
 		// this option the SDK validates the configuration first and asks for the token.
 		connectorrunner.WithDefaultCapabilitiesConnectorBuilderV2(connector.NewForCapabilities()),
 	)
+	if err != nil {
+		exit.LogExit(err)
+		return
+	}
+	sdkViper = vp
+	cmd.Version = version
+	if err := cmd.Execute(); err != nil {
+		exit.LogExit(err)
+	}
 }
+
+// sdkViper is the SDK's settings store (flags, BATON_* environment, config file),
+// including the SDK's own one-shot flags.
+var sdkViper *viper.Viper
 
 // newConnector builds the connector from the settings the SDK read. No network call
 // happens here; Validate talks to GitLab.
@@ -37,6 +69,12 @@ func newConnector(ctx context.Context, cfg *config.Gitlab, _ *cli.ConnectorOpts)
 	c, err := connector.New(ctx, settingsFrom(checked), checked.Token)
 	if err != nil {
 		return nil, nil, err
+	}
+	if sdkViper != nil {
+		if err := c.CheckAccountCreationAtStartup(sdkViper.GetString("create-account-login"),
+			sdkViper.GetString("create-account-email"), sdkViper.GetString("create-account-profile")); err != nil {
+			return nil, nil, err
+		}
 	}
 	return c, nil, nil
 }

@@ -50,10 +50,12 @@ func (c *Connector) createsAccountsDirectly(ctx context.Context) (bool, error) {
 // CreateAccountCapabilityDetails says which credentials CreateAccount can hand out.
 // Self-managed (admin): no password (GitLab emails a link to set one; preferred) or a
 // random password returned to the caller. GitLab.com: the invitee chooses their own
-// password when accepting, so only "no password".
+// password when accepting, so only "no password". `baton-gitlab capabilities` lists both.
 func (s *userSyncer) CreateAccountCapabilityDetails(ctx context.Context) (*v2.CredentialDetailsAccountProvisioning, annotations.Annotations, error) {
 	supported := []v2.CapabilityDetailCredentialOption{v2.CapabilityDetailCredentialOption_CAPABILITY_DETAIL_CREDENTIAL_OPTION_NO_PASSWORD}
-	if s.c.settings.Deployment != gitlabapi.GitLabCom {
+	// The connector built for `baton-gitlab capabilities` (no client) describes every
+	// deployment, as it does for the account actions.
+	if s.c.client == nil || s.c.settings.Deployment != gitlabapi.GitLabCom {
 		supported = append(supported, v2.CapabilityDetailCredentialOption_CAPABILITY_DETAIL_CREDENTIAL_OPTION_RANDOM_PASSWORD)
 	}
 	return v2.CredentialDetailsAccountProvisioning_builder{
@@ -794,4 +796,38 @@ func (c *Connector) userLabel(ctx context.Context, userID int64) string {
 		return fmt.Sprintf("user %d", userID)
 	}
 	return fmt.Sprintf("%s (id %d)", u.Username, userID)
+}
+
+// CheckAccountCreationAtStartup refuses, before anything talks to GitLab, a one-shot run
+// that asks to create an account the connector cannot create. cmd/baton-gitlab calls it
+// with the SDK's --create-account-login, --create-account-email and
+// --create-account-profile values when it builds the connector.
+//
+//   - GitLab.com without --account-creation-group: a new account there is an invitation
+//     to a group, so the setting is required; the error says which setting to give.
+//   - --create-account-email alone: baton-sdk starts account creation only for
+//     --create-account-login or --create-account-profile, and would run a full sync
+//     instead; the error says what to add.
+//
+// Runs that do not create an account (syncs, grants, --provisioning in service mode) are
+// not refused: membership provisioning works without the setting. There, and on
+// self-managed GitLab with a token that turns out not to be an administrator's (which
+// only GitLab can tell), CreateAccount itself refuses with the same advice.
+func (c *Connector) CheckAccountCreationAtStartup(login, email, profile string) error {
+	creating := strings.TrimSpace(login) != "" || strings.TrimSpace(profile) != ""
+	if !creating {
+		if strings.TrimSpace(email) != "" {
+			return fmt.Errorf("--create-account-email alone does not create an account (baton-sdk would run a sync instead): " +
+				"add --create-account-login <username> (self-managed GitLab: the new username) or " +
+				`--create-account-profile '{"email":"<address>"}'`)
+		}
+		return nil
+	}
+	if c.settings.Deployment == gitlabapi.GitLabCom && strings.TrimSpace(c.settings.AccountCreationGroup) == "" {
+		return fmt.Errorf("cannot create an account on GitLab.com without --account-creation-group: " +
+			"GitLab.com has no API to create accounts, so a new account is an invitation email to a group; " +
+			"set --account-creation-group (or BATON_ACCOUNT_CREATION_GROUP) to the full path of the group to invite " +
+			"new accounts to, e.g. --account-creation-group acme (level: --account-creation-access-level, default guest)")
+	}
+	return nil
 }

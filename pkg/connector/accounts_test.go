@@ -531,7 +531,7 @@ func TestAccountCapabilities(t *testing.T) {
 	}{
 		{"self-managed", newAcctEnv(t, fakegitlab.ModeSelfManaged, nil).c, true, true},
 		{"gitlab.com", newAcctEnv(t, fakegitlab.ModeGitLabCom, nil).c, false, false},
-		{"capabilities builder", NewForCapabilities(), false, true},
+		{"capabilities builder", NewForCapabilities(), true, true},
 	} {
 		ctx := context.Background()
 		srv, err := connectorbuilder.NewConnector(ctx, tc.c)
