@@ -825,4 +825,41 @@ func TestAccountActionsRefusals(t *testing.T) {
 	}
 }
 
+// The start-up check (cmd/baton-gitlab calls it with the SDK's --create-account-* values):
+// only a run that creates an account on GitLab.com without --account-creation-group, or
+// a lone --create-account-email, is refused. No request is made.
+func TestCheckAccountCreationAtStartup(t *testing.T) {
+	com := newAcctEnv(t, fakegitlab.ModeGitLabCom, nil)
+	comGroup := newAcctEnv(t, fakegitlab.ModeGitLabCom, func(s *Settings) { s.AccountCreationGroup = "acme" })
+	sm := newAcctEnv(t, fakegitlab.ModeSelfManaged, nil)
+	com.s.ResetCounts()
+	for _, tc := range []struct {
+		name                  string
+		c                     *Connector
+		login, email, profile string
+		refuse                []string
+	}{
+		{"gitlab.com, login, no group", com.c, "jane", "jane@example.org", "", []string{"--account-creation-group", "BATON_ACCOUNT_CREATION_GROUP"}},
+		{"gitlab.com, profile, no group", com.c, "", "", `{"email":"jane@example.org"}`, []string{"--account-creation-group"}},
+		{"gitlab.com, sync", com.c, "", "", "", nil},
+		{"gitlab.com, with group", comGroup.c, "", "", `{"email":"jane@example.org"}`, nil},
+		{"self-managed", sm.c, "jane", "jane@example.org", "", nil},
+		{"email alone", sm.c, "", "jane@example.org", "", []string{"--create-account-login", "--create-account-profile"}},
+	} {
+		err := tc.c.CheckAccountCreationAtStartup(tc.login, tc.email, tc.profile)
+		if (err != nil) != (tc.refuse != nil) {
+			t.Errorf("%s: error %v, want refused %v", tc.name, err, tc.refuse != nil)
+			continue
+		}
+		for _, want := range tc.refuse {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: %q does not say %q", tc.name, err, want)
+			}
+		}
+	}
+	if n := com.s.TotalRequests(); n != 0 {
+		t.Errorf("%d requests to GitLab", n)
+	}
+}
+
 func acctItoa(id int64) string { return strconv.FormatInt(id, 10) }
