@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/conductorone/baton-sdk/pkg/annotations"
 	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
@@ -86,6 +87,9 @@ func nonAdminWarning(username string) string {
 		"Use an administrator's personal access token (api scope) for a full sync.", username, username)
 }
 
+// tokenExpiryWarning: Validate warns when the token expires sooner than this.
+const tokenExpiryWarning = 7 * 24 * time.Hour
+
 // checkTokenScopes reads the token's scopes (GET /personal_access_tokens/self).
 // https://docs.gitlab.com/api/personal_access_tokens/#get-details-on-a-personal-access-token
 func (c *Connector) checkTokenScopes(ctx context.Context) error {
@@ -98,6 +102,13 @@ func (c *Connector) checkTokenScopes(ctx context.Context) error {
 			return nil
 		}
 		return gitlabapi.MapError(err, "reading the access token's scopes (GET /personal_access_tokens/self)")
+	}
+	if tok.ExpiresAt != nil {
+		expires := time.Time(*tok.ExpiresAt)
+		if left := time.Until(expires); left < tokenExpiryWarning {
+			l.Warn(fmt.Sprintf("gitlab: the access token expires on %s: create a new personal access token with the api scope "+
+				"and set --access-token before then, or syncs will fail with 401", expires.Format("2006-01-02")))
+		}
 	}
 	has := map[string]bool{}
 	for _, s := range tok.Scopes {

@@ -288,3 +288,27 @@ func TestNewMakesNoNetworkCall(t *testing.T) {
 		t.Fatalf("capabilities metadata %v %v", md, err)
 	}
 }
+
+func TestValidateWarnsAboutASoonExpiringToken(t *testing.T) {
+	soon := time.Now().AddDate(0, 0, 3).Format("2006-01-02")
+	_, url := startFake(t, fakegitlab.ModeGitLabCom, fakegitlab.Options{TokenExpiresAt: soon})
+	c := newValidateConnector(t, url, gitlabapi.GitLabCom, nil)
+	ctx, logs := logged()
+	if _, err := c.Validate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if logs.Len() != 1 || !strings.Contains(logs.All()[0].Message, "expires on "+soon) {
+		t.Fatalf("want one expiry warning naming %s: %v", soon, logs.All())
+	}
+
+	later := time.Now().AddDate(0, 6, 0).Format("2006-01-02")
+	_, url = startFake(t, fakegitlab.ModeGitLabCom, fakegitlab.Options{TokenExpiresAt: later})
+	c = newValidateConnector(t, url, gitlabapi.GitLabCom, nil)
+	ctx, logs = logged()
+	if _, err := c.Validate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if logs.Len() != 0 {
+		t.Fatalf("a token valid for months warned: %v", logs.All())
+	}
+}
