@@ -82,8 +82,12 @@ type CountsReport struct {
 //
 //	GET  /-/fake/counts        request counts as CountsReport
 //	POST /-/fake/counts/reset  zero them (204)
+//	GET  /-/fake/faults        the current faults (FaultsJSON)
+//	PUT  /-/fake/faults        replace them (FaultsJSON body)
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	switch {
+	case r.URL.Path == "/-/fake/faults":
+		s.serveFaults(w, r)
 	case r.URL.Path == "/-/fake/counts" && r.Method == http.MethodGet:
 		rep := CountsReport{Total: s.TotalRequests(), Routes: s.Counts(), Statuses: map[string]int{}}
 		for st, n := range s.StatusCounts() {

@@ -1,6 +1,7 @@
 package fakegitlab
 
 import (
+	"encoding/json"
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
@@ -26,7 +27,7 @@ type Faults struct {
 	// https://docs.gitlab.com/administration/settings/user_and_ip_rate_limits/#response-text
 	// https://docs.gitlab.com/administration/settings/user_and_ip_rate_limits/#response-headers
 	// GitLab.com allows 2,000 authenticated API requests a minute per user:
-	// https://docs.gitlab.com/user/gitlab_com/#rate-limits-on-gitlabcom
+	// https://docs.gitlab.com/user/gitlab_com/rate_limits/
 	RateLimit int
 	// RateLimitPeriod is the window of RateLimit; default one minute. Windows are fixed and
 	// aligned on the clock, as Rack::Attack's are.
@@ -39,7 +40,7 @@ type Faults struct {
 	// ("GET /groups"), like GitLab.com's 50 GET /groups a minute. Over one, GitLab's
 	// application rate limiter answers 429 {"message":{"error":"This endpoint has been
 	// requested too many times. Try again later."}}.
-	// https://docs.gitlab.com/user/gitlab_com/#rate-limits-on-gitlabcom
+	// https://docs.gitlab.com/user/gitlab_com/rate_limits/
 	RouteRateLimits map[string]int
 	// OmitRateLimitHeaders stops the RateLimit-* headers GitLab.com puts on every
 	// response. Self-managed instances send them only when a rate limit is enabled
@@ -381,3 +382,91 @@ type discardWriter struct{ h http.Header }
 func (d discardWriter) Header() http.Header         { return d.h }
 func (d discardWriter) WriteHeader(int)             {}
 func (d discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+
+// FaultsJSON is Faults over HTTP (GET and PUT /-/fake/faults), durations as Go strings
+// ("50ms"). The clock stays what it was.
+type FaultsJSON struct {
+	Latency              string         `json:"latency,omitempty"`
+	RateLimit            int            `json:"rate_limit,omitempty"`
+	RateLimitPeriod      string         `json:"rate_limit_period,omitempty"`
+	RateLimitNoHeaders   bool           `json:"rate_limit_no_headers,omitempty"`
+	RouteRateLimits      map[string]int `json:"route_rate_limits,omitempty"`
+	OmitRateLimitHeaders bool           `json:"omit_rate_limit_headers,omitempty"`
+	ErrorRate            float64        `json:"error_rate,omitempty"`
+	ErrorStatuses        []int          `json:"error_statuses,omitempty"`
+	FailNextRequests     int            `json:"fail_next_requests,omitempty"`
+	FailStatus           int            `json:"fail_status,omitempty"`
+	LostWriteRate        float64        `json:"lost_write_rate,omitempty"`
+	LoseNextWrites       int            `json:"lose_next_writes,omitempty"`
+	TruncateRate         float64        `json:"truncate_rate,omitempty"`
+	TruncateNext         int            `json:"truncate_next,omitempty"`
+	Seed                 int64          `json:"seed,omitempty"`
+}
+
+func durationString(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return d.String()
+}
+
+func toFaultsJSON(f Faults) FaultsJSON {
+	return FaultsJSON{
+		Latency: durationString(f.Latency), RateLimit: f.RateLimit, RateLimitPeriod: durationString(f.RateLimitPeriod),
+		RateLimitNoHeaders: f.RateLimitNoHeaders, RouteRateLimits: f.RouteRateLimits, OmitRateLimitHeaders: f.OmitRateLimitHeaders,
+		ErrorRate: f.ErrorRate, ErrorStatuses: f.ErrorStatuses, FailNextRequests: f.FailNextRequests, FailStatus: f.FailStatus,
+		LostWriteRate: f.LostWriteRate, LoseNextWrites: f.LoseNextWrites, TruncateRate: f.TruncateRate, TruncateNext: f.TruncateNext,
+		Seed: f.Seed,
+	}
+}
+
+func (j FaultsJSON) faults(clock func() time.Time) (Faults, error) {
+	f := Faults{
+		RateLimit: j.RateLimit, RateLimitNoHeaders: j.RateLimitNoHeaders, RouteRateLimits: j.RouteRateLimits,
+		OmitRateLimitHeaders: j.OmitRateLimitHeaders, ErrorRate: j.ErrorRate, ErrorStatuses: j.ErrorStatuses,
+		FailNextRequests: j.FailNextRequests, FailStatus: j.FailStatus, LostWriteRate: j.LostWriteRate,
+		LoseNextWrites: j.LoseNextWrites, TruncateRate: j.TruncateRate, TruncateNext: j.TruncateNext, Seed: j.Seed,
+		Clock: clock,
+	}
+	var err error
+	if j.Latency != "" {
+		if f.Latency, err = time.ParseDuration(j.Latency); err != nil {
+			return f, err
+		}
+	}
+	if j.RateLimitPeriod != "" {
+		if f.RateLimitPeriod, err = time.ParseDuration(j.RateLimitPeriod); err != nil {
+			return f, err
+		}
+	}
+	return f, nil
+}
+
+// serveFaults answers GET /-/fake/faults (the current faults) and PUT /-/fake/faults
+// (replace them, as SetFaults does).
+func (s *Server) serveFaults(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+	case http.MethodPut:
+		var j FaultsJSON
+		dec := json.NewDecoder(r.Body)
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&j); err != nil {
+			http.Error(w, "invalid faults: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		f, err := j.faults(s.Faults().Clock)
+		if err != nil {
+			http.Error(w, "invalid faults: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		s.SetFaults(f)
+	default:
+		w.Header().Set("Allow", "GET, PUT")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	b, _ := json.MarshalIndent(toFaultsJSON(s.Faults()), "", "  ")
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(append(b, '\n'))
+}

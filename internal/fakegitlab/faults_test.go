@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -446,5 +447,41 @@ func TestLatencyReleasesTheWorldLock(t *testing.T) {
 	s.SetFaults(Faults{})
 	if st, _, _ := fltGet(t, url+"/api/v4/version"); st != http.StatusOK {
 		t.Fatalf("status %d", st)
+	}
+}
+
+func TestFaultsOverHTTP(t *testing.T) {
+	s, url := StartForTest(t, DemoWorld(ModeGitLabCom), Options{Mode: ModeGitLabCom, Token: fltToken})
+	req, _ := http.NewRequest(http.MethodPut, url+"/-/fake/faults",
+		strings.NewReader(`{"latency":"1ms","fail_next_requests":1,"fail_status":500,"route_rate_limits":{"GET /groups":50}}`))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("PUT: %d", resp.StatusCode)
+	}
+	f := s.Faults()
+	if f.Latency != time.Millisecond || f.FailNextRequests != 1 || f.FailStatus != 500 || f.RouteRateLimits["GET /groups"] != 50 {
+		t.Errorf("faults after PUT = %+v", f)
+	}
+	if st, _, body := fltGet(t, url+"/api/v4/version"); st != http.StatusInternalServerError || body != `{"message":"500 Internal Server Error"}` {
+		t.Errorf("after PUT: %d %s", st, body)
+	}
+	// GET reports what is left.
+	st, _, body := fltGet(t, url+"/-/fake/faults")
+	if st != http.StatusOK || !strings.Contains(body, `"latency": "1ms"`) || strings.Contains(body, "fail_next_requests") {
+		t.Errorf("GET: %d %s", st, body)
+	}
+	// Unknown fields are refused.
+	req, _ = http.NewRequest(http.MethodPut, url+"/-/fake/faults", strings.NewReader(`{"latencyy":"1ms"}`))
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("unknown field: %d", resp.StatusCode)
 	}
 }
