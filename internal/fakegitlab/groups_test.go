@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
@@ -224,8 +225,25 @@ func TestGroupProjectsIncludeSubgroupsDefaultFalse(t *testing.T) {
 	eqIDs(t, "acme with subgroups", projectIDs(ps), pAPI, pCRM, pInfra)
 }
 
-func TestGroupsKeysetByName(t *testing.T) {
-	_, _, c := selfManagedAdmin(t)
+// GitLab serves /groups keyset pagination to unauthenticated users only
+// (https://docs.gitlab.com/api/rest/#supported-resources); an authenticated
+// pagination=keyset gets offset pages (lib/api/groups.rb
+// present_groups_with_pagination_strategies), in the asked order, whatever the order.
+func TestGroupsKeysetServesOffsetPagesToAuthenticatedUsers(t *testing.T) {
+	_, u, c := selfManagedAdmin(t)
+	for _, q := range []string{"order_by=name&sort=asc", "order_by=id&sort=asc", "order_by=path&sort=desc"} {
+		status, h, body := raw(t, "GET", u+"/api/v4/groups?pagination=keyset&per_page=2&"+q, testToken, "")
+		if status != 200 || len(body.([]any)) != 2 {
+			t.Fatalf("%s: %d %v", q, status, body)
+		}
+		if h.Get("X-Page") != "1" || h.Get("X-Total") != "7" || h.Get("X-Next-Page") != "2" {
+			t.Fatalf("%s: not offset headers: %v", q, h)
+		}
+		if strings.Contains(h.Get("Link"), "cursor=") || !strings.Contains(h.Get("Link"), "page=2") {
+			t.Fatalf("%s: link %q", q, h.Get("Link"))
+		}
+	}
+	// Walking the pages as client-go does gives every group once, by name.
 	opt := &gitlab.ListGroupsOptions{ListOptions: gitlab.ListOptions{Pagination: "keyset", OrderBy: "name", Sort: "asc", PerPage: 2}}
 	var names []string
 	for g, err := range gitlab.Scan2(func(p gitlab.PaginationOptionFunc) ([]*gitlab.Group, *gitlab.Response, error) {
@@ -237,6 +255,6 @@ func TestGroupsKeysetByName(t *testing.T) {
 		names = append(names, g.Name)
 	}
 	if len(names) != 7 || !slices.IsSorted(names) {
-		t.Fatalf("keyset walk %v", names)
+		t.Fatalf("walk %v", names)
 	}
 }

@@ -175,10 +175,34 @@ func memberRoleJSON(r *MemberRole) map[string]any {
 	return m
 }
 
-// memberJSON is Entities::Member for a membership row shown at level (members/all may
-// show a level capped by a share) with the given custom role.
+// enterpriseEmailsGroup is the top-level group whose enterprise users' email the token
+// user may see in member answers about src, 0 when none. On GitLab.com the members API
+// exposes `email` to Owners of a top-level group for its ENTERPRISE users (users whose
+// enterprise group it is), and only in requests about that group's hierarchy.
+// https://docs.gitlab.com/api/members/ (the `email` attribute) and
+// https://docs.gitlab.com/user/enterprise_user/ ; GitLab MR !135873 ("Members API: Allow
+// group Owners to obtain enterprise users emails").
+func (c *call) enterpriseEmailsGroup(src memberSource) int64 {
+	if c.s.opts.Mode != ModeGitLabCom {
+		return 0
+	}
+	root := src.rootGroupID(c.world)
+	if root == 0 || c.world.EffectiveGroupAccess(root, c.me.ID).Level < Owner {
+		return 0
+	}
+	return root
+}
+
+// memberJSON is Entities::Member for a membership row of src shown at level (members/all
+// may show a level capped by a share) with the given custom role.
 // https://docs.gitlab.com/api/members/#list-all-members-of-a-group-or-project
-func (c *call) memberJSON(u *User, m *Member, level AccessLevel, roleID int64) map[string]any {
+func (c *call) memberJSON(src memberSource, u *User, m *Member, level AccessLevel, roleID int64) map[string]any {
+	return c.memberJSONWith(c.enterpriseEmailsGroup(src), u, m, level, roleID)
+}
+
+// memberJSONWith is memberJSON with enterpriseEmailsGroup already worked out (listings
+// work it out once).
+func (c *call) memberJSONWith(enterpriseGroup int64, u *User, m *Member, level AccessLevel, roleID int64) map[string]any {
 	out := c.userBasicJSON(u)
 	out["access_level"] = int(level)
 	out["created_at"] = jsonTime(m.CreatedAt)
@@ -195,7 +219,7 @@ func (c *call) memberJSON(u *User, m *Member, level AccessLevel, roleID int64) m
 	if r := c.world.MemberRoles[roleID]; r != nil && roleID != 0 {
 		out["member_role"] = memberRoleJSON(r) // the key is absent without a custom role
 	}
-	if c.isAdmin() {
+	if c.isAdmin() || (enterpriseGroup != 0 && u.EnterpriseGroupID == enterpriseGroup) {
 		out["email"] = u.Email
 	}
 	return out
@@ -255,6 +279,14 @@ func listMembersHandler(kind string, all bool) handler {
 		if !ok {
 			return
 		}
+		// state (EE): awaiting or active, on /members and /members/all alike:
+		// EE::API::Helpers::MembersHelpers#retrieve_members filters both.
+		// https://docs.gitlab.com/api/members/#list-all-members-of-a-group-or-project
+		state := c.query.Get("state")
+		if state != "" && state != "awaiting" && state != "active" {
+			c.errorString(http.StatusBadRequest, "state does not have a valid value")
+			return
+		}
 		src, ok := c.resolveMemberSource(kind)
 		if !ok {
 			return
@@ -282,7 +314,7 @@ func listMembersHandler(kind string, all bool) handler {
 			sort.Slice(rows, func(i, j int) bool { return rows[i].user.ID < rows[j].user.ID })
 		}
 		q := strings.ToLower(strings.TrimSpace(c.query.Get("query")))
-		state := c.query.Get("state")
+		enterpriseGroup := c.enterpriseEmailsGroup(src)
 		var out []map[string]any
 		for _, r := range rows {
 			if q != "" && !userMatchesSearch(r.user, q, c.isAdmin()) {
@@ -291,11 +323,13 @@ func listMembersHandler(kind string, all bool) handler {
 			if ids != nil && !ids[r.user.ID] {
 				continue
 			}
-			if all && state != "" && r.member.MembershipState != state && !(state == "active" && r.member.MembershipState == "") {
+			if state != "" && r.member.MembershipState != state && !(state == "active" && r.member.MembershipState == "") {
 				continue
 			}
-			out = append(out, c.memberJSON(r.user, r.member, r.level, r.roleID))
+			out = append(out, c.memberJSONWith(enterpriseGroup, r.user, r.member, r.level, r.roleID))
 		}
+		// lib/api/members.rb answers with plain `paginate`: pagination=keyset is ignored
+		// and offset pages are served (pageOpts without keyset).
 		paginate(c, out, func(m map[string]any) int64 { return m["id"].(int64) }, pageOpts{})
 	}
 }
@@ -328,7 +362,7 @@ func getMemberHandler(kind string, all bool) handler {
 				c.message(http.StatusNotFound, "404 Not found")
 				return
 			}
-			c.json(http.StatusOK, c.memberJSON(u, a.Member, a.Level, a.MemberRoleID))
+			c.json(http.StatusOK, c.memberJSON(src, u, a.Member, a.Level, a.MemberRoleID))
 			return
 		}
 		m := src.members(c.world, false)[uid]
@@ -336,7 +370,7 @@ func getMemberHandler(kind string, all bool) handler {
 			c.message(http.StatusNotFound, "404 Not found")
 			return
 		}
-		c.json(http.StatusOK, c.memberJSON(u, m, m.AccessLevel, m.MemberRoleID))
+		c.json(http.StatusOK, c.memberJSON(src, u, m, m.AccessLevel, m.MemberRoleID))
 	}
 }
 
@@ -544,7 +578,7 @@ func addMemberHandler(kind string) handler {
 			return
 		}
 		m := c.createMember(src, u.ID, p)
-		c.json(http.StatusCreated, c.memberJSON(u, m, m.AccessLevel, m.MemberRoleID))
+		c.json(http.StatusCreated, c.memberJSON(src, u, m, m.AccessLevel, m.MemberRoleID))
 	}
 }
 
@@ -651,7 +685,7 @@ func editMemberHandler(kind string) handler {
 			return
 		}
 		m.AccessLevel, m.ExpiresAt, m.MemberRoleID = p.level, expires, roleID
-		c.json(http.StatusOK, c.memberJSON(u, m, m.AccessLevel, m.MemberRoleID))
+		c.json(http.StatusOK, c.memberJSON(src, u, m, m.AccessLevel, m.MemberRoleID))
 	}
 }
 

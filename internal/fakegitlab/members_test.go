@@ -551,3 +551,123 @@ func TestDemoMembersAllAndPagination(t *testing.T) {
 		t.Fatalf("page 2: %d %v %v", len(page2), resp.NextPage, err)
 	}
 }
+
+// F3: GitLab EE's retrieve_members applies `state` to /members as well as /members/all.
+func TestMembersStateFilterOnDirectAndAll(t *testing.T) {
+	w := memWorld()
+	w.SetGroupMember(1, &Member{UserID: 101, AccessLevel: Developer})
+	w.SetGroupMember(1, &Member{UserID: 102, AccessLevel: Developer, MembershipState: "awaiting"})
+	_, _, url := memStart(t, w, ModeGitLabCom)
+	ids := func(path string) string {
+		t.Helper()
+		status, body := memRaw(t, http.MethodGet, url+"/api/v4/groups/1/"+path, "")
+		if status != http.StatusOK {
+			t.Fatalf("%s: %d %s", path, status, body)
+		}
+		var ms []struct {
+			ID    int64  `json:"id"`
+			State string `json:"membership_state"`
+		}
+		if err := json.Unmarshal([]byte(body), &ms); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range ms {
+			out = append(out, strconv.FormatInt(m.ID, 10)+":"+m.State)
+		}
+		return strings.Join(out, ",")
+	}
+	// Direct members: the awaiting row is listed, and state picks it or leaves it out.
+	if got := ids("members?state=awaiting"); got != "102:awaiting" {
+		t.Errorf("members state=awaiting: %s", got)
+	}
+	if got := ids("members?state=active"); got != "100:active,101:active" {
+		t.Errorf("members state=active: %s", got)
+	}
+	if got := ids("members"); got != "100:active,101:active,102:awaiting" {
+		t.Errorf("members without state: %s", got)
+	}
+	// members/all: whether an awaiting member appears there at all is effective.go's
+	// business; state=active must leave it out and state=awaiting keep nothing else.
+	if got := ids("members/all?state=active"); got != "100:active,101:active" {
+		t.Errorf("members/all state=active: %s", got)
+	}
+	if got := ids("members/all?state=awaiting"); got != "" && got != "102:awaiting" {
+		t.Errorf("members/all state=awaiting: %s", got)
+	}
+	for _, path := range []string{"members", "members/all"} {
+		status, body := memRaw(t, http.MethodGet, url+"/api/v4/groups/1/"+path+"?state=pending", "")
+		if status != http.StatusBadRequest || !strings.Contains(body, "state does not have a valid value") {
+			t.Errorf("%s state=pending: %d %s", path, status, body)
+		}
+	}
+}
+
+// F6: on GitLab.com, Owners of a top-level group see the email of the group's enterprise
+// users in members answers about its hierarchy; nobody else does, and self-managed shows
+// emails to administrators only.
+func TestEnterpriseUserEmailForTopLevelOwnersOnGitLabCom(t *testing.T) {
+	w := memWorld()
+	w.Users[101].EnterpriseGroupID = 1 // enterprise user of top (1)
+	w.Users[102].EnterpriseGroupID = 4 // enterprise user of other (4)
+	w.Users[103].EnterpriseGroupID = 1
+	w.SetGroupMember(2, &Member{UserID: 101, AccessLevel: Developer})
+	w.SetGroupMember(2, &Member{UserID: 102, AccessLevel: Developer})
+	w.SetProjectMember(10, &Member{UserID: 103, AccessLevel: Reporter})
+	w.SetGroupMember(4, &Member{UserID: 101, AccessLevel: Guest})
+	w.SetGroupMember(1, &Member{UserID: 105, AccessLevel: Maintainer})
+
+	_, cl, _ := memStart(t, w, ModeGitLabCom)
+	emails := func(ms []*gitlab.GroupMember) map[int64]string {
+		out := map[int64]string{}
+		for _, m := range ms {
+			out[m.ID] = m.Email
+		}
+		return out
+	}
+	ms, _, err := cl.Groups.ListGroupMembers(2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := emails(ms); got[101] != "user101@example.com" || got[102] != "" {
+		t.Errorf("platform members: %v (want 101's email only: 102 belongs to another enterprise group)", got)
+	}
+	all, _, err := cl.Groups.ListAllGroupMembers(2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := emails(all); got[101] != "user101@example.com" || got[100] != "" {
+		t.Errorf("platform members/all: %v", got)
+	}
+	pm, _, err := cl.ProjectMembers.GetProjectMember(10, 103)
+	if err != nil || pm.Email != "user103@example.com" {
+		t.Errorf("project member in the enterprise group's hierarchy: %+v %v", pm, err)
+	}
+	// In the context of another group (other, 4) the email of top's enterprise user stays hidden.
+	gm, _, err := cl.GroupMembers.GetGroupMember(4, 101)
+	if err != nil || gm.Email != "" {
+		t.Errorf("outside the enterprise group: %+v %v", gm, err)
+	}
+
+	// A Maintainer of the top-level group does not see it.
+	w2 := memWorld()
+	w2.Users[101].EnterpriseGroupID = 1
+	w2.TokenUserID = 105
+	w2.SetGroupMember(1, &Member{UserID: 105, AccessLevel: Maintainer})
+	w2.SetGroupMember(1, &Member{UserID: 101, AccessLevel: Developer})
+	_, cl2, _ := memStart(t, w2, ModeGitLabCom)
+	gm, _, err = cl2.GroupMembers.GetGroupMember(1, 101)
+	if err != nil || gm.Email != "" {
+		t.Errorf("maintainer sees enterprise email: %+v %v", gm, err)
+	}
+
+	// Self-managed: the enterprise rule does not exist; a non-admin owner sees no email.
+	w3 := memWorld()
+	w3.Users[101].EnterpriseGroupID = 1
+	w3.SetGroupMember(1, &Member{UserID: 101, AccessLevel: Developer})
+	_, cl3, _ := memStart(t, w3, ModeSelfManaged)
+	gm, _, err = cl3.GroupMembers.GetGroupMember(1, 101)
+	if err != nil || gm.Email != "" {
+		t.Errorf("self-managed non-admin owner sees email: %+v %v", gm, err)
+	}
+}

@@ -98,6 +98,11 @@ type User struct {
 	// Outsider marks a gitlab.com user who is not part of the organisation: a public
 	// user of the site that /users lists but no group or project of the world contains.
 	Outsider bool
+	// EnterpriseGroupID is the top-level group that claimed the account as an ENTERPRISE
+	// user (GitLab.com: a verified domain of the group, or SAML/SCIM provisioning), 0 for
+	// none. That group's Owners see the user's email in members answers about the group.
+	// https://docs.gitlab.com/user/enterprise_user/
+	EnterpriseGroupID int64
 	// Password is set when the account was created with one (never returned).
 	Password string
 	// ConfirmedAt is nil until the email is confirmed (skip_confirmation confirms at once).

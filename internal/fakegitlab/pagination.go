@@ -32,7 +32,10 @@ type pageOpts struct {
 	// the 405 message of the offset limit.
 	typeName string
 	// keyset is the keyset parameter this listing supports: "cursor" (opaque cursor,
-	// /users and /groups) or "id_after" (/projects). "" = keyset unsupported (405).
+	// /users and /groups) or "id_after" (/projects). "" = the endpoint paginates with
+	// plain `paginate` (members, invitations, group projects...): GitLab ignores
+	// pagination=keyset there and serves offset pages. Endpoints that do support keyset
+	// answer 405 for an order they cannot serve.
 	keyset string
 	// keysetOrders are the order_by values keyset pagination supports; nil means {"id"}.
 	keysetOrders []string
@@ -83,7 +86,7 @@ func paginate[T any](c *call, items []T, id func(T) int64, o pageOpts) {
 // paginateOrdered is paginate for listings whose keyset order is not the id: key gives
 // the sort key (e.g. the name) that, with the id as tie-breaker, orders items.
 func paginateOrdered[T any](c *call, items []T, id func(T) int64, key func(T) string, o pageOpts) {
-	if c.query.Get("pagination") == "keyset" {
+	if c.query.Get("pagination") == "keyset" && o.keyset != "" && !(keysetAnonymousOnly[o.typeName] && c.me != nil) {
 		paginateKeyset(c, items, id, key, o)
 		return
 	}
@@ -149,6 +152,15 @@ func paginateOrdered[T any](c *call, items []T, id func(T) int64, key func(T) st
 	}
 	c.json(http.StatusOK, pageItems)
 }
+
+// keysetAnonymousOnly are the object types whose listings serve keyset pagination to
+// unauthenticated requests only; authenticated ones get offset pages whatever they ask.
+// Groups: "Unauthenticated users only" in the supported resources of
+// https://docs.gitlab.com/api/rest/#supported-resources ; lib/api/groups.rb
+// present_groups_with_pagination_strategies returns plain offset pagination when
+// current_user is present (GitLab MR !68346 introduced it for anonymous users).
+// The fake authenticates every request, so its group listings are always offset pages.
+var keysetAnonymousOnly = map[string]bool{"Group": true}
 
 // keysetCursor is the opaque cursor of /users and /groups keyset pagination: the sort
 // key and id of the last record of the page.

@@ -153,3 +153,27 @@ func TestKeysetUnsupportedOrderIs405(t *testing.T) {
 		}
 	}
 }
+
+// Endpoints GitLab paginates with plain `paginate` (members, group projects,
+// invitations) ignore pagination=keyset and serve offset pages: no 405.
+func TestKeysetIgnoredWhereGitLabPaginatesPlainly(t *testing.T) {
+	_, u, _ := selfManagedAdmin(t)
+	for _, path := range []string{
+		"/groups/10/members", "/groups/10/members/all", "/projects/50/members",
+		"/groups/10/projects", "/groups/10/invitations", "/projects/50/invitations",
+		"/groups/10/subgroups", "/groups/10/descendant_groups",
+	} {
+		status, h, body := raw(t, "GET", u+"/api/v4"+path+"?pagination=keyset&order_by=id&sort=asc&per_page=1", testToken, "")
+		if status != 200 {
+			t.Fatalf("%s: %d %v", path, status, body)
+		}
+		if h.Get("X-Page") != "1" || h.Get("X-Total") == "" {
+			t.Fatalf("%s: not offset headers: %v", path, h)
+		}
+	}
+	// A second offset page of members is there too.
+	status, h, body := raw(t, "GET", u+"/api/v4/groups/10/members?pagination=keyset&per_page=1&page=2", testToken, "")
+	if status != 200 || len(body.([]any)) != 1 || h.Get("X-Page") != "2" {
+		t.Fatalf("members page 2: %d %v %v", status, h, body)
+	}
+}
