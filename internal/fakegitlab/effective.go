@@ -20,7 +20,8 @@ import "sort"
 //   - the highest level wins (a tie goes to the direct membership, then inherited, then
 //     shared, as GitLab prefers the membership of the object itself);
 //   - an expired membership (or share) gives nothing: GitLab's Expirable concern treats
-//     expires_at <= today as expired and a daily worker deletes the row.
+//     expires_at <= today as expired and a daily worker deletes the row;
+//   - an awaiting membership (membership_state "awaiting") gives nothing until approved.
 
 // Where an effective access comes from.
 const (
@@ -54,10 +55,27 @@ func (w *World) memberExpired(expiresAt string) bool {
 	return expiresAt <= w.Clock().UTC().Format("2006-01-02")
 }
 
-// activeMember returns the user's direct membership in the map if it exists and has not expired.
-func (w *World) activeMember(members map[int64]*Member, userID int64) *Member {
+// memberRow returns the user's direct membership row in the map if it exists and has not
+// expired, whatever its membership_state: GitLab's rules about membership ROWS (the
+// inherited floor of Member#highest_group_member, GroupsFinder's min_access_level and
+// owned through User#group_members) do not look at the state.
+func (w *World) memberRow(members map[int64]*Member, userID int64) *Member {
 	m := members[userID]
 	if m == nil || w.memberExpired(m.ExpiresAt) {
+		return nil
+	}
+	return m
+}
+
+// activeMember returns the user's direct membership in the map if it exists, has not
+// expired and is not awaiting. An "awaiting" member (membership_state awaiting: waiting
+// for a seat under the top-level group's user cap, or GitLab.com's free-tier user limit)
+// is listed by the members API but has no access until an Owner approves them:
+// https://docs.gitlab.com/user/group/manage/#user-cap-for-groups
+// https://docs.gitlab.com/user/free_user_limit/
+func (w *World) activeMember(members map[int64]*Member, userID int64) *Member {
+	m := w.memberRow(members, userID)
+	if m == nil || m.MembershipState == "awaiting" {
 		return nil
 	}
 	return m
@@ -278,7 +296,8 @@ func (w *World) InheritedFloor(groupID, projectID, userID int64) (AccessLevel, *
 	}
 	best, from := NoAccess, (*Group)(nil)
 	for _, g := range chain {
-		if m := w.activeMember(w.GroupMembers[g.ID], userID); m != nil && m.AccessLevel > best {
+		// Any row counts, awaiting ones too (highest_group_member does not filter the state).
+		if m := w.memberRow(w.GroupMembers[g.ID], userID); m != nil && m.AccessLevel > best {
 			best, from = m.AccessLevel, g
 		}
 	}

@@ -1,6 +1,10 @@
 package fakegitlab
 
 import (
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -202,4 +206,119 @@ func TestInheritedFloorIgnoresShares(t *testing.T) {
 	if l, _ := w.InheritedFloor(1, 0, 101); l != NoAccess {
 		t.Fatalf("top-level group has no floor: %v", l)
 	}
+}
+
+// An awaiting member (membership_state "awaiting": waiting for a seat under a user cap)
+// is listed by the members API but has no access, directly, inherited or through a
+// share, until approved. Their row still counts where GitLab's rules read rows: the
+// inherited floor and GET /groups?min_access_level.
+func TestAwaitingMemberHasNoAccess(t *testing.T) {
+	w := effWorld()
+	w.SetGroupMember(1, &Member{UserID: 101, AccessLevel: Developer, MembershipState: "awaiting"})
+	w.SetGroupMember(2, &Member{UserID: 102, AccessLevel: Maintainer, MembershipState: "awaiting"})
+	w.SetGroupMember(1, &Member{UserID: 102, AccessLevel: Guest}) // active elsewhere
+	w.SetGroupMember(4, &Member{UserID: 103, AccessLevel: Owner, MembershipState: "awaiting"})
+	w.GroupShares[2] = []Share{{GroupID: 4, AccessLevel: Reporter}}
+	w.SetProjectMember(10, &Member{UserID: 104, AccessLevel: Developer, MembershipState: "awaiting"})
+
+	for _, g := range []int64{1, 2, 3} {
+		if a := w.EffectiveGroupAccess(g, 101); a.Level != NoAccess {
+			t.Errorf("awaiting member of top has access to group %d: %+v", g, a)
+		}
+	}
+	if a := w.EffectiveProjectAccess(10, 101); a.Level != NoAccess {
+		t.Errorf("awaiting member of top has access to the project: %+v", a)
+	}
+	// The awaiting Maintainer row on sub gives nothing; the active Guest row on top does.
+	if a := w.EffectiveGroupAccess(2, 102); a.Level != Guest || a.Source != SourceInherited {
+		t.Errorf("user 102 on sub = %+v, want Guest inherited from top", a)
+	}
+	if a := w.EffectiveGroupAccess(3, 103); a.Level != NoAccess {
+		t.Errorf("awaiting member of a group shared with sub has access: %+v", a)
+	}
+	if a := w.EffectiveProjectAccess(10, 104); a.Level != NoAccess {
+		t.Errorf("awaiting project member has access: %+v", a)
+	}
+	for _, uid := range []int64{101, 103} {
+		if _, ok := w.EffectiveGroupMembers(2)[uid]; ok {
+			t.Errorf("user %d among the effective members of sub", uid)
+		}
+	}
+	if _, ok := w.EffectiveProjectMembers(10)[104]; ok {
+		t.Error("awaiting project member among the project's effective members")
+	}
+	// Member#highest_group_member reads rows whatever their state.
+	if l, g := w.InheritedFloor(3, 0, 102); l != Maintainer || g.ID != 2 {
+		t.Errorf("floor with an awaiting Maintainer row on sub = %v %v", l, g)
+	}
+}
+
+// The members API lists awaiting members with membership_state "awaiting", and GET
+// /groups?min_access_level (rows of User#group_members, whatever their state) counts
+// their membership.
+func TestAwaitingMemberListedAndMinAccessLevel(t *testing.T) {
+	w := memWorld()
+	w.SetGroupMember(2, &Member{UserID: 101, AccessLevel: Developer, MembershipState: "awaiting"})
+	w.TokenUserID = 101
+	_, _, base := memStart(t, w, ModeGitLabCom)
+	w2 := memWorld()
+	w2.SetGroupMember(2, &Member{UserID: 101, AccessLevel: Developer, MembershipState: "awaiting"})
+	_, _, ownerBase := memStart(t, w2, ModeGitLabCom)
+	status, body := memRaw(t, "GET", ownerBase+"/api/v4/groups/2/members", "")
+	if status != 200 {
+		t.Fatalf("%d %s", status, body)
+	}
+	var ms []map[string]any
+	if err := json.Unmarshal([]byte(body), &ms); err != nil || len(ms) != 1 || ms[0]["membership_state"] != "awaiting" {
+		t.Fatalf("direct members of platform: %s %v", body, err)
+	}
+	status, body = memRaw(t, "GET", base+"/api/v4/groups?min_access_level=10", "")
+	if status != 200 {
+		t.Fatalf("%d %s", status, body)
+	}
+	if got := listedIDs(t, body); got != "2,3" {
+		t.Errorf("min_access_level for an awaiting member of platform = %s, want platform and infra", got)
+	}
+}
+
+// GroupsFinder applies min_access_level to DIRECT memberships and their descendants, and
+// top_level_only then drops every group with a parent: a member of a subgroup only gets
+// its subtree, and nothing with top_level_only. Minimal Access never matches
+// (User#group_members keeps Guest and above).
+func TestMinAccessLevelSubgroupMemberAndTopLevelOnly(t *testing.T) {
+	w := memWorld()
+	w.SetGroupMember(2, &Member{UserID: 101, AccessLevel: Reporter})
+	w.SetGroupMember(4, &Member{UserID: 101, AccessLevel: MinimalAccess})
+	w.TokenUserID = 101
+	_, _, base := memStart(t, w, ModeGitLabCom)
+	for q, want := range map[string]string{
+		"min_access_level=10":                     "2,3",
+		"min_access_level=5":                      "2,3",
+		"min_access_level=10&top_level_only=true": "",
+		"min_access_level=30":                     "",
+	} {
+		status, body := memRaw(t, "GET", base+"/api/v4/groups?order_by=id&"+q, "")
+		if status != 200 {
+			t.Fatalf("%s: %d %s", q, status, body)
+		}
+		if got := listedIDs(t, body); got != want {
+			t.Errorf("GET /groups?%s = [%s], want [%s]", q, got, want)
+		}
+	}
+}
+
+func listedIDs(t *testing.T, body string) string {
+	t.Helper()
+	var gs []struct {
+		ID int64 `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(body), &gs); err != nil {
+		t.Fatalf("%s: %v", body, err)
+	}
+	ids := make([]string, len(gs))
+	for i, g := range gs {
+		ids[i] = strconv.FormatInt(g.ID, 10)
+	}
+	sort.Strings(ids)
+	return strings.Join(ids, ",")
 }

@@ -167,18 +167,24 @@ func (c *call) findGroups(candidates []*Group) ([]*Group, bool) {
 	var allowed func(g *Group) bool
 	switch {
 	case owned:
-		// owned: groups where the user is a direct Owner ("explicitly owned").
+		// owned: groups where the user is a direct Owner ("explicitly owned"). Both this
+		// and min_access_level read User#group_members, which does not filter
+		// membership_state: an awaiting row counts.
 		allowed = func(g *Group) bool {
-			m := c.world.activeMember(c.world.GroupMembers[g.ID], c.me.ID)
+			m := c.world.memberRow(c.world.GroupMembers[g.ID], c.me.ID)
 			return m != nil && m.AccessLevel == Owner
 		}
 	case hasMin:
-		// min_access_level: groups where the user has a direct membership at that level
-		// or above, and their descendants (GroupsFinder#groups_with_min_access_level).
+		// min_access_level: groups where the user has a DIRECT membership at that level
+		// or above, and their descendants (GroupsFinder#groups_with_min_access_level:
+		// current_user.groups.where(access_level >= min).self_and_descendants). A member
+		// of a subgroup only gets that subgroup's subtree, never its ancestors, so with
+		// top_level_only=true they get nothing. User#group_members keeps Guest and above
+		// only: a Minimal Access membership never matches.
 		allowed = func(g *Group) bool {
 			for _, gid := range append([]int64{g.ID}, groupIDs(c.world.Ancestors(g.ID))...) {
-				m := c.world.activeMember(c.world.GroupMembers[gid], c.me.ID)
-				if m != nil && m.AccessLevel >= AccessLevel(minLevel) && (gid == g.ID || m.AccessLevel > MinimalAccess) {
+				m := c.world.memberRow(c.world.GroupMembers[gid], c.me.ID)
+				if m != nil && m.AccessLevel >= AccessLevel(minLevel) && m.AccessLevel >= Guest {
 					return true
 				}
 			}

@@ -1,6 +1,7 @@
 package fakegitlab
 
 import (
+	"encoding/json"
 	"net/http"
 	"regexp"
 	"sort"
@@ -89,26 +90,35 @@ func (w *World) userByEmail(email string) *User {
 	return nil
 }
 
-// invitationJSON is Entities::Invitation. The documented example shows expires_at as a
-// timestamp ("2020-11-22T14:13:35Z"), which is also what client-go decodes.
+// invitationJSON is Entities::Invitation (lib/api/entities/invitation.rb): access_level,
+// created_at, expires_at, invite_email, user_name (only for an invitation of an existing
+// user) and created_by_name. There is no id. An invitation is a row of the members
+// table, whose expires_at is a DATE column exposed as it is: "2020-11-22", not a
+// timestamp (the docs' example shows a timestamp, which GitLab does not send; client-go's
+// PendingInvite.ExpiresAt is a time.Time and cannot decode the real answer).
+// https://docs.gitlab.com/api/invitations/#list-all-invitations-pending-for-a-group-or-project
 func (c *call) invitationJSON(inv *Invitation) map[string]any {
 	out := map[string]any{
-		"id":              inv.ID,
 		"invite_email":    inv.Email,
 		"created_at":      jsonTime(inv.CreatedAt),
 		"access_level":    int(inv.AccessLevel),
-		"expires_at":      nil,
-		"user_name":       nil,
+		"expires_at":      jsonDateString(inv.ExpiresAt),
 		"created_by_name": nil,
-	}
-	if inv.ExpiresAt != "" {
-		out["expires_at"] = inv.ExpiresAt + "T00:00:00.000Z"
 	}
 	if by := c.world.Users[inv.CreatedByID]; by != nil {
 		out["created_by_name"] = by.Name
 	}
 	return out
 }
+
+// invitationRow is a listed invitation: it marshals as its JSON; the id (not in the
+// JSON) keeps the listing's order.
+type invitationRow struct {
+	id   int64
+	json map[string]any
+}
+
+func (r invitationRow) MarshalJSON() ([]byte, error) { return json.Marshal(r.json) }
 
 // splitList splits a comma-separated argument (or a JSON array) into trimmed items.
 func (c *call) splitList(name string) []string {
@@ -272,14 +282,14 @@ func listInvitationsHandler(kind string) handler {
 		q := strings.TrimSpace(c.query.Get("query"))
 		list := append([]*Invitation(nil), c.world.listInvitations(src)...)
 		sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
-		var out []map[string]any
+		var out []invitationRow
 		for _, inv := range list {
 			if q != "" && !strings.EqualFold(inv.Email, q) {
 				continue
 			}
-			out = append(out, c.invitationJSON(inv))
+			out = append(out, invitationRow{id: inv.ID, json: c.invitationJSON(inv)})
 		}
-		paginate(c, out, func(m map[string]any) int64 { return m["id"].(int64) }, pageOpts{})
+		paginate(c, out, func(r invitationRow) int64 { return r.id }, pageOpts{})
 	}
 }
 
