@@ -81,6 +81,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&f.RateLimitPeriod, "rate-limit-period", time.Minute, "period of --rate-limit")
 	fs.BoolVar(&f.RateLimitNoHeaders, "rate-limit-no-headers", false, "answer throttled requests without Retry-After and RateLimit-* headers")
 	fs.BoolVar(&f.OmitRateLimitHeaders, "omit-rate-limit-headers", false, "do not send RateLimit-* headers on ordinary responses")
+	fs.BoolVar(&f.GitLabRouteLimits, "gitlab-route-limits", false, "apply GitLab's documented default per-endpoint limits (GET /groups 200/min, GET /groups/:id 400/min, GET /groups/:id/projects 600/min, members/all, member deletion, projects, users); --route-rate-limit entries replace them")
 	fs.Var(routes, "route-rate-limit", `per-endpoint limit per period, "METHOD /pattern=N" (repeatable), e.g. "GET /groups=50"`)
 	fs.Float64Var(&f.ErrorRate, "fault-rate", 0, "fraction (0..1) of API requests answered with a random error, unapplied")
 	fs.StringVar(&statuses, "fault-statuses", "", "statuses of random errors, comma-separated (default 500,502,503,429)")

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -16,6 +17,8 @@ import (
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 	"golang.org/x/time/rate"
+
+	"github.com/conductorone/baton-gitlab/internal/fakegitlab"
 )
 
 const token = "glpat-gitlab-fake-test"
@@ -148,6 +151,37 @@ func TestFaultFlagsReachTheServer(t *testing.T) {
 	b, _ := io.ReadAll(r.Body)
 	if !strings.Contains(string(b), `"GET /user": 3`) {
 		t.Errorf("counts: %s", b)
+	}
+}
+
+func TestGitLabRouteLimitsFlag(t *testing.T) {
+	url, _ := start(t, "--token", token, "--mode", "gitlab.com", "--gitlab-route-limits", "--route-rate-limit", "GET /groups/:id=1")
+	c := client(t, url)
+	// --route-rate-limit replaces the preset's 400 for GET /groups/:id.
+	if _, _, err := c.Groups.GetGroup(10, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, resp, err := c.Groups.GetGroup(10, nil); err == nil || resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("second GET /groups/:id: %v %v", resp, err)
+	}
+	// The preset's GET /groups: 200 a minute.
+	for i := 1; i <= 201; i++ {
+		_, resp, err := c.Groups.ListGroups(nil)
+		if i <= 200 && err != nil {
+			t.Fatalf("GET /groups #%d: %v", i, err)
+		}
+		if i == 201 && (err == nil || resp.StatusCode != http.StatusTooManyRequests) {
+			t.Fatalf("GET /groups #201: %v %v", resp, err)
+		}
+	}
+	r, err := http.Get(url + "/-/fake/faults")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	var f fakegitlab.FaultsJSON
+	if err := json.NewDecoder(r.Body).Decode(&f); err != nil || !f.GitLabRouteLimits {
+		t.Errorf("faults: %+v %v", f, err)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -42,6 +43,11 @@ type Faults struct {
 	// requested too many times. Try again later."}}.
 	// https://docs.gitlab.com/user/gitlab_com/rate_limits/
 	RouteRateLimits map[string]int
+	// GitLabRouteLimits turns on GitLab's documented default per-endpoint limits
+	// (GitLabRouteLimitPreset), each with its own interval and scope, as an instance with
+	// default settings (and GitLab.com) applies them. A RouteRateLimits entry for the same
+	// route replaces the preset's.
+	GitLabRouteLimits bool
 	// OmitRateLimitHeaders stops the RateLimit-* headers GitLab.com puts on every
 	// response. Self-managed instances send them only when a rate limit is enabled
 	// (they are off by default there), so in self-managed mode they appear only with
@@ -77,6 +83,47 @@ type Faults struct {
 	// to cross a window instantly.
 	Clock func() time.Time
 }
+
+// GitLabRouteLimit is one of GitLab's documented per-endpoint rate limits.
+type GitLabRouteLimit struct {
+	Route    string        // the fake's route name: "GET /groups/:id"
+	Limit    int           // requests per Interval
+	Interval time.Duration // the limit's window
+	// PerSource counts requests per group or project (:id) as well as per user.
+	PerSource bool
+}
+
+// GitLabRouteLimitPreset are GitLab's default limits of the endpoints the fake serves,
+// applied per user (per IP address without a token) when Faults.GitLabRouteLimits is set.
+// Self-managed administrators can change them (and upgrades to 18.0 set the
+// configurable ones to 0); these are the documented defaults.
+var GitLabRouteLimitPreset = []GitLabRouteLimit{
+	// https://docs.gitlab.com/administration/settings/rate_limit_on_groups_api/
+	{Route: "GET /groups", Limit: 200, Interval: time.Minute},
+	{Route: "GET /groups/:id", Limit: 400, Interval: time.Minute},
+	{Route: "GET /groups/:id/projects", Limit: 600, Interval: time.Minute},
+	// Same page, "Rate limit on listing group members": not configurable, 200 a minute
+	// for each group and user.
+	{Route: "GET /groups/:id/members/all", Limit: 200, Interval: time.Minute, PerSource: true},
+	// https://docs.gitlab.com/administration/settings/rate_limit_on_members_api/ :
+	// deleting members, 60 a minute per group (or project) and user.
+	{Route: "DELETE /groups/:id/members/:user_id", Limit: 60, Interval: time.Minute, PerSource: true},
+	{Route: "DELETE /projects/:id/members/:user_id", Limit: 60, Interval: time.Minute, PerSource: true},
+	// https://docs.gitlab.com/administration/settings/rate_limit_on_projects_api/
+	{Route: "GET /projects", Limit: 2000, Interval: 10 * time.Minute},
+	{Route: "GET /projects/:id", Limit: 400, Interval: time.Minute},
+	// https://docs.gitlab.com/administration/settings/rate_limit_on_users_api/ :
+	// GET /users/:id, 300 per 10 minutes per user.
+	{Route: "GET /users/:id", Limit: 300, Interval: 10 * time.Minute},
+}
+
+var gitLabRouteLimitByRoute = func() map[string]GitLabRouteLimit {
+	m := map[string]GitLabRouteLimit{}
+	for _, l := range GitLabRouteLimitPreset {
+		m[l.Route] = l
+	}
+	return m
+}()
 
 // DefaultRateLimit is the per-minute limit GitLab.com reports on every response when no
 // RateLimit is set: 2,000 authenticated API requests a minute per user.
@@ -167,7 +214,11 @@ func clientKey(r *http.Request) string {
 
 // hit counts a request in key's current window and returns the window's count and reset.
 func (f *faultState) hit(key string, now time.Time) (int, time.Time) {
-	p := f.period()
+	return f.hitPeriod(key, now, f.period())
+}
+
+// hitPeriod is hit with windows of p.
+func (f *faultState) hitPeriod(key string, now time.Time, p time.Duration) (int, time.Time) {
 	start := now.Truncate(p)
 	w := f.windows[key]
 	if w == nil || !w.start.Equal(start) {
@@ -208,7 +259,7 @@ var onLatencySleep func()
 //
 // Injected latency releases the world lock while it sleeps: before is the first thing
 // ServeHTTP does under the lock, so nothing read from the world can go stale meanwhile.
-func (f *faultState) before(c *call, route string) bool {
+func (f *faultState) before(c *call, route string, params map[string]string) bool {
 	f.mu.Lock()
 	latency := f.cfg.Latency
 	f.mu.Unlock()
@@ -255,8 +306,17 @@ func (f *faultState) before(c *call, route string) bool {
 	}
 
 	// Per-endpoint limits (GitLab's application rate limiter).
-	if n := f.cfg.RouteRateLimits[route]; n > 0 {
-		observed, reset := f.hit(key+"|"+route, now)
+	n, windowKey, period := f.cfg.RouteRateLimits[route], key+"|"+route, f.period()
+	if _, set := f.cfg.RouteRateLimits[route]; !set && f.cfg.GitLabRouteLimits {
+		if l, ok := gitLabRouteLimitByRoute[route]; ok {
+			n, period = l.Limit, l.Interval
+			if l.PerSource {
+				windowKey += "|" + strings.ToLower(params["id"])
+			}
+		}
+	}
+	if n > 0 {
+		observed, reset := f.hitPeriod(windowKey, now, period)
 		if observed > n {
 			h := c.header.Clone()
 			if !f.cfg.RateLimitNoHeaders {
@@ -391,6 +451,7 @@ type FaultsJSON struct {
 	RateLimitPeriod      string         `json:"rate_limit_period,omitempty"`
 	RateLimitNoHeaders   bool           `json:"rate_limit_no_headers,omitempty"`
 	RouteRateLimits      map[string]int `json:"route_rate_limits,omitempty"`
+	GitLabRouteLimits    bool           `json:"gitlab_route_limits,omitempty"`
 	OmitRateLimitHeaders bool           `json:"omit_rate_limit_headers,omitempty"`
 	ErrorRate            float64        `json:"error_rate,omitempty"`
 	ErrorStatuses        []int          `json:"error_statuses,omitempty"`
@@ -413,7 +474,7 @@ func durationString(d time.Duration) string {
 func toFaultsJSON(f Faults) FaultsJSON {
 	return FaultsJSON{
 		Latency: durationString(f.Latency), RateLimit: f.RateLimit, RateLimitPeriod: durationString(f.RateLimitPeriod),
-		RateLimitNoHeaders: f.RateLimitNoHeaders, RouteRateLimits: f.RouteRateLimits, OmitRateLimitHeaders: f.OmitRateLimitHeaders,
+		RateLimitNoHeaders: f.RateLimitNoHeaders, RouteRateLimits: f.RouteRateLimits, GitLabRouteLimits: f.GitLabRouteLimits, OmitRateLimitHeaders: f.OmitRateLimitHeaders,
 		ErrorRate: f.ErrorRate, ErrorStatuses: f.ErrorStatuses, FailNextRequests: f.FailNextRequests, FailStatus: f.FailStatus,
 		LostWriteRate: f.LostWriteRate, LoseNextWrites: f.LoseNextWrites, TruncateRate: f.TruncateRate, TruncateNext: f.TruncateNext,
 		Seed: f.Seed,
@@ -422,7 +483,7 @@ func toFaultsJSON(f Faults) FaultsJSON {
 
 func (j FaultsJSON) faults(clock func() time.Time) (Faults, error) {
 	f := Faults{
-		RateLimit: j.RateLimit, RateLimitNoHeaders: j.RateLimitNoHeaders, RouteRateLimits: j.RouteRateLimits,
+		RateLimit: j.RateLimit, RateLimitNoHeaders: j.RateLimitNoHeaders, RouteRateLimits: j.RouteRateLimits, GitLabRouteLimits: j.GitLabRouteLimits,
 		OmitRateLimitHeaders: j.OmitRateLimitHeaders, ErrorRate: j.ErrorRate, ErrorStatuses: j.ErrorStatuses,
 		FailNextRequests: j.FailNextRequests, FailStatus: j.FailStatus, LostWriteRate: j.LostWriteRate,
 		LoseNextWrites: j.LoseNextWrites, TruncateRate: j.TruncateRate, TruncateNext: j.TruncateNext, Seed: j.Seed,

@@ -485,3 +485,89 @@ func TestFaultsOverHTTP(t *testing.T) {
 		t.Errorf("unknown field: %d", resp.StatusCode)
 	}
 }
+
+// fltStatuses sends n GETs of url and returns their statuses.
+func fltStatuses(t *testing.T, url string, n int) []int {
+	t.Helper()
+	out := make([]int, n)
+	for i := range out {
+		out[i], _, _ = fltGet(t, url)
+	}
+	return out
+}
+
+func TestGitLabRouteLimitsPreset(t *testing.T) {
+	clock := &fltClock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
+	s, url := StartForTest(t, DemoWorld(ModeSelfManaged), Options{
+		Mode: ModeSelfManaged, Token: fltToken,
+		Faults: Faults{GitLabRouteLimits: true, Clock: clock.Now,
+			RouteRateLimits: map[string]int{"GET /groups/:id/projects": 2}}, // replaces the preset's 600
+	})
+	api := url + "/api/v4"
+	last := func(path string, n int) int {
+		st := fltStatuses(t, api+path, n)
+		for i, s := range st[:n-1] {
+			if s != http.StatusOK {
+				t.Fatalf("%s request %d: %d", path, i+1, s)
+			}
+		}
+		return st[n-1]
+	}
+	// GET /groups: 200 a minute.
+	if st := last("/groups", 200); st != http.StatusOK {
+		t.Fatalf("200th GET /groups: %d", st)
+	}
+	st, h, body := fltGet(t, api+"/groups")
+	if st != http.StatusTooManyRequests || !strings.Contains(body, "This endpoint has been requested too many times") || h.Get("Retry-After") != "60" {
+		t.Fatalf("201st GET /groups: %d %q %v", st, body, h)
+	}
+	// Other routes have their own counts: GET /groups/:id is at 400, GET /version unlimited.
+	if st := last("/groups/10", 400); st != http.StatusOK {
+		t.Fatalf("400th GET /groups/:id: %d", st)
+	}
+	if st, _, _ := fltGet(t, api+"/groups/11"); st != http.StatusTooManyRequests {
+		t.Fatalf("401st GET /groups/:id (any group): %d", st)
+	}
+	if st := last("/version", 5); st != http.StatusOK {
+		t.Fatalf("GET /version: %d", st)
+	}
+	// The explicit RouteRateLimits entry wins over the preset.
+	if st := last("/groups/10/projects", 3); st != http.StatusTooManyRequests {
+		t.Fatalf("3rd GET /groups/:id/projects with an explicit limit of 2: %d", st)
+	}
+	// members/all is counted per group: 200 on acme does not touch acme/sales.
+	if st := last("/groups/10/members/all", 201); st != http.StatusTooManyRequests {
+		t.Fatalf("201st GET /groups/10/members/all: %d", st)
+	}
+	if st, _, _ := fltGet(t, api+"/groups/14/members/all"); st != http.StatusOK {
+		t.Fatalf("first GET /groups/14/members/all: %d", st)
+	}
+	// GET /projects: 2000 per 10 minutes; the window is 10 minutes long.
+	if st := last("/projects", 2001); st != http.StatusTooManyRequests {
+		t.Fatalf("2001st GET /projects: %d", st)
+	}
+	clock.Advance(time.Minute)
+	if st, _, _ := fltGet(t, api+"/projects"); st != http.StatusTooManyRequests {
+		t.Fatalf("GET /projects a minute later: %d (the window is 10 minutes)", st)
+	}
+	if st, _, _ := fltGet(t, api+"/groups"); st != http.StatusOK {
+		t.Fatalf("GET /groups a minute later: %d (the window is 1 minute)", st)
+	}
+	clock.Advance(10 * time.Minute)
+	if st, _, _ := fltGet(t, api+"/projects"); st != http.StatusOK {
+		t.Fatalf("GET /projects 11 minutes later: %d", st)
+	}
+	// Over HTTP the preset is a switch.
+	if !s.Faults().GitLabRouteLimits || !toFaultsJSON(s.Faults()).GitLabRouteLimits {
+		t.Fatal("GitLabRouteLimits lost in Faults/FaultsJSON")
+	}
+}
+
+func TestGitLabRouteLimitsOffByDefault(t *testing.T) {
+	_, url := StartForTest(t, DemoWorld(ModeSelfManaged), Options{Mode: ModeSelfManaged, Token: fltToken})
+	for i, st := range fltStatuses(t, url+"/api/v4/groups", 201) {
+		if st != http.StatusOK {
+			t.Fatalf("request %d: %d", i+1, st)
+		}
+	}
+}

@@ -291,7 +291,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() { s.counts.add(name, c.status) }()
 
 	// Rate limits, injected latency and random faults come before anything else.
-	if s.faults.before(c, name) {
+	if s.faults.before(c, name, params) {
 		return
 	}
 	defer s.faults.after(c, name)
