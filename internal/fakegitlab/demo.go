@@ -32,6 +32,7 @@ const (
 	DemoUserSybil   int64 = 118 // personal project only
 	DemoUserTrent   int64 = 119 // member of nothing, never signed in
 	DemoUserVictor  int64 = 120 // external, two-factor
+	DemoUserWendy   int64 = 121 // awaiting member of acme/sales: waiting for a seat, no access
 
 	DemoUserBigTeamFirst  int64 = 200 // bigteam-001
 	DemoUserBigTeamLast   int64 = 319 // bigteam-120
@@ -64,6 +65,11 @@ const (
 	DemoMemberRoleSecurityAuditor int64 = 7
 	DemoInvitationNewHire         int64 = 1
 	DemoInvitationEmail                 = "newhire@acme.example"
+	// DemoInvitationContractor invites DemoInvitationContractorEmail to project
+	// acme/platform/api as Reporter until DemoInvitationContractorExpiresAt.
+	DemoInvitationContractor          int64 = 2
+	DemoInvitationContractorEmail           = "contractor@partner.example"
+	DemoInvitationContractorExpiresAt       = "2027-03-01"
 )
 
 // DemoWorld builds the demo organisation "Acme". It is deterministic: the same mode always gives the same world, with the
@@ -82,8 +88,10 @@ const (
 //   - every non-active user state: blocked (frank), deactivated (grace), banned (heidi),
 //     ldap_blocked with an ldapmain identity (ivan), blocked_pending_approval (judy);
 //   - a project access-token bot (project_50_bot_1, bot=true) as Maintainer of a project;
-//   - a custom role "Security Auditor" (member_role 7, base Reporter, on acme) held by
-//     mallory on acme/platform;
+//   - a custom role "Security Auditor" (member_role 7, base Reporter) held by mallory on
+//     acme/platform: on gitlab.com it belongs to the top-level group acme; on
+//     self-managed it is instance-wide (GroupID 0), as custom roles are there since
+//     GitLab 17.x (group-level ones are deprecated on self-managed);
 //   - the Planner level (niaj on acme/sales) and Minimal Access (olivia on acme, top-level
 //     only and not inherited);
 //   - an expiring membership (peggy, Developer of acme/platform until 2027-01-31);
@@ -96,9 +104,16 @@ const (
 //   - a user in nothing at all (trent), who never signed in (so he may be deactivated);
 //   - an external user with two-factor authentication (victor);
 //   - a group with 120 direct members (acme/big-team): more than one page of 100;
-//   - a pending email invitation (newhire@acme.example to acme as Developer);
+//   - a pending email invitation (newhire@acme.example to acme as Developer) and one
+//     with an expiry (contractor@partner.example to project acme/platform/api as
+//     Reporter, expires_at 2027-03-01);
+//   - an AWAITING member (wendy, Developer of acme/sales with membership_state
+//     "awaiting": waiting for a seat under the user cap, so no access);
 //   - bob's current_sign_in_at is later than his last_sign_in_at;
 //   - grace (deactivated) was last active 200 days ago;
+//   - gitlab.com mode only: alice and bob are ENTERPRISE users of acme (their accounts
+//     belong to acme's verified domain), so acme's Owners see their email in members
+//     answers;
 //   - gitlab.com mode only: 30 outsiders (stranger-01..30, User.Outsider) and a PUBLIC
 //     top-level group public-oss, outside the organisation (the token user is not a
 //     member), with strangers 01..05 as Developers.
@@ -192,6 +207,11 @@ func DemoWorld(mode Mode) *World {
 		GroupID:         DemoGroupAcme,
 		Permissions:     []string{"read_vulnerability", "read_code"},
 	}
+	if mode == ModeSelfManaged {
+		// Instance-wide custom roles on self-managed (GitLab 17.x):
+		// https://docs.gitlab.com/user/custom_roles/
+		w.MemberRoles[DemoMemberRoleSecurityAuditor].GroupID = 0
+	}
 
 	// Named users and their direct memberships.
 	groupMember(DemoGroupAcme, DemoUserAdmin, Owner)
@@ -272,6 +292,12 @@ func DemoWorld(mode Mode) *World {
 	victor.TwoFactorEnabled = true
 	groupMember(DemoGroupSales, DemoUserVictor, Reporter)
 
+	// wendy: added to acme/sales while the top-level group's user cap was reached, so
+	// her membership awaits an Owner's approval and gives no access meanwhile.
+	// https://docs.gitlab.com/user/group/manage/#user-cap-for-groups
+	user(DemoUserWendy, "wendy", "Wendy Walker")
+	groupMember(DemoGroupSales, DemoUserWendy, Developer).MembershipState = "awaiting"
+
 	// acme/big-team: 120 Guests, more than a page of 100.
 	for i := 0; i < DemoBigTeamSize; i++ {
 		id := DemoUserBigTeamFirst + int64(i)
@@ -287,8 +313,20 @@ func DemoWorld(mode Mode) *World {
 		CreatedAt:   now.Add(-3 * day),
 		CreatedByID: DemoUserAdmin,
 	}}
+	w.ProjectInvitations[DemoProjectAPI] = []*Invitation{{
+		ID:          DemoInvitationContractor,
+		Email:       DemoInvitationContractorEmail,
+		AccessLevel: Reporter,
+		ExpiresAt:   DemoInvitationContractorExpiresAt,
+		CreatedAt:   now.Add(-2 * day),
+		CreatedByID: DemoUserAdmin,
+	}}
 
 	if mode == ModeGitLabCom {
+		// Enterprise users exist on GitLab.com only: https://docs.gitlab.com/user/enterprise_user/
+		w.Users[DemoUserAlice].EnterpriseGroupID = DemoGroupAcme
+		w.Users[DemoUserBob].EnterpriseGroupID = DemoGroupAcme
+
 		group(DemoGroupPublicOSS, 0, "public-oss", "Public OSS", "public")
 		for i := 0; i < DemoStrangerCount; i++ {
 			id := DemoUserStrangerFirst + int64(i)

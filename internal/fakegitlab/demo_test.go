@@ -1,10 +1,14 @@
 package fakegitlab
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+
+	gitlab "gitlab.com/gitlab-org/api/client-go"
 )
 
 // demoGroupMember asserts a direct group membership of the demo world.
@@ -185,6 +189,7 @@ func TestDemoWorldHasEveryAwkwardCase(t *testing.T) {
 				{DemoUserSybil, "sybil", "Sybil Schmidt", StateActive, nil, []int64{DemoProjectDotfiles}},
 				{DemoUserTrent, "trent", "Trent Turner", StateActive, nil, nil},
 				{DemoUserVictor, "victor", "Victor Vance", StateActive, []int64{DemoGroupSales}, nil},
+				{DemoUserWendy, "wendy", "Wendy Walker", StateActive, []int64{DemoGroupSales}, nil},
 			}
 			for _, want := range users {
 				u := w.Users[want.id]
@@ -238,6 +243,27 @@ func TestDemoWorldHasEveryAwkwardCase(t *testing.T) {
 			demoGroupMember(t, w, DemoGroupEquipeDonnees, DemoUserJose, Maintainer)
 			demoProjectMember(t, w, DemoProjectDotfiles, DemoUserSybil, Owner)
 			demoGroupMember(t, w, DemoGroupSales, DemoUserVictor, Reporter)
+			if m := demoGroupMember(t, w, DemoGroupSales, DemoUserWendy, Developer); m.MembershipState != "awaiting" {
+				t.Errorf("wendy membership_state = %q, want awaiting", m.MembershipState)
+			}
+			for gid, ms := range w.GroupMembers {
+				for uid, m := range ms {
+					if m.MembershipState != "active" && uid != DemoUserWendy {
+						t.Errorf("member %d of group %d is %q", uid, gid, m.MembershipState)
+					}
+				}
+			}
+
+			// Enterprise users: alice and bob of acme, on gitlab.com only.
+			for _, u := range w.Users {
+				want := int64(0)
+				if mode == ModeGitLabCom && (u.ID == DemoUserAlice || u.ID == DemoUserBob) {
+					want = DemoGroupAcme
+				}
+				if u.EnterpriseGroupID != want {
+					t.Errorf("%s enterprise group %d, want %d", u.Username, u.EnterpriseGroupID, want)
+				}
+			}
 
 			// Special user attributes.
 			if ids := w.Users[DemoUserIvan].Identities; len(ids) != 1 || ids[0].Provider != "ldapmain" || ids[0].ExternUID == "" {
@@ -267,7 +293,11 @@ func TestDemoWorldHasEveryAwkwardCase(t *testing.T) {
 
 			// Custom role.
 			r := w.MemberRoles[DemoMemberRoleSecurityAuditor]
-			if r == nil || r.Name != "Security Auditor" || r.BaseAccessLevel != Reporter || r.GroupID != DemoGroupAcme ||
+			wantRoleGroup := DemoGroupAcme // gitlab.com: roles belong to a top-level group
+			if mode == ModeSelfManaged {
+				wantRoleGroup = 0 // self-managed: instance-wide
+			}
+			if r == nil || r.Name != "Security Auditor" || r.BaseAccessLevel != Reporter || r.GroupID != wantRoleGroup ||
 				!reflect.DeepEqual(r.Permissions, []string{"read_vulnerability", "read_code"}) {
 				t.Errorf("member role 7 = %+v", r)
 			}
@@ -297,6 +327,14 @@ func TestDemoWorldHasEveryAwkwardCase(t *testing.T) {
 			if len(inv) != 1 || inv[0].ID != DemoInvitationNewHire || inv[0].Email != "newhire@acme.example" ||
 				inv[0].AccessLevel != Developer || inv[0].CreatedByID != DemoUserAdmin {
 				t.Errorf("invitations of acme = %+v", inv)
+			}
+			pinv := w.ProjectInvitations[DemoProjectAPI]
+			if len(pinv) != 1 || pinv[0].ID != DemoInvitationContractor || pinv[0].Email != "contractor@partner.example" ||
+				pinv[0].AccessLevel != Reporter || pinv[0].ExpiresAt != "2027-03-01" || pinv[0].CreatedByID != DemoUserAdmin {
+				t.Errorf("invitations of acme/platform/api = %+v", pinv)
+			}
+			if n := len(w.GroupInvitations) + len(w.ProjectInvitations); n != 2 {
+				t.Errorf("%d sources with invitations, want 2", n)
 			}
 
 			// Outsiders: gitlab.com only.
@@ -335,7 +373,7 @@ func TestDemoWorldHasEveryAwkwardCase(t *testing.T) {
 				if w.GroupMembers[DemoGroupPublicOSS][DemoUserAdmin] != nil {
 					t.Error("the token user is a member of public-oss")
 				}
-			} else if strangers != 0 || len(w.Users) != 1+20+DemoBigTeamSize {
+			} else if strangers != 0 || len(w.Users) != 1+21+DemoBigTeamSize {
 				t.Errorf("self-managed: %d outsiders, %d users", strangers, len(w.Users))
 			}
 		})
@@ -397,5 +435,91 @@ func TestDemoWorldServedThroughClient(t *testing.T) {
 		if u.ID != DemoUserAdmin || u.Username != "acme-admin" || u.IsAdmin != (mode == ModeSelfManaged) {
 			t.Errorf("%s: GET /user = id %d %s admin %v", mode, u.ID, u.Username, u.IsAdmin)
 		}
+	}
+}
+
+// What the demo additions look like through the API: the custom role is listed where
+// each deployment keeps it, acme's Owner sees alice's and bob's email on gitlab.com,
+// wendy is listed as awaiting and has no access, and the contractor's invitation carries
+// its expiry.
+func TestDemoWorldAdditionsThroughClient(t *testing.T) {
+	for _, mode := range []Mode{ModeGitLabCom, ModeSelfManaged} {
+		t.Run(string(mode), func(t *testing.T) {
+			_, url := StartForTest(t, DemoWorld(mode), Options{Mode: mode, Token: fltToken})
+			c := fltClient(t, url)
+			var roles []*gitlab.MemberRole
+			var err error
+			if mode == ModeGitLabCom {
+				roles, _, err = c.MemberRolesService.ListMemberRoles(DemoGroupAcme)
+			} else {
+				roles, _, err = c.MemberRolesService.ListInstanceMemberRoles()
+			}
+			if err != nil || len(roles) != 1 || roles[0].ID != DemoMemberRoleSecurityAuditor || roles[0].BaseAccessLevel != gitlab.ReporterPermissions {
+				t.Errorf("custom roles: %+v %v", roles, err)
+			}
+
+			ms, _, err := c.Groups.ListGroupMembers(DemoGroupAcme, &gitlab.ListGroupMembersOptions{ListOptions: gitlab.ListOptions{PerPage: 100}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			emails := map[int64]string{}
+			for _, m := range ms {
+				emails[m.ID] = m.Email
+			}
+			// gitlab.com: enterprise users only; self-managed: the admin sees everyone's.
+			if emails[DemoUserAlice] != "alice@acme.example" || emails[DemoUserBob] != "bob@acme.example" {
+				t.Errorf("alice/bob emails: %q %q", emails[DemoUserAlice], emails[DemoUserBob])
+			}
+			if want := map[Mode]string{ModeGitLabCom: "", ModeSelfManaged: "erin@acme.example"}[mode]; emails[DemoUserErin] != want {
+				t.Errorf("erin's email %q, want %q", emails[DemoUserErin], want)
+			}
+
+			// client-go's GroupMember has no membership_state: read the raw JSON.
+			st, _, body := fltGet(t, url+"/api/v4/groups/14/members")
+			var sales []struct {
+				ID          int64  `json:"id"`
+				AccessLevel int    `json:"access_level"`
+				State       string `json:"membership_state"`
+			}
+			if err := json.Unmarshal([]byte(body), &sales); st != 200 || err != nil {
+				t.Fatalf("acme/sales members: %d %s %v", st, body, err)
+			}
+			found := false
+			for _, m := range sales {
+				if m.ID == DemoUserWendy {
+					found = true
+					if m.State != "awaiting" || m.AccessLevel != 30 {
+						t.Errorf("wendy listed as %+v", m)
+					}
+				}
+			}
+			if !found {
+				t.Error("wendy is not listed among acme/sales's direct members")
+			}
+
+			// Raw JSON: the date's format is invitations.go's business, the date is the demo's.
+			st, _, body = fltGet(t, url+"/api/v4/projects/50/invitations")
+			var invs []struct {
+				Email       string `json:"invite_email"`
+				AccessLevel int    `json:"access_level"`
+				ExpiresAt   string `json:"expires_at"`
+			}
+			if err := json.Unmarshal([]byte(body), &invs); st != 200 || err != nil || len(invs) != 1 ||
+				invs[0].Email != "contractor@partner.example" || invs[0].AccessLevel != 20 ||
+				!strings.HasPrefix(invs[0].ExpiresAt, "2027-03-01") {
+				t.Errorf("project invitations: %d %s %v", st, body, err)
+			}
+		})
+	}
+}
+
+// Awaiting members have no access (effective.go) whatever their level.
+func TestDemoWorldAwaitingMemberHasNoAccess(t *testing.T) {
+	w := DemoWorld(ModeGitLabCom)
+	if got := w.EffectiveGroupAccess(DemoGroupSales, DemoUserWendy); got.Level != NoAccess {
+		t.Errorf("wendy in acme/sales: %s", got.Level)
+	}
+	if got := w.EffectiveProjectAccess(DemoProjectCRM, DemoUserWendy); got.Level != NoAccess {
+		t.Errorf("wendy in acme/sales/crm: %s", got.Level)
 	}
 }
