@@ -140,9 +140,6 @@ type provWanted struct {
 	level        int   // access level; for a custom role its base level (0 until provResolveMemberRole)
 	memberRoleID int64 // custom role id; 0 for a plain access level
 	roleName     string
-	// entDescription is the entitlement's description (a custom role's base level is in
-	// it when GitLab's role listings cannot tell).
-	entDescription string
 }
 
 func (w provWanted) describe() string {
@@ -271,7 +268,6 @@ func (c *Connector) provGrantMembership(ctx context.Context, kind string, princi
 	if err != nil {
 		return nil, nil, err
 	}
-	w.entDescription = ent.GetDescription()
 	if w.level == provMinimalAccess && w.memberRoleID == 0 && !(t.kind == provGroup && t.topLevel) {
 		return nil, nil, status.Errorf(codes.InvalidArgument,
 			"cannot grant Minimal Access on %s: GitLab has Minimal Access only on top-level groups", t.describe())
@@ -746,76 +742,50 @@ func provResolveWanted(t *provTarget, slug string) (provWanted, error) {
 	return provWanted{slug: slug, memberRoleID: roleID}, nil
 }
 
-// provResolveMemberRole fills in a custom role's name and base access level.
+// provResolveMemberRole fills in a custom role's name and base access level, as GitLab's
+// custom role listing tells them (provFindMemberRole).
 func (c *Connector) provResolveMemberRole(ctx context.Context, t *provTarget, w *provWanted) error {
 	if w.memberRoleID == 0 || w.level != 0 {
 		return nil
 	}
 	role, err := c.provFindMemberRole(ctx, t, w.memberRoleID)
 	if err != nil {
-		// A role GitLab's role listings do not show (a legacy group-level role on a
-		// self-managed instance, or a token that may not list roles) is still known to the
-		// sync, which read it from member_role in membership answers and wrote its base
-		// level into the entitlement's description (accessEntitlements in groups.go).
-		if status.Code(err) == codes.NotFound {
-			if level, ok := provBaseLevelFromDescription(w.entDescription); ok {
-				w.level = level
-				return nil
-			}
-		}
 		return err
 	}
 	w.level, w.roleName = role.BaseAccessLevel, role.Name
 	return nil
 }
 
-// provBaseLevelFromDescription reads "base access level <Name>" from a custom-role
-// entitlement's description.
-func provBaseLevelFromDescription(desc string) (int, bool) {
-	const marker = "base access level "
-	i := strings.Index(desc, marker)
-	if i < 0 {
-		return 0, false
-	}
-	rest := desc[i+len(marker):]
-	for _, l := range accessLevels {
-		if strings.HasPrefix(rest, l.Name) {
-			return int(l.Level), true
-		}
-	}
-	return 0, false
-}
-
-// provFindMemberRole finds a custom role: on GitLab.com roles belong to the top-level group
-// (GET /groups/:id/member_roles); on self-managed they are instance-wide (GET /member_roles).
-// https://docs.gitlab.com/api/member_roles/
+// provFindMemberRole reads a custom role from GitLab's custom role listing of the
+// deployment (https://docs.gitlab.com/api/member_roles/):
+//   - GitLab.com: roles belong to the top-level group: GET /groups/:id/member_roles
+//     (the group's Owners may list them);
+//   - self-managed: roles are instance-wide (group-level ones are deprecated since
+//     GitLab 17.x): GET /member_roles (administrators may list them).
+//
+// A role the listing does not hold is NotFound naming the role id; a token that may not
+// list the roles is PermissionDenied.
 func (c *Connector) provFindMemberRole(ctx context.Context, t *provTarget, roleID int64) (*provMemberRole, error) {
-	var paths []string
-	if root := t.rootGroupID(); root != 0 {
-		paths = append(paths, "groups/"+strconv.FormatInt(root, 10)+"/member_roles")
-	}
-	paths = append(paths, "member_roles")
-	var lastErr error
-	for _, p := range paths {
-		var roles []provMemberRole
-		_, err := c.provDo(ctx, http.MethodGet, p, nil, &roles)
-		if err != nil {
-			lastErr = err
-			continue
+	path, where := "member_roles", "the instance's custom roles (GET /member_roles)"
+	if c.settings.Deployment == gitlabapi.GitLabCom {
+		root := t.rootGroupID()
+		if root == 0 {
+			return nil, status.Errorf(codes.NotFound,
+				"custom role %d cannot be used on %s: on GitLab.com custom roles belong to a top-level group", roleID, t.describe())
 		}
-		for i := range roles {
-			if roles[i].ID == roleID {
-				return &roles[i], nil
-			}
-		}
+		path = "groups/" + strconv.FormatInt(root, 10) + "/member_roles"
+		where = fmt.Sprintf("the custom roles of top-level group %d (GET /groups/%d/member_roles)", root, root)
 	}
-	if lastErr != nil {
-		code, _ := provHTTPStatus(lastErr)
-		if code != http.StatusNotFound && code != http.StatusForbidden && code != http.StatusBadRequest {
-			return nil, provMapError(lastErr, fmt.Sprintf("reading custom role %d", roleID))
+	var roles []provMemberRole
+	if _, err := c.provDo(ctx, http.MethodGet, path, nil, &roles); err != nil {
+		return nil, provMapError(err, fmt.Sprintf("reading custom role %d from %s", roleID, where))
+	}
+	for i := range roles {
+		if roles[i].ID == roleID {
+			return &roles[i], nil
 		}
 	}
-	return nil, status.Errorf(codes.NotFound, "custom role %d is not defined for %s (GET /groups/:id/member_roles, /member_roles)", roleID, t.describe())
+	return nil, status.Errorf(codes.NotFound, "custom role %d is not among %s, so it cannot be granted on %s", roleID, where, t.describe())
 }
 
 // ---- Helpers -----------------------------------------------------------------------

@@ -289,16 +289,24 @@ func TestGrantBelowInheritedLevelRefused(t *testing.T) {
 
 func TestGrantCustomRole(t *testing.T) {
 	forModes(t, func(t *testing.T, e *provEnv) {
-		// Add trent with the Security Auditor custom role (base Reporter). On GitLab.com
-		// GET /groups/:id/member_roles tells the base level; on self-managed the demo's role
-		// is a legacy group-level one that GET /member_roles does not list, and the base
-		// level comes from the entitlement's description, as sync writes it.
+		// Add trent with the Security Auditor custom role (base Reporter). The base level is
+		// read from GitLab's custom role listing of the deployment: GET /groups/10/member_roles
+		// on GitLab.com (roles of the top-level group), GET /member_roles on self-managed
+		// (instance-wide roles). The entitlement's description plays no part.
+		e.s.ResetCounts()
 		ent := provEntitlement(provGroup, fakegitlab.DemoGroupPlatform, "member_role_7")
-		ent.SetDescription(`Custom role "Security Auditor" (id 7, base access level Reporter) in group acme/platform`)
 		if _, _, err := e.groups.Grant(context.Background(), provUser(fakegitlab.DemoUserTrent, "trent"), ent); err != nil {
 			t.Fatal(err)
 		}
 		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserTrent), fakegitlab.Reporter, fakegitlab.DemoMemberRoleSecurityAuditor)
+		counts := e.s.Counts()
+		want, other := "GET /groups/:id/member_roles", "GET /member_roles"
+		if e.s.Mode() == fakegitlab.ModeSelfManaged {
+			want, other = other, want
+		}
+		if counts[want] != 1 || counts[other] != 0 {
+			t.Errorf("custom role read with %d %s and %d %s, want 1 and 0", counts[want], want, counts[other], other)
+		}
 
 		// mallory moves from the custom role to plain Developer: the custom role goes.
 		if _, _, err := e.grant(t, provGroup, fakegitlab.DemoGroupPlatform, "developer", fakegitlab.DemoUserMallory); err != nil {
@@ -306,7 +314,7 @@ func TestGrantCustomRole(t *testing.T) {
 		}
 		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserMallory), fakegitlab.Developer, 0)
 
-		// peggy moves from Developer to the custom role, keeping her expiry.
+		// peggy moves from Developer to the custom role, keeping her expiry; on a project too.
 		if _, _, err := e.groups.Grant(context.Background(), provUser(fakegitlab.DemoUserPeggy, "peggy"), ent); err != nil {
 			t.Fatal(err)
 		}
@@ -315,15 +323,58 @@ func TestGrantCustomRole(t *testing.T) {
 		if m.ExpiresAt == "" {
 			t.Error("expires_at lost")
 		}
+		if _, _, err := e.grant(t, provProject, fakegitlab.DemoProjectCRM, "member_role_7", fakegitlab.DemoUserTrent); err != nil {
+			t.Fatal(err)
+		}
+		wantLevel(t, e.member(provProject, fakegitlab.DemoProjectCRM, fakegitlab.DemoUserTrent), fakegitlab.Reporter, fakegitlab.DemoMemberRoleSecurityAuditor)
 
 		// An unknown custom role is refused, nothing written.
 		e.s.ResetCounts()
 		_, _, err := e.grant(t, provGroup, fakegitlab.DemoGroupSales, "member_role_999", fakegitlab.DemoUserTrent)
-		wantCode(t, err, codes.NotFound, "999")
+		wantCode(t, err, codes.NotFound, "custom role 999")
 		if n := e.writes(); n != 0 {
 			t.Errorf("unknown role made %d writes", n)
 		}
 	})
+}
+
+// A role GitLab's listing does not hold is NotFound naming the role, whatever the
+// entitlement's description says: on self-managed a legacy group-level role (GET
+// /member_roles lists instance roles only); on GitLab.com a role of another top-level
+// group. Nothing is written.
+func TestGrantCustomRoleGitLabDoesNotListIsNotFound(t *testing.T) {
+	forModes(t, func(t *testing.T, e *provEnv) {
+		e.s.Write(func(w *fakegitlab.World) {
+			if e.s.Mode() == fakegitlab.ModeSelfManaged {
+				w.MemberRoles[fakegitlab.DemoMemberRoleSecurityAuditor].GroupID = fakegitlab.DemoGroupAcme
+			} else {
+				w.MemberRoles[fakegitlab.DemoMemberRoleSecurityAuditor].GroupID = fakegitlab.DemoGroupContractors
+			}
+		})
+		e.s.ResetCounts()
+		ent := provEntitlement(provGroup, fakegitlab.DemoGroupPlatform, "member_role_7")
+		ent.SetDescription(`Custom role "Security Auditor" (id 7, base access level Reporter) in group acme/platform`)
+		_, _, err := e.groups.Grant(context.Background(), provUser(fakegitlab.DemoUserTrent, "trent"), ent)
+		wantCode(t, err, codes.NotFound, "custom role 7", "member_roles")
+		if n := e.writes(); n != 0 {
+			t.Errorf("unlisted role made %d writes", n)
+		}
+		if m := e.member(provGroup, fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserTrent); m != nil {
+			t.Errorf("trent became a member: %+v", m)
+		}
+	})
+}
+
+// A self-managed token that may not list the instance's custom roles (not an
+// administrator) gets PermissionDenied, not a guess.
+func TestGrantCustomRoleUnlistableIsPermissionDenied(t *testing.T) {
+	e := newProvEnv(t, fakegitlab.ModeSelfManaged, true)
+	e.s.Write(func(w *fakegitlab.World) { w.Users[fakegitlab.DemoUserAdmin].IsAdmin = false })
+	_, _, err := e.grant(t, provGroup, fakegitlab.DemoGroupPlatform, "member_role_7", fakegitlab.DemoUserTrent)
+	wantCode(t, err, codes.PermissionDenied, "custom role 7", "GET /member_roles")
+	if n := e.writes(); n != 0 {
+		t.Errorf("made %d writes", n)
+	}
 }
 
 func TestGrantRefusesWhatGitLabCannotHold(t *testing.T) {
