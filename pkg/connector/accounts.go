@@ -473,12 +473,11 @@ func (s *userSyncer) restoreGroupMember(ctx context.Context, group *gitlab.Group
 // findGroupInvitation: GET /groups/:id/invitations?query=<email>; the invitation of
 // exactly that email (case-insensitive), or nil.
 // https://docs.gitlab.com/api/invitations/#list-all-invitations-pending-for-a-group-or-project
-func (s *userSyncer) findGroupInvitation(ctx context.Context, group *gitlab.Group, email string) (*gitlab.PendingInvite, error) {
+// Decoded by apiInvitation (gitlab_json.go): client-go's PendingInvite cannot read
+// GitLab's plain-date expires_at.
+func (s *userSyncer) findGroupInvitation(ctx context.Context, group *gitlab.Group, email string) (*apiInvitation, error) {
 	invs, err := gitlabapi.ListAll(ctx, "listing invitations of group "+group.FullPath,
-		func(opt gitlab.ListOptions, reqOpts ...gitlab.RequestOptionFunc) ([]*gitlab.PendingInvite, *gitlab.Response, error) {
-			return s.c.client.API.Invites.ListPendingGroupInvitations(group.ID,
-				&gitlab.ListPendingInvitationsOptions{ListOptions: opt, Query: gitlab.Ptr(email)}, reqOpts...)
-		})
+		listGitLab[*apiInvitation](s.c.client.API, fmt.Sprintf("groups/%d/invitations", group.ID), map[string]string{"query": email}))
 	if err != nil {
 		return nil, err
 	}

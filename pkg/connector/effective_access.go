@@ -19,7 +19,9 @@ import (
 //     and of B's ancestors min(their level, L).
 //
 // Expired memberships and shares (expires_at on or before today) give nothing: GitLab
-// removes them. https://docs.gitlab.com/user/project/members/sharing_projects_groups/
+// removes them. Awaiting memberships (membership_state "awaiting": waiting for a seat
+// under a user cap or GitLab.com's free-tier limit) give nothing until approved, here,
+// to descendants and through shares. https://docs.gitlab.com/user/project/members/sharing_projects_groups/
 // https://docs.gitlab.com/user/group/subgroups/#subgroup-membership
 // https://docs.gitlab.com/user/project/members/#membership-and-visibility-rights
 
@@ -150,7 +152,7 @@ func offerInherited(ctx context.Context, g accessGraph, s *accessSet, chain []*o
 			return err
 		}
 		for _, m := range ms {
-			if m.Level < gitlab.GuestPermissions {
+			if m.Level < gitlab.GuestPermissions || !m.grantsAccess() {
 				continue
 			}
 			a := fromMember(m, sourceInherited)
@@ -185,7 +187,7 @@ func offerShare(ctx context.Context, g accessGraph, s *accessSet, sh groupShare,
 			path = sh.GroupFullPath
 		}
 		for _, m := range ms {
-			if m.Level < gitlab.GuestPermissions {
+			if m.Level < gitlab.GuestPermissions || !m.grantsAccess() {
 				continue
 			}
 			a := fromMember(m, sourceShared)
@@ -238,6 +240,9 @@ func computeGroupAccess(ctx context.Context, g accessGraph, groupID int64, today
 		return nil, err
 	}
 	for _, m := range ms {
+		if !m.grantsAccess() {
+			continue // awaiting a seat: no access until approved
+		}
 		if m.Level == gitlab.MinimalAccessPermissions && self.ParentID != 0 {
 			continue // Minimal Access exists on top-level groups only
 		}
@@ -260,8 +265,8 @@ func computeProjectAccess(ctx context.Context, g accessGraph, p *orgProject, tod
 		return nil, err
 	}
 	for _, m := range ms {
-		if m.Level < gitlab.GuestPermissions {
-			continue // Minimal Access does not exist on projects
+		if m.Level < gitlab.GuestPermissions || !m.grantsAccess() {
+			continue // Minimal Access does not exist on projects; awaiting gives nothing
 		}
 		s.offer(fromMember(m, sourceDirect))
 	}

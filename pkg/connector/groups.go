@@ -240,10 +240,12 @@ func accessGrants(r *v2.Resource, acc map[int64]*effectiveAccess) []*v2.Grant {
 	return out
 }
 
-// organisationTopLevelGroups returns the organisation's top-level groups outside a sync
-// (account deprovisioning on GitLab.com walks them): the configured --groups (GET
-// /groups/:path each), or the top-level groups the token's user is a member of (Guest
-// or more), or every top-level group for a self-managed administrator.
+// organisationTopLevelGroups returns the organisation's root groups outside a sync: the
+// configured --groups (GET /groups/:path each); every top-level group for a self-managed
+// administrator; otherwise the topmost of the groups the token's user is a direct
+// member of (Guest or more) — a subgroup when the user is a member of a subgroup only
+// (tokenUserGroups: GET /groups?min_access_level=10, without top_level_only, which
+// would drop such a subgroup).
 func (c *Connector) organisationTopLevelGroups(ctx context.Context) ([]*gitlab.Group, error) {
 	if len(c.settings.Groups) > 0 {
 		out := make([]*gitlab.Group, 0, len(c.settings.Groups))
@@ -260,12 +262,14 @@ func (c *Connector) organisationTopLevelGroups(ctx context.Context) ([]*gitlab.G
 	if err != nil {
 		return nil, err
 	}
-	opt := &gitlab.ListGroupsOptions{TopLevelOnly: gitlab.Ptr(true), OrderBy: gitlab.Ptr("id"), Sort: gitlab.Ptr("asc")}
-	if instance {
-		opt.AllAvailable = gitlab.Ptr(true)
-	} else {
-		opt.MinAccessLevel = gitlab.Ptr(gitlab.GuestPermissions)
+	if !instance {
+		gs, err := c.tokenUserGroups(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return topmostGroups(gs), nil
 	}
+	opt := &gitlab.ListGroupsOptions{TopLevelOnly: gitlab.Ptr(true), AllAvailable: gitlab.Ptr(true), OrderBy: gitlab.Ptr("id"), Sort: gitlab.Ptr("asc")}
 	return gitlabapi.ListAll(ctx, "listing top-level groups", func(lo gitlab.ListOptions, opts ...gitlab.RequestOptionFunc) ([]*gitlab.Group, *gitlab.Response, error) {
 		o := *opt
 		o.ListOptions = lo

@@ -60,7 +60,8 @@ type invitationTarget struct {
 // pendingInvitations lists the invitations of every organisation group and project
 // (GET /groups/:id/invitations, GET /projects/:id/invitations, 100 per page), once per
 // sync, grouped by email. A group or project whose invitations the token may not see
-// (403: needs Maintainer/Owner) is skipped with one warning for the sync.
+// (403: needs Maintainer/Owner) is skipped with one warning for the sync. The answers
+// are decoded by apiInvitation (gitlab_json.go): expires_at is a plain date there.
 // https://docs.gitlab.com/api/invitations/#list-all-invitations-pending-for-a-group-or-project
 func (o *organisationState) pendingInvitations(ctx context.Context) ([]*pendingInvitation, error) {
 	return o.invitations.get(func() ([]*pendingInvitation, error) {
@@ -73,7 +74,7 @@ func (o *organisationState) pendingInvitations(ctx context.Context) ([]*pendingI
 			return nil, err
 		}
 		byEmail := map[string]*pendingInvitation{}
-		add := func(kind string, id int64, path string, invs []*gitlab.PendingInvite) {
+		add := func(kind string, id int64, path string, invs []*apiInvitation) {
 			for _, inv := range invs {
 				email := strings.ToLower(strings.TrimSpace(inv.InviteEmail))
 				if email == "" {
@@ -84,24 +85,20 @@ func (o *organisationState) pendingInvitations(ctx context.Context) ([]*pendingI
 					p = &pendingInvitation{Email: email}
 					byEmail[email] = p
 				}
-				if inv.CreatedAt != nil && (p.CreatedAt == nil || inv.CreatedAt.Before(*p.CreatedAt)) {
-					t := *inv.CreatedAt
+				if c := inv.CreatedAt.Time(); c != nil && (p.CreatedAt == nil || c.Before(*p.CreatedAt)) {
+					t := *c
 					p.CreatedAt = &t
 				}
-				t := invitationTarget{Kind: kind, ID: id, FullPath: path, Level: inv.AccessLevel}
-				if inv.ExpiresAt != nil {
-					t.ExpiresAt = inv.ExpiresAt.UTC().Format(time.DateOnly)
-				}
-				p.Targets = append(p.Targets, t)
+				p.Targets = append(p.Targets, invitationTarget{
+					Kind: kind, ID: id, FullPath: path, Level: inv.AccessLevel, ExpiresAt: string(inv.ExpiresAt),
+				})
 			}
 		}
 		api := o.c.client.API
 		for _, id := range sortedKeys(tree.groups) {
 			g := tree.groups[id]
 			invs, err := gitlabapi.ListAll(ctx, "listing the pending invitations of group "+g.FullPath,
-				func(lo gitlab.ListOptions, opts ...gitlab.RequestOptionFunc) ([]*gitlab.PendingInvite, *gitlab.Response, error) {
-					return api.Invites.ListPendingGroupInvitations(id, &gitlab.ListPendingInvitationsOptions{ListOptions: lo}, opts...)
-				})
+				listGitLab[*apiInvitation](api, fmt.Sprintf("groups/%d/invitations", id), nil))
 			if err != nil {
 				if o.skipInvitations(ctx, err, "group "+g.FullPath) {
 					continue
@@ -113,9 +110,7 @@ func (o *organisationState) pendingInvitations(ctx context.Context) ([]*pendingI
 		for _, id := range sortedKeys(ps.byID) {
 			p := ps.byID[id]
 			invs, err := gitlabapi.ListAll(ctx, "listing the pending invitations of project "+p.PathWithNamespace,
-				func(lo gitlab.ListOptions, opts ...gitlab.RequestOptionFunc) ([]*gitlab.PendingInvite, *gitlab.Response, error) {
-					return api.Invites.ListPendingProjectInvitations(id, &gitlab.ListPendingInvitationsOptions{ListOptions: lo}, opts...)
-				})
+				listGitLab[*apiInvitation](api, fmt.Sprintf("projects/%d/invitations", id), nil))
 			if err != nil {
 				if o.skipInvitations(ctx, err, "project "+p.PathWithNamespace) {
 					continue

@@ -147,7 +147,16 @@ type directMember struct {
 	MemberRoleID   int64
 	MemberRoleName string
 	MemberRoleBase gitlab.AccessLevelValue
+	// Awaiting: membership_state "awaiting". The member waits for a seat (the top-level
+	// group's user cap, or GitLab.com's free-tier user limit) and has NO access until an
+	// Owner approves them: no grant comes from this membership. It is still a direct
+	// membership for GitLab's writes (POST answers 409, PUT and DELETE work on it).
+	// https://docs.gitlab.com/user/group/manage/#user-cap-for-groups
+	Awaiting bool
 }
+
+// grantsAccess reports whether the membership gives access (it is not awaiting).
+func (m *directMember) grantsAccess() bool { return !m.Awaiting }
 
 // groupTree is the organisation's groups.
 type groupTree struct {
@@ -190,6 +199,7 @@ type organisationState struct {
 	projectAccess  lazyMap[int64, map[int64]*effectiveAccess]
 	memberRoles    lazyMap[int64, []memberRoleInUse] // org root (or personal project -id) -> roles
 	members        lazy[[]*directMember]             // every member found, one per user
+	awaiting       lazy[map[int64][]awaitingMembership]
 	invitations    lazy[[]*pendingInvitation]
 
 	invitationWarning sync.Once
@@ -214,9 +224,11 @@ func (o *organisationState) expired(expiresAt string) bool {
 //   - --groups set: GET /groups/:path for each (its details, shares included) and
 //     GET /groups/:id/descendant_groups;
 //   - self-managed admin: GET /groups?all_available=true (every group of the instance);
-//   - otherwise: GET /groups?top_level_only=true&min_access_level=10 (the top-level
-//     groups the token's user is a member of, Guest or more: Minimal Access members
-//     cannot list members) and the descendant groups of each.
+//   - otherwise: the groups the token's user is a direct member of (Guest or more:
+//     Minimal Access members cannot list members) with their whole subtrees, in ONE
+//     listing: GET /groups?min_access_level=10 (tokenUserGroups). The organisation's
+//     roots are the topmost of them: a member of a subgroup only (or a group access
+//     token's bot made on a subgroup) has that subgroup as a root.
 //
 // https://docs.gitlab.com/api/groups/#list-groups
 func (o *organisationState) groupTree(ctx context.Context) (*groupTree, error) {
@@ -252,19 +264,12 @@ func (o *organisationState) groupTree(ctx context.Context) (*groupTree, error) {
 			}
 			all = groups
 		default:
-			groups, err := gitlabapi.ListAll(ctx, "listing the token user's top-level groups", func(lo gitlab.ListOptions, opts ...gitlab.RequestOptionFunc) ([]*gitlab.Group, *gitlab.Response, error) {
-				return api.Groups.ListGroups(&gitlab.ListGroupsOptions{
-					ListOptions:    lo,
-					TopLevelOnly:   gitlab.Ptr(true),
-					MinAccessLevel: gitlab.Ptr(gitlab.GuestPermissions),
-					OrderBy:        gitlab.Ptr("id"),
-					Sort:           gitlab.Ptr("asc"),
-				}, opts...)
-			})
+			// Already every group with its subtree: no descendant_groups listings.
+			groups, err := o.c.tokenUserGroups(ctx)
 			if err != nil {
 				return nil, err
 			}
-			roots = groups
+			all = groups
 		}
 		for _, r := range roots {
 			all = append(all, r)
@@ -298,8 +303,66 @@ func (o *organisationState) groupTree(ctx context.Context) (*groupTree, error) {
 		for k := range t.children {
 			sortIDs(t.children[k])
 		}
+		if len(t.groups) == 0 && !instance {
+			o.warnEmptyOrganisation(ctx)
+		}
 		return t, nil
 	})
+}
+
+// tokenUserGroups is GET /groups?min_access_level=10 (ordered by id): the groups the
+// token's user is a DIRECT member of at Guest or more, and all their descendants.
+// GitLab's GroupsFinder#groups_with_min_access_level reads the user's direct
+// memberships (User#group_members, Guest and above) and adds their descendants
+// (self_and_descendants). top_level_only must NOT be added: it keeps only groups without
+// a parent, so a member of a subgroup only would get nothing. The topmost of these
+// groups (parent not among them) are the organisation's roots.
+// https://docs.gitlab.com/api/groups/#list-groups
+func (c *Connector) tokenUserGroups(ctx context.Context) ([]*gitlab.Group, error) {
+	return gitlabapi.ListAll(ctx, "listing the token user's groups", func(lo gitlab.ListOptions, opts ...gitlab.RequestOptionFunc) ([]*gitlab.Group, *gitlab.Response, error) {
+		return c.client.API.Groups.ListGroups(&gitlab.ListGroupsOptions{
+			ListOptions:    lo,
+			MinAccessLevel: gitlab.Ptr(gitlab.GuestPermissions),
+			OrderBy:        gitlab.Ptr("id"),
+			Sort:           gitlab.Ptr("asc"),
+		}, opts...)
+	})
+}
+
+// topmostGroups returns the groups whose parent is not among them, in their order.
+func topmostGroups(gs []*gitlab.Group) []*gitlab.Group {
+	in := make(map[int64]bool, len(gs))
+	for _, g := range gs {
+		in[g.ID] = true
+	}
+	var out []*gitlab.Group
+	for _, g := range gs {
+		if g.ParentID == 0 || !in[g.ParentID] {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// emptyOrganisationWarning says why a sync found no group at all (GitLab.com, or a
+// self-managed token without admin rights, and no --groups).
+func emptyOrganisationWarning(username string) string {
+	who := "the token's user"
+	if username != "" {
+		who += " " + username
+	}
+	return fmt.Sprintf("gitlab: %s is a member of no group (at Guest or more): the organisation is empty, "+
+		"so this sync has no groups, projects or memberships and no accounts. "+
+		"Add %s to the top-level group(s) to sync (Owner to provision access), use a personal access token of "+
+		"a member of those groups or a group access token created on the group, or set --groups", who, who)
+}
+
+func (o *organisationState) warnEmptyOrganisation(ctx context.Context) {
+	username := ""
+	if u, err := o.c.tokenUser(ctx); err == nil && u != nil {
+		username = u.Username
+	}
+	ctxzap.Extract(ctx).Warn(emptyOrganisationWarning(username))
 }
 
 // projectSet loads the organisation's projects: GET /projects (keyset by id, every
@@ -419,14 +482,13 @@ func (o *organisationState) groupShares(ctx context.Context, id int64) ([]groupS
 
 // directGroupMembers is GET /groups/:id/members (direct members only), once per sync.
 // A group the token cannot see (a group outside the organisation something is shared
-// with) has no members we can know: it counts as empty, with a warning.
+// with) has no members we can know: it counts as empty, with a warning. Awaiting members
+// are kept (they are direct members; their accounts sync) and give no access.
 // https://docs.gitlab.com/api/members/#list-all-members-of-a-group-or-project
 func (o *organisationState) directGroupMembers(ctx context.Context, id int64) ([]*directMember, error) {
 	return o.groupMembers.get(id, func() ([]*directMember, error) {
 		doing := fmt.Sprintf("listing the members of group %d", id)
-		ms, err := gitlabapi.ListAll(ctx, doing, func(lo gitlab.ListOptions, opts ...gitlab.RequestOptionFunc) ([]*gitlab.GroupMember, *gitlab.Response, error) {
-			return o.c.client.API.Groups.ListGroupMembers(id, &gitlab.ListGroupMembersOptions{ListOptions: lo}, opts...)
-		})
+		ms, err := gitlabapi.ListAll(ctx, doing, listGitLab[*apiMember](o.c.client.API, fmt.Sprintf("groups/%d/members", id), nil))
 		if err != nil {
 			if gitlabapi.IsNotFound(err) || gitlabapi.HTTPStatus(err) == http.StatusForbidden {
 				ctxzap.Extract(ctx).Warn("cannot list the members of a group: its members get no access through it",
@@ -435,20 +497,7 @@ func (o *organisationState) directGroupMembers(ctx context.Context, id int64) ([
 			}
 			return nil, err
 		}
-		out := make([]*directMember, 0, len(ms))
-		for _, m := range ms {
-			dm := &directMember{
-				UserID: m.ID, Username: m.Username, Name: m.Name, State: m.State,
-				Email: m.Email, WebURL: m.WebURL, Level: m.AccessLevel,
-				ExpiresAt: isoDate(m.ExpiresAt),
-			}
-			setMemberRole(dm, m.MemberRole)
-			if o.expired(dm.ExpiresAt) {
-				continue
-			}
-			out = append(out, dm)
-		}
-		return out, nil
+		return o.toDirectMembers(ms), nil
 	})
 }
 
@@ -456,27 +505,36 @@ func (o *organisationState) directGroupMembers(ctx context.Context, id int64) ([
 func (o *organisationState) directProjectMembers(ctx context.Context, id int64) ([]*directMember, error) {
 	return o.projectMembers.get(id, func() ([]*directMember, error) {
 		doing := fmt.Sprintf("listing the members of project %d", id)
-		ms, err := gitlabapi.ListAll(ctx, doing, func(lo gitlab.ListOptions, opts ...gitlab.RequestOptionFunc) ([]*gitlab.ProjectMember, *gitlab.Response, error) {
-			return o.c.client.API.ProjectMembers.ListProjectMembers(id, &gitlab.ListProjectMembersOptions{ListOptions: lo}, opts...)
-		})
+		ms, err := gitlabapi.ListAll(ctx, doing, listGitLab[*apiMember](o.c.client.API, fmt.Sprintf("projects/%d/members", id), nil))
 		if err != nil {
 			return nil, err
 		}
-		out := make([]*directMember, 0, len(ms))
-		for _, m := range ms {
-			dm := &directMember{
-				UserID: m.ID, Username: m.Username, Name: m.Name, State: m.State,
-				Email: m.Email, WebURL: m.WebURL, Level: m.AccessLevel,
-				ExpiresAt: isoDate(m.ExpiresAt),
-			}
-			setMemberRole(dm, m.MemberRole)
-			if o.expired(dm.ExpiresAt) {
-				continue
-			}
-			out = append(out, dm)
-		}
-		return out, nil
+		return o.toDirectMembers(ms), nil
 	})
+}
+
+// toDirectMembers converts a members listing, dropping expired memberships.
+func (o *organisationState) toDirectMembers(ms []*apiMember) []*directMember {
+	out := make([]*directMember, 0, len(ms))
+	for _, m := range ms {
+		dm := &directMember{
+			UserID: m.ID, Username: m.Username, Name: m.Name, State: m.State,
+			Email: m.Email, WebURL: m.WebURL, Level: m.AccessLevel,
+			ExpiresAt: string(m.ExpiresAt),
+			Awaiting:  m.MembershipState == membershipAwaiting,
+		}
+		if r := m.MemberRole; r != nil && r.ID != 0 {
+			dm.MemberRoleID, dm.MemberRoleName, dm.MemberRoleBase = r.ID, r.Name, r.BaseAccessLevel
+			if dm.MemberRoleName == "" {
+				dm.MemberRoleName = memberRoleSlug(r.ID)
+			}
+		}
+		if o.expired(dm.ExpiresAt) {
+			continue
+		}
+		out = append(out, dm)
+	}
+	return out
 }
 
 // project returns an organisation project by id.
@@ -513,7 +571,10 @@ func (o *organisationState) effectiveProjectAccess(ctx context.Context, id int64
 // allMembers returns one directMember per user found anywhere access can come from:
 // the direct members of every organisation group and project, of the ancestors of the
 // organisation's roots, and of every group something is shared with (and, for project
-// shares, that group's ancestors). On GitLab.com these are the accounts.
+// shares, that group's ancestors). On GitLab.com these are the accounts. Awaiting
+// members of the organisation's groups and projects are among them (on GitLab.com they
+// are the organisation's users, waiting for a seat) although they have no access;
+// awaiting members of groups outside it are not.
 func (o *organisationState) allMembers(ctx context.Context) ([]*directMember, error) {
 	return o.members.get(func() ([]*directMember, error) {
 		tree, err := o.groupTree(ctx)
@@ -565,6 +626,55 @@ func (o *organisationState) allMembers(ctx context.Context) ([]*directMember, er
 		out := make([]*directMember, 0, len(byUser))
 		for _, id := range sortedKeys(byUser) {
 			out = append(out, byUser[id])
+		}
+		return out, nil
+	})
+}
+
+// awaitingMembership is a direct membership of the organisation that is awaiting
+// approval (membership_state "awaiting"): it gives no access.
+type awaitingMembership struct {
+	Kind     string // "group" or "project"
+	ID       int64
+	FullPath string
+	Level    gitlab.AccessLevelValue
+}
+
+// awaitingMemberships returns, per user, the organisation's groups and projects where
+// their direct membership is awaiting, groups first, by id. It reads the cached member
+// lists: no request of its own.
+func (o *organisationState) awaitingMemberships(ctx context.Context) (map[int64][]awaitingMembership, error) {
+	return o.awaiting.get(func() (map[int64][]awaitingMembership, error) {
+		tree, err := o.groupTree(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ps, err := o.projectSet(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := map[int64][]awaitingMembership{}
+		for _, id := range sortedKeys(tree.groups) {
+			ms, err := o.directGroupMembers(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range ms {
+				if m.Awaiting {
+					out[m.UserID] = append(out[m.UserID], awaitingMembership{Kind: "group", ID: id, FullPath: tree.groups[id].FullPath, Level: m.Level})
+				}
+			}
+		}
+		for _, id := range sortedKeys(ps.byID) {
+			ms, err := o.directProjectMembers(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range ms {
+				if m.Awaiting {
+					out[m.UserID] = append(out[m.UserID], awaitingMembership{Kind: "project", ID: id, FullPath: ps.byID[id].PathWithNamespace, Level: m.Level})
+				}
+			}
 		}
 		return out, nil
 	})
@@ -715,18 +825,6 @@ func toOrgProject(p *gitlab.Project) *orgProject {
 		})
 	}
 	return op
-}
-
-func setMemberRole(dm *directMember, r *gitlab.MemberRole) {
-	if r == nil || r.ID == 0 {
-		return
-	}
-	dm.MemberRoleID = r.ID
-	dm.MemberRoleName = r.Name
-	dm.MemberRoleBase = r.BaseAccessLevel
-	if dm.MemberRoleName == "" {
-		dm.MemberRoleName = memberRoleSlug(r.ID)
-	}
 }
 
 func isoDate(t *gitlab.ISOTime) string {

@@ -2,6 +2,7 @@ package connector
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -133,10 +134,14 @@ func (s *userSyncer) listOrganisationMembers(ctx context.Context, org *organisat
 	if err != nil {
 		return nil, nil, err
 	}
+	awaiting, err := org.awaitingMemberships(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	page, next := pageOf(members, off, accountsPerPage)
 	out := make([]*v2.Resource, 0, len(page))
 	for _, m := range page {
-		r, err := memberAccountResource(m)
+		r, err := memberAccountResource(m, awaiting[m.UserID])
 		if err != nil {
 			return nil, nil, err
 		}
@@ -268,7 +273,14 @@ func userAccountResource(u *gitlab.User) (*v2.Resource, error) {
 // non-admin token): GitLab gives username, name, state, web_url and, for enterprise
 // users and administrators, the email. Last login, MFA and admin flags are not
 // available there.
-func memberAccountResource(m *directMember) (*v2.Resource, error) {
+//
+// awaiting lists the user's memberships waiting for a seat (membership_state
+// "awaiting"): the profile's "awaiting" lists them and the description says so. They
+// give no grant; an account whose only memberships are awaiting has no access at all.
+// (Only GitLab.com has awaiting memberships: the user cap of a self-managed instance
+// holds the USER as blocked_pending_approval instead, which the account status shows;
+// so accounts from GET /users carry no such note.)
+func memberAccountResource(m *directMember, awaiting []awaitingMembership) (*v2.Resource, error) {
 	profile := map[string]interface{}{
 		"user_id":  m.UserID,
 		"username": m.Username,
@@ -291,8 +303,24 @@ func memberAccountResource(m *directMember) (*v2.Resource, error) {
 		profile["email"] = m.Email
 		traits = append(traits, rs.WithEmail(m.Email, true))
 	}
-	return rs.NewUserResource(displayName(m.Name, m.Username), userResourceType, m.UserID, traits,
-		accountOptions(m.WebURL, m.Username, false, false)...)
+	opts := accountOptions(m.WebURL, m.Username, false, false)
+	if len(awaiting) > 0 {
+		list := make([]interface{}, 0, len(awaiting))
+		where := make([]string, 0, len(awaiting))
+		for _, a := range awaiting {
+			slug, _ := accessLevelSlug(a.Level)
+			list = append(list, map[string]interface{}{
+				"kind": a.Kind, "id": a.ID, "full_path": a.FullPath,
+				"access_level": int64(a.Level), "role": slug,
+			})
+			where = append(where, fmt.Sprintf("%s %s as %s", a.Kind, a.FullPath, accessLevelName(a.Level)))
+		}
+		profile["awaiting"] = list
+		opts = append(opts, rs.WithDescription(fmt.Sprintf(
+			"GitLab account @%s; awaiting approval of a seat (no access until an Owner approves it) in: %s",
+			m.Username, strings.Join(where, ", "))))
+	}
+	return rs.NewUserResource(displayName(m.Name, m.Username), userResourceType, m.UserID, traits, opts...)
 }
 
 // accountResourceForMember builds an account from a group member record (account
@@ -302,7 +330,7 @@ func (s *userSyncer) accountResourceForMember(_ context.Context, m *gitlab.Group
 		UserID: m.ID, Username: m.Username, Name: m.Name, State: m.State,
 		Email: m.Email, WebURL: m.WebURL, Level: m.AccessLevel,
 	}
-	return memberAccountResource(dm)
+	return memberAccountResource(dm, nil)
 }
 
 func accountOptions(webURL, username string, external, admin bool) []rs.ResourceOption {
