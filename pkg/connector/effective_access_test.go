@@ -260,3 +260,53 @@ func TestAccessLevelSlugs(t *testing.T) {
 		t.Error("slugFromEntitlementID")
 	}
 }
+
+// Awaiting memberships (membership_state "awaiting") give nothing: not here, not to
+// descendants, not through a group share or a project share; other sources still count.
+func TestComputeAccessIgnoresAwaitingMembers(t *testing.T) {
+	ctx := context.Background()
+	g := testGraph()
+	awaiting := func(uid int64, l gitlab.AccessLevelValue) *directMember {
+		m := mem(uid, l)
+		m.Awaiting = true
+		return m
+	}
+	g.groupMembers[1] = append(g.groupMembers[1], awaiting(20, gitlab.OwnerPermissions))
+	g.groupMembers[2] = append(g.groupMembers[2], awaiting(1, gitlab.MaintainerPermissions)) // user 1: Developer of top
+	g.groupMembers[9] = append(g.groupMembers[9], awaiting(21, gitlab.DeveloperPermissions)) // other: shared with mid
+	g.groupMembers[10] = append(g.groupMembers[10], awaiting(22, gitlab.DeveloperPermissions))
+	g.projectMembers[100] = append(g.projectMembers[100], awaiting(23, gitlab.MaintainerPermissions))
+	p := &orgProject{ID: 100, GroupID: 3, PathWithNamespace: "top/mid/leaf/p", Shares: []groupShare{{GroupID: 10, GroupFullPath: "other/child", Level: gitlab.DeveloperPermissions}}}
+
+	for _, gid := range []int64{1, 2, 3} {
+		acc, err := computeGroupAccess(ctx, g, gid, "2026-01-01")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, uid := range []int64{20, 21, 22, 23} {
+			if got := levelOf(acc, uid); got != "" {
+				t.Errorf("group %d: awaiting user %d has %s", gid, uid, got)
+			}
+		}
+		if gid == 2 {
+			if got := levelOf(acc, 1); got != "developer@inherited" {
+				t.Errorf("mid: user 1 = %s, want the active Developer of top, not the awaiting Maintainer", got)
+			}
+			if acc[1].DirectLevel != 0 {
+				t.Errorf("mid: an awaiting membership shown as a direct level %v", acc[1].DirectLevel)
+			}
+		}
+	}
+	acc, err := computeProjectAccess(ctx, g, p, "2026-01-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, uid := range []int64{20, 21, 22, 23} {
+		if got := levelOf(acc, uid); got != "" {
+			t.Errorf("project: awaiting user %d has %s", uid, got)
+		}
+	}
+	if got := levelOf(acc, 7); got != "developer@shared" {
+		t.Errorf("project: active member of the invited group = %s", got)
+	}
+}
