@@ -110,6 +110,9 @@ func TestSyncDemoEffectiveAccess(t *testing.T) {
 				{fg.DemoUserFrank, g, fg.DemoGroupSales, "developer@direct"},
 				{fg.DemoUserJudy, g, fg.DemoGroupAcme, "guest@direct"},
 				{fg.DemoUserJudy, g, fg.DemoGroupPlatform, "guest@inherited"},
+				// wendy: Developer of sales awaiting a seat: no access anywhere.
+				{fg.DemoUserWendy, g, fg.DemoGroupSales, ""},
+				{fg.DemoUserWendy, p, fg.DemoProjectCRM, ""},
 			}
 			for _, w := range cases {
 				if got := access(t, c, w.user, w.kind, w.resource); got != w.access {
@@ -124,6 +127,10 @@ func TestSyncDemoEffectiveAccess(t *testing.T) {
 			// carol: infra, k8s, cluster-config and nothing else.
 			if gs := c.GrantsOf("user", id(fg.DemoUserCarol)); len(gs) != 3 {
 				t.Errorf("carol has %d grants, want 3", len(gs))
+			}
+			// wendy: no grant at all (awaiting = no access), though her account is synced.
+			if gs := c.GrantsOf("user", id(fg.DemoUserWendy)); len(gs) != 0 {
+				t.Errorf("wendy (awaiting) has %d grants, want 0", len(gs))
 			}
 			// dave: only api.
 			if gs := c.GrantsOf("user", id(fg.DemoUserDave)); len(gs) != 1 {
@@ -346,6 +353,27 @@ func TestSyncDemoResources(t *testing.T) {
 			if gs := c.GrantsOf("user", "invitation:"+fg.DemoInvitationEmail); len(gs) != 0 {
 				t.Errorf("a pending account has grants: %v", gs)
 			}
+			// The project invitation with an expiry: its pending account carries the date.
+			ctr := c.Resource("user", "invitation:"+fg.DemoInvitationContractorEmail)
+			if ctr == nil {
+				t.Fatal("pending account for contractor@partner.example is missing")
+			}
+			invs := batontest.UserTrait(ctr).GetProfile().GetFields()["invitations"].GetListValue().GetValues()
+			if len(invs) != 1 {
+				t.Fatalf("contractor's invitations = %v", invs)
+			}
+			ci := invs[0].GetStructValue().GetFields()
+			if ci["kind"].GetStringValue() != "project" || ci["full_path"].GetStringValue() != "acme/platform/api" ||
+				ci["role"].GetStringValue() != "reporter" || ci["expires_at"].GetStringValue() != fg.DemoInvitationContractorExpiresAt {
+				t.Errorf("contractor's invitation = %v", ci)
+			}
+			if gs := c.GrantsOf("user", "invitation:"+fg.DemoInvitationContractorEmail); len(gs) != 0 {
+				t.Errorf("the contractor's pending account has grants: %v", gs)
+			}
+			// wendy, awaiting a seat, is an account of the organisation all the same.
+			if w := user(fg.DemoUserWendy); w.GetLogin() != "wendy" {
+				t.Errorf("wendy = %v", w)
+			}
 
 			switch mode {
 			case fg.ModeGitLabCom:
@@ -364,6 +392,18 @@ func TestSyncDemoResources(t *testing.T) {
 				}
 				if bob.GetLastLogin() != nil {
 					t.Error("gitlab.com gives no last login")
+				}
+				// Enterprise users of acme: its Owner (the token user) sees their email in
+				// member listings; nobody else's email is visible on GitLab.com.
+				for uid, want := range map[int64]string{fg.DemoUserAlice: "alice@acme.example", fg.DemoUserBob: "bob@acme.example"} {
+					if es := user(uid).GetEmails(); len(es) != 1 || es[0].GetAddress() != want {
+						t.Errorf("user %d emails = %v, want %s", uid, es, want)
+					}
+				}
+				for _, uid := range []int64{fg.DemoUserCarol, fg.DemoUserErin, fg.DemoUserQuentin} {
+					if es := user(uid).GetEmails(); len(es) != 0 {
+						t.Errorf("user %d (not an enterprise user) has emails %v on gitlab.com", uid, es)
+					}
 				}
 			case fg.ModeSelfManaged:
 				if c.Resource("user", id(fg.DemoUserTrent)) == nil || c.Resource("user", id(fg.DemoUserSybil)) == nil {
