@@ -35,9 +35,12 @@ fmt-check:
 ## check: what a careful commit passes
 check: fmt-check test
 
-## bench: benchmarks only
+## bench: benchmarks only (docs/performance.md). BENCH selects benchmarks by regexp,
+## BENCHTIME how long each runs: `make bench BENCH=SyncGitLabCom BENCHTIME=1x` syncs once.
+BENCH        ?= .
+BENCHTIME    ?= 1s
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem -timeout 20m $(PKGS)
 
 ## demo: sync the fake GitLab's demo world and print what was found (DEMO_MODE=gitlab.com for GitLab.com)
 demo: build

@@ -10,9 +10,7 @@ package batontest
 
 import (
 	"context"
-	"errors"
 	"net"
-	"path/filepath"
 	"sort"
 	"testing"
 
@@ -21,7 +19,6 @@ import (
 	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
 	"github.com/conductorone/baton-sdk/pkg/connectorclient"
 	"github.com/conductorone/baton-sdk/pkg/dotc1z"
-	sdksync "github.com/conductorone/baton-sdk/pkg/sync"
 	"github.com/conductorone/baton-sdk/pkg/types"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -65,37 +62,8 @@ func Sync(t testing.TB, ctx context.Context, builder connectorbuilder.ConnectorB
 // failures).
 func SyncE(t testing.TB, ctx context.Context, builder connectorbuilder.ConnectorBuilderV2, opts ...Option) (*C1Z, error) {
 	t.Helper()
-	o := options{workers: 1}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	srv, err := connectorbuilder.NewConnector(ctx, builder, o.builderOpts...)
+	path, err := SyncToFile(t, ctx, builder, opts...)
 	if err != nil {
-		return nil, err
-	}
-	cc, stop, err := Serve(ctx, srv)
-	if err != nil {
-		return nil, err
-	}
-	defer stop()
-
-	dir := t.TempDir()
-	path := filepath.Join(dir, "sync.c1z")
-	syncOpts := []sdksync.SyncOpt{
-		sdksync.WithC1ZPath(path),
-		sdksync.WithTmpDir(dir),
-		sdksync.WithWorkerCount(o.workers),
-	}
-	if !o.lenient {
-		syncOpts = append(syncOpts, sdksync.WithFailFastInvariants())
-	}
-	syncer, err := sdksync.NewSyncer(ctx, cc, syncOpts...)
-	if err != nil {
-		return nil, err
-	}
-	runErr := syncer.Sync(ctx)
-	closeErr := syncer.Close(ctx)
-	if err := errors.Join(runErr, closeErr); err != nil {
 		return nil, err
 	}
 	return Read(t, ctx, path)

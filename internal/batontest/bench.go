@@ -1,0 +1,116 @@
+package batontest
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
+	"github.com/conductorone/baton-sdk/pkg/dotc1z"
+	sdksync "github.com/conductorone/baton-sdk/pkg/sync"
+
+	"github.com/conductorone/baton-gitlab/internal/fakegitlab"
+)
+
+// SyncToFile runs a full sync of builder in process, as Sync does, and returns the path
+// of the c1z it wrote (in t.TempDir()) without loading it: benchmarks of large worlds
+// measure the sync, not reading hundreds of thousands of grants back into memory.
+func SyncToFile(t testing.TB, ctx context.Context, builder connectorbuilder.ConnectorBuilderV2, opts ...Option) (string, error) {
+	t.Helper()
+	o := options{workers: 1}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	srv, err := connectorbuilder.NewConnector(ctx, builder, o.builderOpts...)
+	if err != nil {
+		return "", err
+	}
+	cc, stop, err := Serve(ctx, srv)
+	if err != nil {
+		return "", err
+	}
+	defer stop()
+
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sync.c1z")
+	syncOpts := []sdksync.SyncOpt{
+		sdksync.WithC1ZPath(path),
+		sdksync.WithTmpDir(dir),
+		sdksync.WithWorkerCount(o.workers),
+	}
+	if !o.lenient {
+		syncOpts = append(syncOpts, sdksync.WithFailFastInvariants())
+	}
+	syncer, err := sdksync.NewSyncer(ctx, cc, syncOpts...)
+	if err != nil {
+		return "", err
+	}
+	runErr := syncer.Sync(ctx)
+	closeErr := syncer.Close(ctx)
+	if err := errors.Join(runErr, closeErr); err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+// Unthrottled stops the fake from sending GitLab.com's RateLimit-* headers on every
+// response, so client-go's limiter never configures itself (it paces to 66% of
+// RateLimit-Limit: ~22 requests/s for GitLab.com's 2,000/min). Benchmarks use it to
+// count a sync's requests, the real cost, without timing the client-side pacing.
+func Unthrottled() FakeOption {
+	return WithServerOptions(func(o *fakegitlab.Options) { o.Faults.OmitRateLimitHeaders = true })
+}
+
+// Counts is how much a c1z holds.
+type Counts struct {
+	Resources    map[string]int // by resource type
+	Entitlements int
+	Grants       int
+}
+
+// Count counts what a c1z holds, a page at a time, without keeping it in memory.
+func Count(t testing.TB, ctx context.Context, path string) (Counts, error) {
+	t.Helper()
+	out := Counts{Resources: map[string]int{}}
+	store, err := dotc1z.NewStore(ctx, path, dotc1z.WithReadOnly(true), dotc1z.WithTmpDir(t.TempDir()))
+	if err != nil {
+		return out, err
+	}
+	defer func() { _ = store.Close(ctx) }()
+	token := ""
+	for {
+		resp, err := store.ListResources(ctx, v2.ResourcesServiceListResourcesRequest_builder{PageToken: token}.Build())
+		if err != nil {
+			return out, err
+		}
+		for _, r := range resp.GetList() {
+			out.Resources[r.GetId().GetResourceType()]++
+		}
+		if token = resp.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	for {
+		resp, err := store.ListEntitlements(ctx, v2.EntitlementsServiceListEntitlementsRequest_builder{PageToken: token}.Build())
+		if err != nil {
+			return out, err
+		}
+		out.Entitlements += len(resp.GetList())
+		if token = resp.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	for {
+		resp, err := store.ListGrants(ctx, v2.GrantsServiceListGrantsRequest_builder{PageToken: token}.Build())
+		if err != nil {
+			return out, err
+		}
+		out.Grants += len(resp.GetList())
+		if token = resp.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	return out, nil
+}

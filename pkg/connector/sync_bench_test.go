@@ -1,0 +1,221 @@
+package connector_test
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/conductorone/baton-gitlab/internal/batontest"
+	fg "github.com/conductorone/baton-gitlab/internal/fakegitlab"
+	"github.com/conductorone/baton-gitlab/pkg/connector"
+)
+
+// Benchmarks of a full sync (connectorbuilder → gRPC → the SDK's syncer → c1z) of a
+// generated world (fakegitlab.LargeWorld) served by the fake GitLab in process. One
+// iteration is one whole sync by a fresh connector, as one `baton-gitlab` run would do
+// it (GET /user included). Results and their meaning: docs/performance.md.
+//
+// Metrics:
+//   - requests/op: API requests one sync makes: the real cost against GitLab's limits.
+//   - requests/resource: requests per synced group + project.
+//   - users/s: accounts synced per second of wall time against the in-process fake (no
+//     network latency: a real GitLab answers a list page in ~100-500 ms, which then
+//     dominates; see the doc comment of benchSync for what requests/op means in minutes).
+//   - cache-B/user, cache-B/membership, cache-MB: the heap the connector's per-sync
+//     cache (organisationState) holds at the end of a sync, measured as the live heap
+//     that is freed when the cache is dropped, per synced account and per direct
+//     membership of the world.
+//   - B/op, allocs/op (b.ReportAllocs): everything allocated during a sync, including
+//     the in-process fake GitLab's JSON encoding and the SDK's SQLite c1z writing.
+//
+// The fake is Unthrottled: it sends no RateLimit-* headers, so client-go's limiter does
+// not pace the client. Against GitLab.com the client paces itself to 66% of
+// RateLimit-Limit (2,000/min): 22 requests/s after a burst of 11, i.e. 1,320 requests
+// a minute, so a sync of N requests takes at least N/1,320 minutes there, whatever the
+// machine. GitLab.com's budget is 2,000 authenticated requests a minute per user,
+// shared by everything that token's user runs.
+//
+// Sizes (users/groups/projects): small 500/50/100, large 10,000/500/2,000. The large
+// ones take a few seconds a sync on 2 cores, so `make bench` runs each once or twice
+// (the default -benchtime=1s stops after the first iteration that passes 1s).
+var (
+	benchSmall = fg.LargeSpec{Users: 500, Groups: 50, Projects: 100, Seed: 1}
+	benchLarge = fg.LargeSpec{Users: 10_000, Groups: 500, Projects: 2_000, Seed: 1}
+)
+
+func BenchmarkSyncGitLabComSmall(b *testing.B) { benchSync(b, fg.ModeGitLabCom, benchSmall) }
+func BenchmarkSyncGitLabComLarge(b *testing.B) { benchSync(b, fg.ModeGitLabCom, benchLarge) }
+func BenchmarkSyncSelfManagedSmall(b *testing.B) {
+	benchSync(b, fg.ModeSelfManaged, benchSmall)
+}
+func BenchmarkSyncSelfManagedLarge(b *testing.B) {
+	benchSync(b, fg.ModeSelfManaged, benchLarge)
+}
+
+// benchSync syncs the world of spec in mode once per iteration and reports the
+// metrics above. GitLab.com minutes of a sync = requests/op / 2,000 of the user's
+// budget, and at least requests/op / 1,320 of wall time (client-go's pacing).
+func benchSync(b *testing.B, mode fg.Mode, spec fg.LargeSpec) {
+	ctx := context.Background()
+	world := fg.LargeWorld(spec, mode)
+	memberships := directMemberships(world)
+	now := world.Now
+	f := batontest.NewFake(b, mode, world, batontest.Unthrottled())
+
+	var (
+		conn      *connector.Connector
+		path      string
+		requests  int
+		perSync   = -1
+		routes    map[string]int
+		syncCount int
+	)
+	b.ReportAllocs()
+	for b.Loop() {
+		// A fresh connector: a new process, which reads GET /user again.
+		c, err := connector.New(ctx, f.Settings, batontest.FakeToken)
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.SetClock(func() time.Time { return now })
+		f.ResetRequests()
+		conn = nil // let the previous sync's cache go before this sync
+		path, err = batontest.SyncToFile(b, ctx, c)
+		if err != nil {
+			b.Fatalf("sync: %v", err)
+		}
+		n := f.Server.TotalRequests()
+		if perSync >= 0 && n != perSync {
+			b.Fatalf("sync %d made %d requests, the first made %d: syncs of one world must cost the same", syncCount+1, n, perSync)
+		}
+		perSync = n
+		requests += n
+		syncCount++
+		conn = c
+	}
+	routes = f.Server.Counts() // the last sync's
+	peakDetail := peakPerPacedMinute(f.Requests(), groupDetailPath)
+
+	// The cache the last sync left: live heap freed by dropping it (SetClock resets the
+	// per-sync state).
+	cache := cacheBytes(conn, now)
+
+	counts, err := batontest.Count(b, ctx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	users, groups, projects := counts.Resources["user"], counts.Resources["group"], counts.Resources["project"]
+	wantProjects := spec.Projects
+	if mode == fg.ModeGitLabCom {
+		wantProjects -= personalProjects(world) // personal projects are synced instance-wide only
+	}
+	if groups != spec.Groups || projects != wantProjects || users == 0 || counts.Grants == 0 {
+		b.Fatalf("synced %d groups, %d projects, %d users, %d grants; want %d groups, %d projects",
+			groups, projects, users, counts.Grants, spec.Groups, wantProjects)
+	}
+
+	perOp := float64(requests) / float64(syncCount)
+	b.ReportMetric(perOp, "requests/op")
+	b.ReportMetric(perOp/float64(groups+projects), "requests/resource")
+	b.ReportMetric(float64(users)*float64(syncCount)/b.Elapsed().Seconds(), "users/s")
+	b.ReportMetric(float64(cache)/float64(users), "cache-B/user")
+	b.ReportMetric(float64(cache)/float64(memberships), "cache-B/membership")
+	b.ReportMetric(float64(cache)/float64(counts.Grants), "cache-B/grant")
+	b.ReportMetric(float64(cache)/(1<<20), "cache-MB")
+	b.ReportMetric(float64(peakDetail), "group-detail-peak/min")
+	b.Logf("%s %d users/%d groups/%d projects: %d users, %d groups, %d projects, %d entitlements, %d grants, %d direct memberships; %d requests a sync = %.2f min of GitLab.com's 2,000/min (>= %.2f min paced at 1,320/min); per route: %s",
+		mode, spec.Users, spec.Groups, spec.Projects, users, groups, projects, counts.Entitlements, counts.Grants, memberships,
+		perSync, float64(perSync)/2000, float64(perSync)/1320, routeSummary(routes))
+}
+
+// pacedPerMinute is how many requests client-go's limiter lets through in a minute
+// against GitLab.com (66% of 2,000/min); the burst of 11 is ignored.
+const pacedPerMinute = 1320
+
+// groupDetailPath matches GET /groups/:id (not its sub-resources).
+var groupDetailPath = regexp.MustCompile(`^/groups/[^/]+$`)
+
+// peakPerPacedMinute is the most requests matching path among any pacedPerMinute
+// consecutive requests of a sync: what a one-minute window would see on GitLab.com,
+// where GET /groups/:id is limited to 400 a minute per user
+// (https://docs.gitlab.com/administration/settings/rate_limit_on_groups_api/ ;
+// fakegitlab.GitLabRouteLimitPreset).
+func peakPerPacedMinute(reqs []batontest.Request, path *regexp.Regexp) int {
+	hit := make([]bool, len(reqs))
+	peak, in := 0, 0
+	for i, r := range reqs {
+		hit[i] = r.Method == "GET" && path.MatchString(r.Path)
+		if hit[i] {
+			in++
+		}
+		if i >= pacedPerMinute && hit[i-pacedPerMinute] {
+			in--
+		}
+		peak = max(peak, in)
+	}
+	return peak
+}
+
+// cacheBytes is the live heap held by c's per-sync cache: the heap after a GC, minus
+// the heap after dropping the cache (SetClock drops it) and a GC.
+func cacheBytes(c *connector.Connector, now time.Time) uint64 {
+	var with, without runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&with)
+	c.SetClock(func() time.Time { return now })
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&without)
+	runtime.KeepAlive(c)
+	if without.HeapAlloc >= with.HeapAlloc {
+		return 0
+	}
+	return with.HeapAlloc - without.HeapAlloc
+}
+
+// directMemberships counts the direct group and project memberships of a world.
+func directMemberships(w *fg.World) int {
+	n := 0
+	for _, ms := range w.GroupMembers {
+		n += len(ms)
+	}
+	for _, ms := range w.ProjectMembers {
+		n += len(ms)
+	}
+	return n
+}
+
+func personalProjects(w *fg.World) int {
+	n := 0
+	for _, p := range w.Projects {
+		if p.OwnerID != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// routeSummary is "GET /groups/:id/members=550 ..." by count, largest first.
+func routeSummary(routes map[string]int) string {
+	keys := make([]string, 0, len(routes))
+	for k := range routes {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if routes[keys[i]] != routes[keys[j]] {
+			return routes[keys[i]] > routes[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, routes[k]))
+	}
+	return strings.Join(parts, ", ")
+}
