@@ -119,6 +119,16 @@ func benchSync(b *testing.B, mode fg.Mode, spec fg.LargeSpec) {
 			groups, projects, users, counts.Grants, spec.Groups, wantProjects)
 	}
 
+	// Loose guards, not targets: a cache that cannot be measured (SetClock no longer
+	// drops it) or one ten times today's ~190 B a grant is a regression to look at.
+	if cache == 0 {
+		b.Fatal("the per-sync cache measured 0 bytes: Connector.SetClock no longer drops it, fix cacheBytes")
+	}
+	if perGrant := float64(cache) / float64(counts.Grants); perGrant > maxCacheBytesPerGrant {
+		b.Fatalf("the per-sync cache holds %.0f B a grant (%d B for %d grants), over %d: what does it keep?",
+			perGrant, cache, counts.Grants, maxCacheBytesPerGrant)
+	}
+
 	perOp := float64(requests) / float64(syncCount)
 	b.ReportMetric(perOp, "requests/op")
 	b.ReportMetric(perOp/float64(groups+projects), "requests/resource")
@@ -132,6 +142,10 @@ func benchSync(b *testing.B, mode fg.Mode, spec fg.LargeSpec) {
 		mode, spec.Users, spec.Groups, spec.Projects, users, groups, projects, counts.Entitlements, counts.Grants, memberships,
 		perSync, float64(perSync)/2000, float64(perSync)/1320, routeSummary(routes))
 }
+
+// maxCacheBytesPerGrant bounds the per-sync cache: about ten times what it held when the
+// benchmarks were written (docs/performance.md).
+const maxCacheBytesPerGrant = 2048
 
 // pacedPerMinute is how many requests client-go's limiter lets through in a minute
 // against GitLab.com (66% of 2,000/min); the burst of 11 is ignored.
