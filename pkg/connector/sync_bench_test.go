@@ -24,25 +24,34 @@ import (
 //   - requests/op: API requests one sync makes: the real cost against GitLab's limits.
 //   - requests/resource: requests per synced group + project.
 //   - users/s: accounts synced per second of wall time against the in-process fake (no
-//     network latency: a real GitLab answers a list page in ~100-500 ms, which then
-//     dominates; see the doc comment of benchSync for what requests/op means in minutes).
-//   - cache-B/user, cache-B/membership, cache-MB: the heap the connector's per-sync
-//     cache (organisationState) holds at the end of a sync, measured as the live heap
-//     that is freed when the cache is dropped, per synced account and per direct
-//     membership of the world.
+//     network latency; against a real GitLab its response time adds to every request).
+//   - cache-MB, cache-B/user, cache-B/membership, cache-B/grant: the heap the
+//     connector's per-sync cache (organisationState) holds at the end of a sync,
+//     measured as the live heap freed when the cache is dropped; per synced account,
+//     per direct membership of the world and per grant written.
+//   - group-detail-peak/min: the most GET /groups/:id among any 1,320 consecutive
+//     requests (a minute at the client's GitLab.com pace; GitLab.com allows 400).
 //   - B/op, allocs/op (b.ReportAllocs): everything allocated during a sync, including
-//     the in-process fake GitLab's JSON encoding and the SDK's SQLite c1z writing.
+//     the in-process fake GitLab's JSON encoding and the SDK's c1z writing.
 //
 // The fake is Unthrottled: it sends no RateLimit-* headers, so client-go's limiter does
 // not pace the client. Against GitLab.com the client paces itself to 66% of
 // RateLimit-Limit (2,000/min): 22 requests/s after a burst of 11, i.e. 1,320 requests
 // a minute, so a sync of N requests takes at least N/1,320 minutes there, whatever the
 // machine. GitLab.com's budget is 2,000 authenticated requests a minute per user,
-// shared by everything that token's user runs.
+// shared by everything that token's user runs. Measured (docs/performance.md):
 //
-// Sizes (users/groups/projects): small 500/50/100, large 10,000/500/2,000. The large
-// ones take a few seconds a sync on 2 cores, so `make bench` runs each once or twice
-// (the default -benchtime=1s stops after the first iteration that passes 1s).
+//	world (users/groups/projects)  requests  minutes of the 2,000/min budget  minutes at 1,320/min
+//	small 500/50/100                    356  0.18                              0.27
+//	large 10,000/500/2,000            5,511  2.8                               4.2
+//
+// i.e. about 3 requests per group (members, detail for its shares, invitations) and 2
+// per project (members, invitations), plus the listings' pages.
+//
+// Sizes: small 500/50/100, large 10,000/500/2,000: a large sync takes 9-22 s on 2
+// cores, so the default -benchtime=1s runs it once (b.Loop stops after the first
+// iteration past 1s) and `make bench` takes under a minute; `make bench BENCHTIME=1x`
+// syncs each world exactly once.
 var (
 	benchSmall = fg.LargeSpec{Users: 500, Groups: 50, Projects: 100, Seed: 1}
 	benchLarge = fg.LargeSpec{Users: 10_000, Groups: 500, Projects: 2_000, Seed: 1}
