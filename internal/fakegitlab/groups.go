@@ -2,7 +2,6 @@ package fakegitlab
 
 import (
 	"cmp"
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -260,23 +259,12 @@ func (c *call) answerGroups(gs []*Group) {
 		orderBy = "name"
 	}
 	key := c.groupSortKey(orderBy)
-	rows := make([]groupRow, len(gs))
-	for i, g := range gs {
-		rows[i] = groupRow{g: g, json: c.groupJSON(g)}
-	}
-	paginateOrdered(c, rows, func(r groupRow) int64 { return r.g.ID }, func(r groupRow) string { return key(r.g) }, pageOpts{
+	// Only the page served is rendered.
+	paginateRender(c, gs, func(g *Group) int64 { return g.ID }, key, c.groupJSON, pageOpts{
 		limitOffset: true, typeName: "Group", keyset: "cursor",
 		keysetOrders: []string{"name"}, defaultOrderBy: "name", defaultSort: "asc",
 	})
 }
-
-// groupRow is a listed group: it marshals as its JSON.
-type groupRow struct {
-	g    *Group
-	json map[string]any
-}
-
-func (r groupRow) MarshalJSON() ([]byte, error) { return json.Marshal(r.json) }
 
 // listGroups: GET /groups. https://docs.gitlab.com/api/groups/#list-groups
 func listGroups(c *call) {

@@ -315,7 +315,7 @@ func listMembersHandler(kind string, all bool) handler {
 		}
 		q := strings.ToLower(strings.TrimSpace(c.query.Get("query")))
 		enterpriseGroup := c.enterpriseEmailsGroup(src)
-		var out []map[string]any
+		var out []memberRow
 		for _, r := range rows {
 			if q != "" && !userMatchesSearch(r.user, q, c.isAdmin()) {
 				continue
@@ -326,11 +326,14 @@ func listMembersHandler(kind string, all bool) handler {
 			if state != "" && r.member.MembershipState != state && !(state == "active" && r.member.MembershipState == "") {
 				continue
 			}
-			out = append(out, c.memberJSONWith(enterpriseGroup, r.user, r.member, r.level, r.roleID))
+			out = append(out, r)
 		}
 		// lib/api/members.rb answers with plain `paginate`: pagination=keyset is ignored
-		// and offset pages are served (pageOpts without keyset).
-		paginate(c, out, func(m map[string]any) int64 { return m["id"].(int64) }, pageOpts{})
+		// and offset pages are served (pageOpts without keyset). Only the page served is
+		// rendered.
+		paginateRender(c, out, func(r memberRow) int64 { return r.user.ID }, nil, func(r memberRow) map[string]any {
+			return c.memberJSONWith(enterpriseGroup, r.user, r.member, r.level, r.roleID)
+		}, pageOpts{})
 	}
 }
 

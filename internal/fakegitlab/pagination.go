@@ -86,8 +86,16 @@ func paginate[T any](c *call, items []T, id func(T) int64, o pageOpts) {
 // paginateOrdered is paginate for listings whose keyset order is not the id: key gives
 // the sort key (e.g. the name) that, with the id as tie-breaker, orders items.
 func paginateOrdered[T any](c *call, items []T, id func(T) int64, key func(T) string, o pageOpts) {
+	paginateRender(c, items, id, key, func(t T) T { return t }, o)
+}
+
+// paginateRender is paginateOrdered for listings of model objects: render turns an
+// item into its JSON entity and runs only for the items of the page served, so a
+// listing costs one page of rendering, not the whole list per page (GET /users of a
+// 10,000-user instance renders 100 users a page, not 10,000).
+func paginateRender[T, R any](c *call, items []T, id func(T) int64, key func(T) string, render func(T) R, o pageOpts) {
 	if c.query.Get("pagination") == "keyset" && o.keyset != "" && !(keysetAnonymousOnly[o.typeName] && c.me != nil) {
-		paginateKeyset(c, items, id, key, o)
+		paginateKeyset(c, items, id, key, render, o)
 		return
 	}
 	per := c.perPage()
@@ -147,10 +155,16 @@ func paginateOrdered[T any](c *call, items []T, id func(T) int64, key func(T) st
 		links = append(links, fmt.Sprintf("<%s>; rel=\"last\"", c.linkURL(map[string]string{"page": strconv.Itoa(totalPages), "per_page": strconv.Itoa(per)})))
 	}
 	h.Set("Link", strings.Join(links, ", "))
-	if pageItems == nil {
-		pageItems = []T{}
+	c.json(http.StatusOK, renderAll(pageItems, render))
+}
+
+// renderAll renders the items of one page; never nil, so an empty page is [].
+func renderAll[T, R any](items []T, render func(T) R) []R {
+	out := make([]R, len(items))
+	for i, it := range items {
+		out[i] = render(it)
 	}
-	c.json(http.StatusOK, pageItems)
+	return out
 }
 
 // keysetAnonymousOnly are the object types whose listings serve keyset pagination to
@@ -177,7 +191,7 @@ func keysetUnavailable(c *call) {
 
 // paginateKeyset serves pagination=keyset&order_by=<supported>&sort=asc|desc.
 // https://docs.gitlab.com/api/rest/#keyset-based-pagination
-func paginateKeyset[T any](c *call, items []T, id func(T) int64, key func(T) string, o pageOpts) {
+func paginateKeyset[T, R any](c *call, items []T, id func(T) int64, key func(T) string, render func(T) R, o pageOpts) {
 	orderBy := c.query.Get("order_by")
 	if orderBy == "" {
 		orderBy = o.defaultOrderBy
@@ -270,10 +284,7 @@ func paginateKeyset[T any](c *call, items []T, id func(T) int64, key func(T) str
 		}
 		c.header.Set("Link", fmt.Sprintf("<%s>; rel=\"next\"", c.linkURL(set)))
 	}
-	if pageItems == nil {
-		pageItems = []T{}
-	}
-	c.json(http.StatusOK, pageItems)
+	c.json(http.StatusOK, renderAll(pageItems, render))
 }
 
 func sortByID[T any](items []T, id func(T) int64, asc bool) {

@@ -2,7 +2,6 @@ package fakegitlab
 
 import (
 	"cmp"
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -112,14 +111,6 @@ func (c *call) projectJSON(p *Project, simple bool) map[string]any {
 	return m
 }
 
-// projectRow is a listed project: it marshals as its JSON.
-type projectRow struct {
-	p    *Project
-	json map[string]any
-}
-
-func (r projectRow) MarshalJSON() ([]byte, error) { return json.Marshal(r.json) }
-
 // answerProjects filters, orders and paginates a project listing with the parameters
 // common to /projects and /groups/:id/projects (search, owned, membership,
 // min_access_level, visibility, archived, simple, order_by, sort). top says it is
@@ -212,16 +203,14 @@ func (c *call) answerProjects(ps []*Project, top bool) {
 		}
 		return r
 	})
-	rows := make([]projectRow, len(out))
-	for i, p := range out {
-		rows[i] = projectRow{p: p, json: c.projectJSON(p, simple)}
-	}
 	o := pageOpts{}
 	if top {
 		o = pageOpts{limitOffset: true, typeName: "Project", keyset: "id_after",
 			keysetOrders: []string{"id"}, defaultOrderBy: "created_at", defaultSort: "desc"}
 	}
-	paginate(c, rows, func(r projectRow) int64 { return r.p.ID }, o)
+	// Only the page served is rendered.
+	paginateRender(c, out, func(p *Project) int64 { return p.ID }, nil,
+		func(p *Project) map[string]any { return c.projectJSON(p, simple) }, o)
 }
 
 // listProjects: GET /projects. Administrators see every project (personal ones too);

@@ -283,12 +283,8 @@ func listUsers(c *call) {
 	if admin {
 		entity = c.userWithAdminJSON
 	}
-	type row = map[string]any
-	rows := make([]row, len(out))
-	for i, u := range out {
-		rows[i] = entity(u)
-	}
-	paginateOrdered(c, rows, func(r row) int64 { return r["id"].(int64) }, nil, pageOpts{
+	// Only the page served is rendered.
+	paginateRender(c, out, func(u *User) int64 { return u.ID }, nil, entity, pageOpts{
 		limitOffset: true, typeName: "User", keyset: "cursor",
 		keysetOrders: []string{"id"}, defaultOrderBy: "id", defaultSort: "desc",
 	})
