@@ -15,6 +15,15 @@ package connector
 //     a stale revoke never removes other access. A grant that exists only through an
 //     ancestor group or a group share is refused, naming the group to change instead.
 //   - The last Owner of a top-level group is neither removed nor demoted.
+//   - Awaiting memberships (membership_state "awaiting": waiting for a seat under the
+//     top-level group's user cap or GitLab.com's free user limit) give no access until
+//     an Owner of the top-level group approves them. A grant never reports one as access:
+//     a user with an awaiting direct membership of the target is refused with
+//     FailedPrecondition (nothing written), and a write GitLab answers with an awaiting
+//     membership (the cap was reached) is reported the same way. We do not approve
+//     memberships: see provAwaitingError for why. A revoke at the awaiting membership's
+//     level removes it (that is harmless and is what was asked); awaiting memberships of
+//     ancestor or invited groups give no access a revoke would have to refuse.
 //   - Lost responses (GitLab applied the write, the client saw a 5xx or a broken
 //     connection; client-go's retry then sees 409 or 404): the state is read again and the
 //     decision taken again, so a retried call ends in exactly the state asked for.
@@ -155,18 +164,22 @@ func (w provWanted) describe() string {
 	return provLevelName(w.level)
 }
 
-// provMember is a membership as GitLab returns it (the id is the USER's id).
-type provMember struct {
-	ID          int64   `json:"id"`
-	Username    string  `json:"username"`
-	State       string  `json:"state"`
-	AccessLevel int     `json:"access_level"`
-	ExpiresAt   *string `json:"expires_at"`
-	MemberRole  *struct {
-		ID              int64  `json:"id"`
-		Name            string `json:"name"`
-		BaseAccessLevel int    `json:"base_access_level"`
-	} `json:"member_role"`
+// provMember is a direct membership as GitLab returns it (the id is the USER's id),
+// decoded as the sync decodes member listings (apiMember, gitlab_json.go: client-go's
+// member types drop membership_state).
+type provMember apiMember
+
+// awaiting reports whether the membership waits for a seat (no access until approved).
+func (m *provMember) awaiting() bool {
+	return m != nil && m.MembershipState == membershipAwaiting
+}
+
+// level is the membership's access level (a custom role's base level).
+func (m *provMember) level() int {
+	if m == nil {
+		return 0
+	}
+	return int(m.AccessLevel)
 }
 
 func (m *provMember) memberRoleID() int64 {
@@ -177,10 +190,10 @@ func (m *provMember) memberRoleID() int64 {
 }
 
 func (m *provMember) expiresAt() string {
-	if m == nil || m.ExpiresAt == nil {
+	if m == nil {
 		return ""
 	}
-	return *m.ExpiresAt
+	return string(m.ExpiresAt)
 }
 
 // holds reports whether the membership is exactly the wanted level or custom role.
@@ -191,14 +204,14 @@ func (m *provMember) holds(w provWanted) bool {
 	if w.memberRoleID != 0 {
 		return m.memberRoleID() == w.memberRoleID
 	}
-	return m.memberRoleID() == 0 && m.AccessLevel == w.level
+	return m.memberRoleID() == 0 && m.level() == w.level
 }
 
 func (m *provMember) describe() string {
 	if m.MemberRole != nil {
-		return fmt.Sprintf("%s (custom role, base %s)", m.MemberRole.Name, provLevelName(m.AccessLevel))
+		return fmt.Sprintf("%s (custom role, base %s)", m.MemberRole.Name, provLevelName(m.level()))
 	}
-	return provLevelName(m.AccessLevel)
+	return provLevelName(m.level())
 }
 
 type provGroupInfo struct {
@@ -281,6 +294,11 @@ func (c *Connector) provGrantMembership(ctx context.Context, kind string, princi
 		if err != nil {
 			return nil, nil, err
 		}
+		if direct.awaiting() {
+			// At the wanted level or another: either way the user has no access here until
+			// the membership is approved, and changing its level would not give them any.
+			return nil, nil, provAwaitingError(t, who, w, direct, wrote)
+		}
 		if direct.holds(w) {
 			var annos annotations.Annotations
 			if !wrote {
@@ -314,6 +332,10 @@ func (c *Connector) provGrantMembership(ctx context.Context, kind string, princi
 			if member == nil || member.ID != userID {
 				continue // no usable body: read it back
 			}
+			if member.awaiting() {
+				// GitLab took the membership but put it in the queue for a seat.
+				return nil, nil, provAwaitingError(t, who, w, member, true)
+			}
 			return []*v2.Grant{provGrant(ent, kind, targetID, slug, principal, member)}, nil, nil
 		}
 		method := http.MethodPost
@@ -340,12 +362,18 @@ func (c *Connector) provCheckInheritedFloor(ctx context.Context, t *provTarget, 
 		if err != nil {
 			return err
 		}
-		if m == nil || m.AccessLevel <= w.level {
+		if m == nil || m.level() <= w.level {
 			continue
 		}
 		relation := "parent group"
 		if t.kind == provProject {
 			relation = "group"
+		}
+		if m.awaiting() {
+			// GitLab's floor (Member#highest_group_member) counts the row whatever its state.
+			return status.Errorf(codes.FailedPrecondition,
+				"cannot grant %s on %s to %s: they have a %s membership of %s %s (id %d) that is awaiting a seat (user cap), and GitLab does not allow a direct membership below a membership of a %s even while it awaits approval; approve or change the membership in %s instead",
+				w.describe(), t.describe(), who, m.describe(), relation, g.FullPath, g.ID, relation, g.FullPath)
 		}
 		return status.Errorf(codes.FailedPrecondition,
 			"cannot grant %s on %s to %s: they already have %s there through their membership of %s %s (id %d), and GitLab does not allow a direct membership below an inherited one; change or remove the membership in %s instead",
@@ -374,6 +402,38 @@ func (c *Connector) provGrantError(ctx context.Context, t *provTarget, userID in
 			w.describe(), t.describe(), who, t.kind, err)
 	}
 	return provMapError(err, fmt.Sprintf("granting %s on %s to %s", w.describe(), t.describe(), who))
+}
+
+// provAwaitingError refuses a grant whose user has (or, when added, GitLab just gave
+// them) a direct membership of the target in the awaiting state: a membership waiting
+// for a seat under the top-level group's user cap (or GitLab.com's free user limit)
+// gives no access until an Owner of the top-level group approves it
+// (https://docs.gitlab.com/user/group/manage/#user-cap-for-groups,
+// https://docs.gitlab.com/api/members/ membership_state). Reporting the grant as done,
+// or as already there, would claim access the user does not have.
+//
+// We do not approve it ourselves, although GitLab documents PUT
+// /groups/:id/members/:member_id/approve (and POST /groups/:id/members/approve_all):
+//   - approving takes a paid seat: the user cap exists so that the top-level group's
+//     Owners decide that, and an access request for one role is not that decision;
+//   - the call exists only on the top-level group, for its Owners, and documents
+//     member_id as "the ID of the member" while the members API shows only user ids;
+//     GitLab's own tracker reports the documented pending-member calls answering 400/404
+//     on GitLab.com and self-managed (gitlab-org/gitlab#521998);
+//   - self-managed has no group user cap (its instance user cap holds accounts in
+//     blocked_pending_approval, which administrators approve), so it would be a
+//     GitLab.com-only path.
+//
+// So the answer is FailedPrecondition saying what to do in GitLab. A retry after the
+// approval (or once a seat is free and approved) then finds the membership active.
+func provAwaitingError(t *provTarget, who string, w provWanted, m *provMember, added bool) error {
+	what := fmt.Sprintf("their membership of %s (%s) is awaiting a seat", t.describe(), m.describe())
+	if added {
+		what = fmt.Sprintf("GitLab accepted the membership (%s) but put it in the awaiting state, waiting for a seat", m.describe())
+	}
+	return status.Errorf(codes.FailedPrecondition,
+		"cannot grant %s on %s to %s: %s (the top-level group's user cap, or GitLab.com's free user limit, is reached), so it gives no access until an Owner of the top-level group approves it: approve it in GitLab (top-level group > Settings > Usage quotas > Seats > View pending approvals) or raise the user cap, then grant again",
+		w.describe(), t.describe(), who, what)
 }
 
 // ---- Revoke ------------------------------------------------------------------------
@@ -405,7 +465,10 @@ func (c *Connector) provRevokeMembership(ctx context.Context, kind string, g *v2
 			return nil, err
 		}
 		if direct.holds(w) {
-			if t.kind == provGroup && t.topLevel && direct.AccessLevel == provOwner {
+			// An awaiting membership at the grant's level is removed too: it gives no access
+			// yet, and removing it is what was asked (and an awaiting Owner keeps no group
+			// managed, so the last-Owner rule does not concern it).
+			if t.kind == provGroup && t.topLevel && direct.AccessLevel == provOwner && !direct.awaiting() {
 				if err := c.provCheckNotLastOwner(ctx, t, userID, who, "remove"); err != nil {
 					return nil, err
 				}
@@ -475,8 +538,9 @@ func (c *Connector) provIndirectSourceOf(ctx context.Context, t *provTarget, use
 	if best == nil {
 		return nil, nil
 	}
-	// The effective access is the highest; a tie goes to the direct membership.
-	if direct != nil && direct.AccessLevel >= best.level {
+	// The effective access is the highest; a tie goes to the direct membership (an
+	// awaiting one gives nothing, so it decides nothing).
+	if direct != nil && !direct.awaiting() && direct.level() >= best.level {
 		return nil, nil
 	}
 	for i := range all {
@@ -489,7 +553,8 @@ func (c *Connector) provIndirectSourceOf(ctx context.Context, t *provTarget, use
 
 // provIndirect reads, fresh, every way the user reaches the target other than a direct
 // membership of it: direct memberships of ancestor groups (Minimal Access is not
-// inherited) and group shares, capped at the share's level.
+// inherited) and group shares, capped at the share's level. Awaiting memberships give
+// no access, so they are no way in.
 func (c *Connector) provIndirectAccessOf(ctx context.Context, t *provTarget, userID int64) ([]provIndirect, error) {
 	var out []provIndirect
 	for _, g := range t.chain {
@@ -497,8 +562,8 @@ func (c *Connector) provIndirectAccessOf(ctx context.Context, t *provTarget, use
 		if err != nil {
 			return nil, err
 		}
-		if m != nil && m.AccessLevel > provMinimalAccess {
-			out = append(out, provIndirect{level: m.AccessLevel, memberRoleID: m.memberRoleID(), source: "inherited", groupID: g.ID, groupPath: g.FullPath})
+		if m != nil && !m.awaiting() && m.AccessLevel > provMinimalAccess {
+			out = append(out, provIndirect{level: m.level(), memberRoleID: m.memberRoleID(), source: "inherited", groupID: g.ID, groupPath: g.FullPath})
 		}
 	}
 	shared := func(s provShare, memberGroups []int64) error {
@@ -507,10 +572,10 @@ func (c *Connector) provIndirectAccessOf(ctx context.Context, t *provTarget, use
 			if err != nil {
 				return err
 			}
-			if m == nil || m.AccessLevel <= provMinimalAccess {
+			if m == nil || m.awaiting() || m.AccessLevel <= provMinimalAccess {
 				continue
 			}
-			a := provIndirect{level: m.AccessLevel, memberRoleID: m.memberRoleID(), source: "shared", groupID: s.GroupID, groupPath: s.GroupFullPath}
+			a := provIndirect{level: m.level(), memberRoleID: m.memberRoleID(), source: "shared", groupID: s.GroupID, groupPath: s.GroupFullPath}
 			if s.GroupAccessLevel < a.level {
 				a.level = s.GroupAccessLevel
 				a.memberRoleID = 0
@@ -569,8 +634,9 @@ func (c *Connector) provCheckNotLastOwner(ctx context.Context, t *provTarget, us
 			return provMapError(err, "listing the Owners of "+t.describe())
 		}
 		for _, m := range members {
-			// GitLab counts Owners whose account is active (Member.owners uses `active`).
-			if m.ID != userID && m.AccessLevel == provOwner && (m.State == "" || m.State == "active") {
+			// GitLab counts Owners whose account is active (Member.owners uses `active`);
+			// an Owner membership awaiting a seat gives no access, so it manages nothing.
+			if m.ID != userID && m.AccessLevel == provOwner && (m.State == "" || m.State == "active") && !m.awaiting() {
 				others++
 			}
 		}
@@ -846,7 +912,7 @@ func provGrant(ent *v2.Entitlement, kind string, targetID int64, slug string, pr
 	}
 	md := map[string]interface{}{
 		"source":       "direct",
-		"access_level": m.AccessLevel,
+		"access_level": m.level(),
 	}
 	if exp := m.expiresAt(); exp != "" {
 		md["expires_at"] = exp

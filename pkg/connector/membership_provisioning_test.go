@@ -2,6 +2,7 @@ package connector
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -41,6 +42,13 @@ type provEnv struct {
 func newProvEnv(t *testing.T, mode fakegitlab.Mode, retries bool) *provEnv {
 	t.Helper()
 	s, url := fakegitlab.StartForTest(t, fakegitlab.DemoWorld(mode), fakegitlab.Options{Mode: mode, Token: provTestToken})
+	return newProvEnvAt(t, s, url, mode, retries)
+}
+
+// newProvEnvAt builds the connector against s served at url (tests that put a handler
+// in front of the fake).
+func newProvEnvAt(t *testing.T, s *fakegitlab.Server, url string, mode fakegitlab.Mode, retries bool) *provEnv {
+	t.Helper()
 	dep := gitlabapi.GitLabCom
 	if mode == fakegitlab.ModeSelfManaged {
 		dep = gitlabapi.SelfManaged
@@ -676,4 +684,185 @@ func TestGrantErrorMapsGitLabInheritedRefusal(t *testing.T) {
 	tgt := &provTarget{kind: provGroup, id: fakegitlab.DemoGroupPlatform, path: "acme/platform"}
 	err := c.provGrantError(context.Background(), tgt, fakegitlab.DemoUserBob, "bob (user 102)", provWanted{slug: "reporter", level: 20}, nil, er)
 	wantCode(t, err, codes.FailedPrecondition, "inherited membership from group Acme", "acme/platform", "parent group")
+}
+
+// ---- Awaiting memberships (user cap) -----------------------------------------------
+
+// Demo wendy (121) is a Developer of acme/sales whose membership awaits a seat: she has
+// no access there. A grant must not answer "already exists" (nor change the level of a
+// membership that still gives nothing): it is refused, saying what to do in GitLab.
+func TestGrantToAwaitingMemberRefused(t *testing.T) {
+	forModes(t, func(t *testing.T, e *provEnv) {
+		e.s.ResetCounts()
+		for _, slug := range []string{"developer", "maintainer", "guest"} {
+			grants, annos, err := e.grant(t, provGroup, fakegitlab.DemoGroupSales, slug, fakegitlab.DemoUserWendy)
+			wantCode(t, err, codes.FailedPrecondition, "awaiting a seat", "acme/sales", "user cap", "approve", "pending approvals")
+			if len(grants) != 0 || alreadyExists(annos) {
+				t.Errorf("%s: refused grant answered grants %v annotations %v", slug, grants, annos)
+			}
+		}
+		if n := e.writes(); n != 0 {
+			t.Errorf("refused grants made %d writes", n)
+		}
+		m := e.member(provGroup, fakegitlab.DemoGroupSales, fakegitlab.DemoUserWendy)
+		wantLevel(t, m, fakegitlab.Developer, 0)
+		if m.MembershipState != "awaiting" {
+			t.Errorf("wendy's membership state %q, want awaiting kept", m.MembershipState)
+		}
+
+		// Once an Owner approves it in GitLab, the same grant is the existing access.
+		e.s.Write(func(w *fakegitlab.World) {
+			w.GroupMembers[fakegitlab.DemoGroupSales][fakegitlab.DemoUserWendy].MembershipState = "active"
+		})
+		_, annos, err := e.grant(t, provGroup, fakegitlab.DemoGroupSales, "developer", fakegitlab.DemoUserWendy)
+		if err != nil || !alreadyExists(annos) {
+			t.Fatalf("grant after approval: %v %v, want GrantAlreadyExists", annos, err)
+		}
+	})
+}
+
+// GitLab counts an awaiting membership of an ancestor group for its inherited floor
+// (Member#highest_group_member does not look at the state): a level below it on a
+// project of acme/sales is refused before any write, naming the awaiting membership.
+func TestGrantBelowAwaitingAncestorMembershipRefused(t *testing.T) {
+	forModes(t, func(t *testing.T, e *provEnv) {
+		e.s.ResetCounts()
+		_, _, err := e.grant(t, provProject, fakegitlab.DemoProjectCRM, "reporter", fakegitlab.DemoUserWendy)
+		wantCode(t, err, codes.FailedPrecondition, "awaiting a seat", "acme/sales", "acme/sales/crm")
+		if n := e.writes(); n != 0 {
+			t.Errorf("refused grant made %d writes", n)
+		}
+		if m := e.member(provProject, fakegitlab.DemoProjectCRM, fakegitlab.DemoUserWendy); m != nil {
+			t.Errorf("refused grant left a membership: %+v", m)
+		}
+	})
+}
+
+// awaitingOnAdd serves the fake with one difference: a member added to group groupID is
+// put in the awaiting state, as GitLab does once the top-level group's user cap is
+// reached (https://docs.gitlab.com/user/group/manage/#user-cap-for-groups).
+func awaitingOnAdd(s *fakegitlab.Server, groupID int64) http.Handler {
+	path := "/api/v4/groups/" + strconv.FormatInt(groupID, 10) + "/members"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != path {
+			s.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		var m map[string]any
+		if rec.Code == http.StatusCreated && json.Unmarshal(body, &m) == nil {
+			if id, ok := m["id"].(float64); ok {
+				s.Write(func(w *fakegitlab.World) {
+					w.GroupMembers[groupID][int64(id)].MembershipState = "awaiting"
+				})
+				m["membership_state"] = "awaiting"
+				body, _ = json.Marshal(m)
+			}
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(body)
+	})
+}
+
+// A grant GitLab accepts but puts in the awaiting state is not reported as done; the
+// same grant again finds the awaiting membership and is refused without writing.
+func TestGrantAnsweredAwaitingRefused(t *testing.T) {
+	for _, mode := range provModes {
+		t.Run(string(mode), func(t *testing.T) {
+			s := fakegitlab.New(fakegitlab.DemoWorld(mode), fakegitlab.Options{Mode: mode, Token: provTestToken})
+			ts := httptest.NewServer(awaitingOnAdd(s, fakegitlab.DemoGroupSales))
+			t.Cleanup(ts.Close)
+			e := newProvEnvAt(t, s, ts.URL, mode, true)
+
+			_, annos, err := e.grant(t, provGroup, fakegitlab.DemoGroupSales, "developer", fakegitlab.DemoUserTrent)
+			wantCode(t, err, codes.FailedPrecondition, "accepted the membership", "awaiting", "acme/sales", "user cap")
+			if alreadyExists(annos) {
+				t.Error("GrantAlreadyExists on a refused grant")
+			}
+			m := e.member(provGroup, fakegitlab.DemoGroupSales, fakegitlab.DemoUserTrent)
+			wantLevel(t, m, fakegitlab.Developer, 0)
+			if m.MembershipState != "awaiting" {
+				t.Fatalf("trent's membership state %q, want awaiting", m.MembershipState)
+			}
+
+			e.s.ResetCounts()
+			_, _, err = e.grant(t, provGroup, fakegitlab.DemoGroupSales, "developer", fakegitlab.DemoUserTrent)
+			wantCode(t, err, codes.FailedPrecondition, "is awaiting a seat")
+			if n := e.writes(); n != 0 {
+				t.Errorf("repeated grant made %d writes", n)
+			}
+		})
+	}
+}
+
+// Revoke and awaiting memberships: at the grant's level the awaiting membership is
+// removed (harmless, and what was asked); at another level nothing changes; and an
+// awaiting membership of an ancestor group is no inherited access to refuse over.
+func TestRevokeAwaitingMembership(t *testing.T) {
+	forModes(t, func(t *testing.T, e *provEnv) {
+		e.s.ResetCounts()
+		annos, err := e.revoke(t, provGroup, fakegitlab.DemoGroupSales, "maintainer", fakegitlab.DemoUserWendy)
+		if err != nil || !alreadyRevoked(annos) {
+			t.Fatalf("revoke at another level: %v %v, want GrantAlreadyRevoked", annos, err)
+		}
+		annos, err = e.revoke(t, provProject, fakegitlab.DemoProjectCRM, "developer", fakegitlab.DemoUserWendy)
+		if err != nil || !alreadyRevoked(annos) {
+			t.Fatalf("revoke on acme/sales/crm (only an awaiting membership of acme/sales): %v %v, want GrantAlreadyRevoked", annos, err)
+		}
+		if n := e.writes(); n != 0 {
+			t.Errorf("revokes of grants that do not exist made %d writes", n)
+		}
+		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupSales, fakegitlab.DemoUserWendy), fakegitlab.Developer, 0)
+
+		annos, err = e.revoke(t, provGroup, fakegitlab.DemoGroupSales, "developer", fakegitlab.DemoUserWendy)
+		if err != nil {
+			t.Fatalf("revoke of the awaiting membership: %v", err)
+		}
+		if alreadyRevoked(annos) {
+			t.Error("removal reported as already revoked")
+		}
+		if m := e.member(provGroup, fakegitlab.DemoGroupSales, fakegitlab.DemoUserWendy); m != nil {
+			t.Fatalf("wendy still a member of acme/sales: %+v", m)
+		}
+	})
+}
+
+// An awaiting direct membership gives no access, so it does not hide the access a user
+// inherits: bob's inherited Developer on acme/platform stays a grant to refuse to revoke.
+func TestRevokeInheritedNotHiddenByAwaitingDirect(t *testing.T) {
+	forModes(t, func(t *testing.T, e *provEnv) {
+		e.s.Write(func(w *fakegitlab.World) {
+			w.SetGroupMember(fakegitlab.DemoGroupPlatform, &fakegitlab.Member{UserID: fakegitlab.DemoUserBob, AccessLevel: fakegitlab.Maintainer, MembershipState: "awaiting"})
+		})
+		e.s.ResetCounts()
+		_, err := e.revoke(t, provGroup, fakegitlab.DemoGroupPlatform, "developer", fakegitlab.DemoUserBob)
+		wantCode(t, err, codes.FailedPrecondition, "inherited", "acme")
+		if n := e.writes(); n != 0 {
+			t.Errorf("refused revoke made %d writes", n)
+		}
+		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupAcme, fakegitlab.DemoUserBob), fakegitlab.Developer, 0)
+	})
+}
+
+// An Owner membership awaiting a seat manages nothing: the admin stays the last Owner
+// of acme-contractors.
+func TestLastOwnerIgnoresAwaitingOwners(t *testing.T) {
+	forModes(t, func(t *testing.T, e *provEnv) {
+		e.s.Write(func(w *fakegitlab.World) {
+			w.SetGroupMember(fakegitlab.DemoGroupContractors, &fakegitlab.Member{UserID: fakegitlab.DemoUserTrent, AccessLevel: fakegitlab.Owner, MembershipState: "awaiting"})
+		})
+		e.s.ResetCounts()
+		_, err := e.revoke(t, provGroup, fakegitlab.DemoGroupContractors, "owner", fakegitlab.DemoUserAdmin)
+		wantCode(t, err, codes.FailedPrecondition, "last Owner")
+		if n := e.writes(); n != 0 {
+			t.Errorf("refused revoke made %d writes", n)
+		}
+		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupContractors, fakegitlab.DemoUserAdmin), fakegitlab.Owner, 0)
+	})
 }
