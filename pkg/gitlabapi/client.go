@@ -26,7 +26,11 @@
 //     instances send no RateLimit-* headers unless an admin enabled limits, so there is
 //     no client-side limit there. The connector's first request is GET /user (Validate,
 //     tokenUser), whose limit is the general authenticated-API limit, not an
-//     endpoint-specific one such as GET /groups' 50/min.
+//     endpoint-specific one such as GET /groups' 200/min.
+//   - Per-endpoint limits (GET /groups/:id 400/min on GitLab.com...): client-go does not
+//     know them; the transport paces each limited endpoint to 90% of its documented
+//     limit on GitLab.com, and on self-managed once GitLab answered that endpoint's 429
+//     (see endpoint_limits.go).
 //   - Timeouts: dial 10s, TLS handshake 10s, response headers 60s, a whole attempt 2 min.
 //   - User-Agent: "baton-gitlab/<version>".
 //   - The token: sent by client-go in the PRIVATE-TOKEN header. No logger is given to
@@ -99,6 +103,9 @@ type Options struct {
 	Version string
 	// Retry tunes the retries; the zero value is DefaultRetryPolicy.
 	Retry RetryPolicy
+	// Pacing tunes the per-endpoint pacing (endpoint_limits.go); the zero value paces
+	// GitLab's documented endpoint limits on GitLab.com.
+	Pacing EndpointPacing
 }
 
 // New builds the client. It makes no network call.
@@ -121,6 +128,10 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	if httpClient == nil {
 		httpClient = defaultHTTPClient()
 	}
+	// Every attempt (retries included) goes through the per-endpoint pacer.
+	paced := *httpClient
+	paced.Transport = newPacer(httpClient.Transport, opts.Pacing, opts.Deployment)
+	httpClient = &paced
 	rp := opts.Retry.withDefaults()
 
 	api, err := gitlab.NewClient(opts.Token,
