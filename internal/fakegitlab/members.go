@@ -114,7 +114,9 @@ func (c *call) canManageOwners(src memberSource) bool {
 
 // isLastOwner: GroupMemberPolicy refuses to update or remove the last owner of a group.
 // A group counts its own direct owners and those of its ancestors (members_with_parents),
-// among users whose account is active (Member.owners uses the `active` scope).
+// among users whose account is active and memberships that are not awaiting a seat
+// (members_with_parents uses Member.active_without_invites_and_requests, whose
+// without_invites_and_requests starts from active_state).
 // https://docs.gitlab.com/user/group/#remove-a-member-from-the-group
 func (w *World) isLastOwner(groupID, userID int64) bool {
 	m := w.GroupMembers[groupID][userID]
@@ -124,7 +126,7 @@ func (w *World) isLastOwner(groupID, userID int64) bool {
 	chain := append([]int64{groupID}, idsOfGroups(w.Ancestors(groupID))...)
 	for _, gid := range chain {
 		for uid, o := range w.GroupMembers[gid] {
-			if uid == userID || o.AccessLevel != Owner || w.memberExpired(o.ExpiresAt) {
+			if uid == userID || o.AccessLevel != Owner || w.memberExpired(o.ExpiresAt) || o.MembershipState == "awaiting" {
 				continue
 			}
 			if u := w.Users[uid]; u != nil && u.State == StateActive {
@@ -293,12 +295,7 @@ func listMembersHandler(kind string, all bool) handler {
 		}
 		var rows []memberRow
 		if all {
-			var eff map[int64]Access
-			if src.isGroup() {
-				eff = c.world.EffectiveGroupMembers(src.id())
-			} else {
-				eff = c.world.EffectiveProjectMembers(src.id())
-			}
+			eff := c.world.allMembersOf(src)
 			for _, uid := range sortedAccessUserIDs(eff) {
 				a := eff[uid]
 				if u := c.world.Users[uid]; u != nil {
@@ -337,6 +334,117 @@ func listMembersHandler(kind string, all bool) handler {
 	}
 }
 
+// members/all lists membership ROWS, not access: GitLab's retrieve_members(deep: true)
+// (lib/api/helpers/members_helpers.rb) runs GroupMembersFinder / MembersFinder over the
+// direct, inherited and shared-from-groups relations, which select
+// GroupMember.non_request.of_groups(...) whatever the row's membership_state, then keep
+// each user's highest row (distinct_on_user_with_max_access_level). So a member awaiting
+// a seat is listed there with membership_state "awaiting" (and EE's `state` filter
+// selects them), directly, through an ancestor group or through a share, although the
+// row gives no access. https://docs.gitlab.com/api/members/#list-all-members-of-a-group-or-project-including-inherited-and-invited-members
+// The fake starts from effective access (active rows, effective.go) and lets an awaiting
+// row take a user's place when it is higher (on a tie the active row stays; GitLab then
+// orders by expires_at and created_at, which the fake does not model).
+
+// allMembersOf is every user members/all lists for src, with the row it shows.
+func (w *World) allMembersOf(src memberSource) map[int64]Access {
+	var out map[int64]Access
+	if src.isGroup() {
+		out = w.EffectiveGroupMembers(src.id())
+	} else {
+		out = w.EffectiveProjectMembers(src.id())
+	}
+	for uid, a := range w.awaitingRowsReaching(src, 0) {
+		if cur, ok := out[uid]; !ok || betterAccess(a, cur) {
+			out[uid] = a
+		}
+	}
+	return out
+}
+
+// allMemberAccess is the row members/all/:user_id shows for the user (zero: none).
+func (w *World) allMemberAccess(src memberSource, userID int64) Access {
+	best := src.effective(w, userID)
+	if a, ok := w.awaitingRowsReaching(src, userID)[userID]; ok && (best.Source == "" || betterAccess(a, best)) {
+		best = a
+	}
+	return best
+}
+
+// awaitingRowsReaching is, per user, the highest awaiting (unexpired) membership row
+// that the relations of members/all reach for src: the source's own rows, its
+// ancestors' (for a project: its group's and the group's ancestors'), the invited
+// groups' of group shares on that chain (capped at the share's level) and, for a
+// project, of its own shares (the invited group and its ancestors). Minimal Access rows
+// count only as the top-level group's own. onlyUser limits it to one user (0: everyone).
+func (w *World) awaitingRowsReaching(src memberSource, onlyUser int64) map[int64]Access {
+	out := map[int64]Access{}
+	consider := func(members map[int64]*Member, mk func(m *Member) Access, minimalOK bool) {
+		for uid, m := range members {
+			if (onlyUser != 0 && uid != onlyUser) || m.MembershipState != "awaiting" || w.memberExpired(m.ExpiresAt) {
+				continue
+			}
+			if m.AccessLevel <= MinimalAccess && !minimalOK {
+				continue
+			}
+			a := mk(m)
+			if cur, ok := out[uid]; !ok || betterAccess(a, cur) {
+				out[uid] = a
+			}
+		}
+	}
+	direct := func(m *Member) Access {
+		return Access{Level: m.AccessLevel, MemberRoleID: m.MemberRoleID, Source: SourceDirect, Member: m}
+	}
+	inherited := func(gid int64) func(m *Member) Access {
+		return func(m *Member) Access {
+			return Access{Level: m.AccessLevel, MemberRoleID: m.MemberRoleID, Source: SourceInherited, SourceGroupID: gid, Member: m}
+		}
+	}
+	shared := func(s Share) func(m *Member) Access {
+		return func(m *Member) Access { return sharedAccess(m, s, s.GroupID) }
+	}
+	groupShares := func(chain []int64) {
+		for _, gid := range chain {
+			for _, s := range w.GroupShares[gid] {
+				if !w.memberExpired(s.ExpiresAt) {
+					consider(w.GroupMembers[s.GroupID], shared(s), false)
+				}
+			}
+		}
+	}
+	if src.isGroup() {
+		g := src.group
+		consider(w.GroupMembers[g.ID], direct, g.ParentID == 0)
+		chain := []int64{g.ID}
+		for _, a := range w.Ancestors(g.ID) {
+			chain = append(chain, a.ID)
+			consider(w.GroupMembers[a.ID], inherited(a.ID), false)
+		}
+		groupShares(chain)
+		return out
+	}
+	p := src.project
+	consider(w.ProjectMembers[p.ID], direct, false)
+	if p.GroupID == 0 {
+		return out // a personal project has its direct members only
+	}
+	chain := append([]int64{p.GroupID}, idsOfGroups(w.Ancestors(p.GroupID))...)
+	for _, gid := range chain {
+		consider(w.GroupMembers[gid], inherited(gid), false)
+	}
+	groupShares(chain)
+	for _, s := range w.ProjectShares[p.ID] {
+		if w.memberExpired(s.ExpiresAt) {
+			continue
+		}
+		for _, gid := range append([]int64{s.GroupID}, idsOfGroups(w.Ancestors(s.GroupID))...) {
+			consider(w.GroupMembers[gid], shared(s), false)
+		}
+	}
+	return out
+}
+
 // userIDParam reads the :user_id path parameter as Grape's Integer type does.
 func (c *call) userIDParam() (int64, bool) {
 	n, err := strconv.ParseInt(c.param("user_id"), 10, 64)
@@ -360,7 +468,7 @@ func getMemberHandler(kind string, all bool) handler {
 		}
 		u := c.world.Users[uid]
 		if all {
-			a := src.effective(c.world, uid)
+			a := c.world.allMemberAccess(src, uid)
 			if a.Level == NoAccess || u == nil || (a.Level == MinimalAccess && !(src.isGroup() && src.group.ParentID == 0)) {
 				c.message(http.StatusNotFound, "404 Not found")
 				return

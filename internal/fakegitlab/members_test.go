@@ -587,13 +587,16 @@ func TestMembersStateFilterOnDirectAndAll(t *testing.T) {
 	if got := ids("members"); got != "100:active,101:active,102:awaiting" {
 		t.Errorf("members without state: %s", got)
 	}
-	// members/all: whether an awaiting member appears there at all is effective.go's
-	// business; state=active must leave it out and state=awaiting keep nothing else.
+	// members/all lists the awaiting member too (GitLab lists membership rows whatever
+	// their state), and state picks it or leaves it out.
 	if got := ids("members/all?state=active"); got != "100:active,101:active" {
 		t.Errorf("members/all state=active: %s", got)
 	}
-	if got := ids("members/all?state=awaiting"); got != "" && got != "102:awaiting" {
+	if got := ids("members/all?state=awaiting"); got != "102:awaiting" {
 		t.Errorf("members/all state=awaiting: %s", got)
+	}
+	if got := ids("members/all"); got != "100:active,101:active,102:awaiting" {
+		t.Errorf("members/all without state: %s", got)
 	}
 	for _, path := range []string{"members", "members/all"} {
 		status, body := memRaw(t, http.MethodGet, url+"/api/v4/groups/1/"+path+"?state=pending", "")
@@ -670,4 +673,98 @@ func TestEnterpriseUserEmailForTopLevelOwnersOnGitLabCom(t *testing.T) {
 	if err != nil || gm.Email != "" {
 		t.Errorf("self-managed non-admin owner sees email: %+v %v", gm, err)
 	}
+}
+
+// members/all lists awaiting rows however they reach the source (GitLab's
+// GroupMembersFinder selects rows of the group, its ancestors and the groups shared into
+// it without looking at membership_state, and keeps each user's highest row), while
+// effective access (and so GET /groups?min_access_level, permissions...) ignores them.
+func TestMembersAllListsAwaitingRowsByEveryRelation(t *testing.T) {
+	w := memWorld()
+	// 101: awaiting Developer of top (1): inherited into platform (2), infra (3), project 10.
+	w.SetGroupMember(1, &Member{UserID: 101, AccessLevel: Developer, MembershipState: "awaiting"})
+	// 102: active Reporter of infra (3), awaiting Maintainer of top (1): the higher row shows.
+	w.SetGroupMember(3, &Member{UserID: 102, AccessLevel: Reporter})
+	w.SetGroupMember(1, &Member{UserID: 102, AccessLevel: Maintainer, MembershipState: "awaiting"})
+	// 103: active Maintainer of platform (2), awaiting Guest of infra (3): the active row shows.
+	w.SetGroupMember(2, &Member{UserID: 103, AccessLevel: Maintainer})
+	w.SetGroupMember(3, &Member{UserID: 103, AccessLevel: Guest, MembershipState: "awaiting"})
+	// 105: awaiting Owner of other (4), which platform (2) is shared with at Reporter.
+	w.GroupShares[2] = append(w.GroupShares[2], Share{GroupID: 4, AccessLevel: Reporter})
+	w.SetGroupMember(4, &Member{UserID: 105, AccessLevel: Owner, MembershipState: "awaiting"})
+	// 106: awaiting Developer of project 10 itself.
+	w.SetProjectMember(10, &Member{UserID: 106, AccessLevel: Developer, MembershipState: "awaiting"})
+	s, _, url := memStart(t, w, ModeGitLabCom)
+
+	list := func(path string) string {
+		t.Helper()
+		status, body := memRaw(t, http.MethodGet, url+"/api/v4/"+path, "")
+		if status != http.StatusOK {
+			t.Fatalf("%s: %d %s", path, status, body)
+		}
+		var ms []struct {
+			ID    int64  `json:"id"`
+			Level int    `json:"access_level"`
+			State string `json:"membership_state"`
+		}
+		if err := json.Unmarshal([]byte(body), &ms); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range ms {
+			out = append(out, strconv.FormatInt(m.ID, 10)+":"+strconv.Itoa(m.Level)+":"+m.State)
+		}
+		return strings.Join(out, ",")
+	}
+	if got, want := list("groups/3/members/all"), "100:50:active,101:30:awaiting,102:40:awaiting,103:40:active,105:20:awaiting"; got != want {
+		t.Errorf("infra members/all:\n got %s\nwant %s", got, want)
+	}
+	if got, want := list("groups/3/members/all?state=awaiting"), "101:30:awaiting,102:40:awaiting,105:20:awaiting"; got != want {
+		t.Errorf("infra members/all?state=awaiting:\n got %s\nwant %s", got, want)
+	}
+	if got, want := list("groups/3/members/all?state=active"), "100:50:active,103:40:active"; got != want {
+		t.Errorf("infra members/all?state=active:\n got %s\nwant %s", got, want)
+	}
+	if got, want := list("projects/10/members/all"), "100:50:active,101:30:awaiting,102:40:awaiting,103:40:active,105:20:awaiting,106:30:awaiting"; got != want {
+		t.Errorf("project members/all:\n got %s\nwant %s", got, want)
+	}
+	// members/all/:user_id shows the same row.
+	status, body := memRaw(t, http.MethodGet, url+"/api/v4/groups/3/members/all/102", "")
+	if status != http.StatusOK || !strings.Contains(body, `"membership_state":"awaiting"`) || !strings.Contains(body, `"access_level":40`) {
+		t.Errorf("members/all/102: %d %s", status, body)
+	}
+	// Direct /members of infra: only its own rows.
+	if got, want := list("groups/3/members"), "102:20:active,103:10:awaiting"; got != want {
+		t.Errorf("infra members: got %s want %s", got, want)
+	}
+	// None of the awaiting rows is access.
+	s.Read(func(w *World) {
+		for _, uid := range []int64{101, 105} {
+			if a := w.EffectiveGroupAccess(3, uid); a.Level != NoAccess {
+				t.Errorf("user %d has access %+v to infra through an awaiting row", uid, a)
+			}
+		}
+		if a := w.EffectiveGroupAccess(3, 102); a.Level != Reporter {
+			t.Errorf("user 102's access to infra: %+v, want Reporter (the active row)", a)
+		}
+		if a := w.EffectiveProjectAccess(10, 106); a.Level != NoAccess {
+			t.Errorf("user 106 has access %+v to project 10", a)
+		}
+	})
+}
+
+// An Owner membership awaiting a seat is no Owner: GitLab's last-owner rule counts
+// members_with_parents, built on active_state rows.
+func TestLastOwnerIgnoresAwaitingOwnerRows(t *testing.T) {
+	w := memWorld()
+	w.SetGroupMember(1, &Member{UserID: 101, AccessLevel: Owner, MembershipState: "awaiting"})
+	w.SetGroupMember(1, &Member{UserID: 102, AccessLevel: Owner})
+	w.TokenUserID = 102
+	_, cl, _ := memStart(t, w, ModeGitLabCom)
+	// 100 may go: 102 is another active Owner. Then 102 is the last one, 101 awaiting.
+	if _, err := cl.GroupMembers.RemoveGroupMember(1, 100, nil); err != nil {
+		t.Fatalf("removing an Owner while another active Owner remains: %v", err)
+	}
+	_, err := cl.GroupMembers.RemoveGroupMember(1, 102, nil)
+	memWantAPIError(t, err, http.StatusForbidden, "")
 }
