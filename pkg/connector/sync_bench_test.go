@@ -31,6 +31,9 @@ import (
 //     per direct membership of the world and per grant written.
 //   - group-detail-peak/min: the most GET /groups/:id among any 1,320 consecutive
 //     requests (a minute at the client's GitLab.com pace; GitLab.com allows 400).
+//   - 429s/op: answers 429 (Too Many Requests) in the last sync. The benchmarks' fake
+//     has no rate limit, so anything but 0 is a bug (the connector retries a 429,
+//     waiting for it: it would be timing waits, not work).
 //   - B/op, allocs/op (b.ReportAllocs): everything allocated during a sync, including
 //     the in-process fake GitLab's JSON encoding and the SDK's c1z writing.
 //
@@ -108,6 +111,7 @@ func benchSync(b *testing.B, mode fg.Mode, spec fg.LargeSpec) {
 		conn = c
 	}
 	routes = f.Server.Counts() // the last sync's
+	throttled := f.Server.StatusCounts()[429]
 	peakDetail := peakPerPacedMinute(f.Requests(), groupDetailPath)
 
 	// The cache the last sync left: live heap freed by dropping it (SetClock resets the
@@ -147,6 +151,7 @@ func benchSync(b *testing.B, mode fg.Mode, spec fg.LargeSpec) {
 	b.ReportMetric(float64(cache)/float64(counts.Grants), "cache-B/grant")
 	b.ReportMetric(float64(cache)/(1<<20), "cache-MB")
 	b.ReportMetric(float64(peakDetail), "group-detail-peak/min")
+	b.ReportMetric(float64(throttled), "429s/op")
 	b.Logf("%s %d users/%d groups/%d projects: %d users, %d groups, %d projects, %d entitlements, %d grants, %d direct memberships; %d requests a sync = %.2f min of GitLab.com's 2,000/min (>= %.2f min paced at 1,320/min); per route: %s",
 		mode, spec.Users, spec.Groups, spec.Projects, users, groups, projects, counts.Entitlements, counts.Grants, memberships,
 		perSync, float64(perSync)/2000, float64(perSync)/1320, routeSummary(routes))
