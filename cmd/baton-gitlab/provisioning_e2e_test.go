@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/grpc/codes"
+
 	"github.com/conductorone/baton-gitlab/internal/batontest"
 	"github.com/conductorone/baton-gitlab/internal/fakegitlab"
 )
@@ -76,11 +78,36 @@ func TestOneShotProvisioningWithTheBinary(t *testing.T) {
 			// Again: already revoked, success.
 			mustRun("--revoke-grant", "project:50:developer:user:104")
 
+			// wendy (121) is a Developer of acme/sales awaiting a seat: the grant is refused
+			// (FailedPrecondition: exit code 9) with what to do, and her membership untouched.
+			res := run("--grant-entitlement", "group:14:developer", "--grant-principal", "121", "--grant-principal-type", "user")
+			if res.ExitCode != int(codes.FailedPrecondition) || !strings.Contains(res.Stdout+res.Stderr, "awaiting a seat") {
+				t.Fatalf("grant to an awaiting member: exit %d, want %d (FailedPrecondition) saying it awaits a seat\nstdout:\n%s\nstderr:\n%s",
+					res.ExitCode, codes.FailedPrecondition, res.Stdout, res.Stderr)
+			}
+			if m := member(fakegitlab.DemoGroupSales, 0, fakegitlab.DemoUserWendy); m == nil || m.AccessLevel != fakegitlab.Developer || m.MembershipState != "awaiting" {
+				t.Fatalf("wendy in acme/sales: %+v, want Developer, awaiting, untouched", m)
+			}
+
 			// bob's (102) Developer on acme/platform is inherited from acme: refused, with the
 			// group named, and nothing removed.
-			res := run("--revoke-grant", "group:11:developer:user:102")
+			deletes := func() int {
+				n := 0
+				for route, c := range s.Counts() {
+					if strings.HasPrefix(route, "DELETE ") {
+						n += c
+					}
+				}
+				return n
+			}
+			before := deletes()
+			res = run("--revoke-grant", "group:11:developer:user:102")
 			if res.ExitCode == 0 {
-				t.Fatal("revoking an inherited grant succeeded")
+				// Say enough to tell a connector bug from the process being interrupted: the
+				// SDK's runner exits 0 when SIGINT cancels it before the task runs
+				// (connectorrunner: ErrSigTerm is swallowed).
+				t.Fatalf("revoking an inherited grant succeeded (exit 0; DELETE requests to the fake during it: %d)\nstdout:\n%s\nstderr:\n%s",
+					deletes()-before, res.Stdout, res.Stderr)
 			}
 			if out := res.Stdout + res.Stderr; !strings.Contains(out, "inherited") || !strings.Contains(out, "acme") {
 				t.Errorf("the refusal does not say where the access comes from:\n%s", out)

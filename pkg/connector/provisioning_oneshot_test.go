@@ -2,6 +2,7 @@ package connector_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,30 @@ import (
 // with a fresh connector for every step, as separate invocations would have.
 
 const oneShotToken = "glpat-one-shot-test-token"
+
+// oneShotStepTimeout bounds each sync and each grant or revoke. A step takes well under a
+// second; without a bound, a GitLab (fake) that kept answering errors the SDK treats as
+// transient (codes.Unavailable, DeadlineExceeded) would hang the test until go test's
+// -timeout killed the whole package without naming the step: the SDK's syncer retries
+// them without limit (pkg/sync: MaxAttempts 0) and its Grant/Revoke three times over
+// 15s, 30s and 45s (connectorbuilder/resource_provisioner.go).
+const oneShotStepTimeout = 2 * time.Minute
+
+// stepContext is a context for one step that ends after oneShotStepTimeout.
+func stepContext(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), oneShotStepTimeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// failIfTimedOut turns a step that ran out of time into a clear failure.
+func failIfTimedOut(t *testing.T, ctx context.Context, step string) {
+	t.Helper()
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		t.Fatalf("%s did not finish within %s: the connector kept answering errors the SDK retries (Unavailable, DeadlineExceeded), or a call hung", step, oneShotStepTimeout)
+	}
+}
 
 type oneShot struct {
 	s    *fakegitlab.Server
@@ -60,7 +85,7 @@ func (o *oneShot) connector(t *testing.T) *connector.Connector {
 // provision runs one provisioner (granter or revoker) against a fresh connector.
 func (o *oneShot) provision(t *testing.T, build func(cc types.ConnectorClient) *provisioner.Provisioner) error {
 	t.Helper()
-	ctx := context.Background()
+	ctx := stepContext(t)
 	srv, err := connectorbuilder.NewConnector(ctx, o.connector(t))
 	if err != nil {
 		t.Fatal(err)
@@ -75,12 +100,18 @@ func (o *oneShot) provision(t *testing.T, build func(cc types.ConnectorClient) *
 	if err := p.Close(ctx); err != nil {
 		t.Logf("closing the provisioner: %v", err)
 	}
+	failIfTimedOut(t, ctx, "the grant or revoke")
 	return runErr
 }
 
 func (o *oneShot) sync(t *testing.T) *batontest.C1Z {
 	t.Helper()
-	c := batontest.Sync(t, context.Background(), o.connector(t))
+	ctx := stepContext(t)
+	c, err := batontest.SyncE(t, ctx, o.connector(t))
+	failIfTimedOut(t, ctx, "the sync")
+	if err != nil {
+		t.Fatalf("sync failed: %v", err)
+	}
 	o.c1z = c.Path
 	return c
 }
@@ -150,6 +181,20 @@ func TestOneShotGrantAndRevokeAfterSync(t *testing.T) {
 				t.Fatalf("repeated grant: %v", err)
 			}
 
+			// wendy (121) is a Developer of acme/sales awaiting a seat (user cap): no access,
+			// so no grant in the c1z, and granting it is refused with what to do in GitLab
+			// (not reported as already there), her membership untouched.
+			if c1z.Grant("group:14:developer:user:121") != nil {
+				t.Fatal("the c1z has a grant for wendy's awaiting membership")
+			}
+			err := o.grant(t, "group:14:developer", "121")
+			if err == nil || !strings.Contains(err.Error(), "awaiting a seat") || !strings.Contains(err.Error(), "approve") {
+				t.Fatalf("grant to an awaiting member: %v, want a refusal saying the membership awaits approval", err)
+			}
+			if m := o.groupMember(fakegitlab.DemoGroupSales, fakegitlab.DemoUserWendy); m == nil || m.AccessLevel != fakegitlab.Developer || m.MembershipState != "awaiting" {
+				t.Fatalf("wendy in acme/sales: %+v, want Developer, awaiting, untouched", m)
+			}
+
 			// peggy (115) Developer of acme/platform until 2027-01-31 → Maintainer, same expiry.
 			if err := o.grant(t, "group:11:maintainer", "115"); err != nil {
 				t.Fatalf("grant: %v", err)
@@ -168,7 +213,7 @@ func TestOneShotGrantAndRevokeAfterSync(t *testing.T) {
 			}
 
 			// Below the inherited level: bob (102) is Developer of acme.
-			err := o.grant(t, "group:11:reporter", "102")
+			err = o.grant(t, "group:11:reporter", "102")
 			if err == nil || !strings.Contains(err.Error(), "acme") {
 				t.Fatalf("grant below inherited: %v, want an error naming acme", err)
 			}
