@@ -3,8 +3,10 @@ package batontest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
@@ -22,6 +24,13 @@ func SyncToFile(t testing.TB, ctx context.Context, builder connectorbuilder.Conn
 	o := options{workers: 1}
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if _, bench := t.(*testing.B); !bench {
+		if _, has := ctx.Deadline(); !has {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, testSyncTimeout)
+			defer cancel()
+		}
 	}
 	srv, err := connectorbuilder.NewConnector(ctx, builder, o.builderOpts...)
 	if err != nil {
@@ -50,10 +59,20 @@ func SyncToFile(t testing.TB, ctx context.Context, builder connectorbuilder.Conn
 	runErr := syncer.Sync(ctx)
 	closeErr := syncer.Close(ctx)
 	if err := errors.Join(runErr, closeErr); err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return "", fmt.Errorf("the sync did not finish in time (tests bound it to %s): the connector kept answering errors the SDK's syncer retries without limit (Unavailable, DeadlineExceeded; see its 'retrying operation' warnings), or a call hung: %w", testSyncTimeout, err)
+		}
 		return "", err
 	}
 	return path, nil
 }
+
+// testSyncTimeout bounds a test's sync when its context has no deadline. The SDK's
+// syncer retries Unavailable and DeadlineExceeded errors without limit (pkg/sync:
+// MaxAttempts 0, up to a minute apart), so a GitLab (fake) that kept failing would hang
+// the test until go test's -timeout killed the whole package without naming the sync.
+// Test syncs take seconds; benchmarks are not bounded.
+const testSyncTimeout = 3 * time.Minute
 
 // Unthrottled stops the fake from sending GitLab.com's RateLimit-* headers on every
 // response, so client-go's limiter never configures itself (it paces to 66% of
