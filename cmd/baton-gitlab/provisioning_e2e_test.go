@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 
@@ -22,7 +23,13 @@ func TestOneShotProvisioningWithTheBinary(t *testing.T) {
 	}
 	for _, mode := range []fakegitlab.Mode{fakegitlab.ModeGitLabCom, fakegitlab.ModeSelfManaged} {
 		t.Run(string(mode), func(t *testing.T) {
-			s, url := fakegitlab.StartForTest(t, fakegitlab.DemoWorld(mode), fakegitlab.Options{Mode: mode, Token: batontest.FakeToken})
+			world := fakegitlab.DemoWorld(mode)
+			// The binary decides membership expiry on the wall clock (the fake on its fixed
+			// one): peggy's membership must end after today, whatever today is, or the
+			// sync would drop it (the demo's date, 2027-01-31, would pass one day).
+			peggyUntil := time.Now().UTC().AddDate(1, 0, 0).Format(time.DateOnly)
+			world.GroupMembers[fakegitlab.DemoGroupPlatform][fakegitlab.DemoUserPeggy].ExpiresAt = peggyUntil
+			s, url := fakegitlab.StartForTest(t, world, fakegitlab.Options{Mode: mode, Token: batontest.FakeToken})
 			dir := t.TempDir()
 			env := []string{"BATON_ACCESS_TOKEN=" + batontest.FakeToken}
 			common := []string{"--base-url", url, "--deployment", string(mode), "-f", filepath.Join(dir, "sync.c1z")}
@@ -65,10 +72,10 @@ func TestOneShotProvisioningWithTheBinary(t *testing.T) {
 			if m := member(fakegitlab.DemoGroupSales, 0, fakegitlab.DemoUserCarol); m == nil || m.AccessLevel != fakegitlab.Developer {
 				t.Fatalf("carol in acme/sales: %+v, want Developer", m)
 			}
-			// peggy (115): Developer of acme/platform until 2027-01-31 → Maintainer in place.
+			// peggy (115): Developer of acme/platform until peggyUntil → Maintainer in place.
 			mustRun("--grant-entitlement", "group:11:maintainer", "--grant-principal", "115", "--grant-principal-type", "user")
-			if m := member(fakegitlab.DemoGroupPlatform, 0, fakegitlab.DemoUserPeggy); m == nil || m.AccessLevel != fakegitlab.Maintainer || m.ExpiresAt != "2027-01-31" {
-				t.Fatalf("peggy in acme/platform: %+v, want Maintainer until 2027-01-31", m)
+			if m := member(fakegitlab.DemoGroupPlatform, 0, fakegitlab.DemoUserPeggy); m == nil || m.AccessLevel != fakegitlab.Maintainer || m.ExpiresAt != peggyUntil {
+				t.Fatalf("peggy in acme/platform: %+v, want Maintainer until %s", m, peggyUntil)
 			}
 			// Revoke dave's (104) Developer on project acme/platform/api (50).
 			mustRun("--revoke-grant", "project:50:developer:user:104")

@@ -79,6 +79,12 @@ func (o *oneShot) connector(t *testing.T) *connector.Connector {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The connector decides membership expiry on its clock: give it the world's fixed one
+	// (as batontest.NewFake does), or the demo's dated memberships (peggy's ends
+	// 2027-01-31) would expire in the sync while the fake still serves them.
+	var now time.Time
+	o.s.Read(func(w *fakegitlab.World) { now = w.Clock() })
+	c.SetClock(func() time.Time { return now })
 	return c
 }
 
