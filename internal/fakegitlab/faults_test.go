@@ -428,7 +428,15 @@ func TestLatencyReleasesTheWorldLock(t *testing.T) {
 		}
 		done <- err
 	}()
-	<-sleeping
+	// Bounded: a request that never reaches the injected latency must fail the test,
+	// not hang it until go test's -timeout.
+	select {
+	case <-sleeping:
+	case err := <-done:
+		t.Fatalf("the request ended before sleeping its latency: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request never reached the injected latency")
+	}
 	// The request is asleep: the world must be free.
 	locked := make(chan struct{})
 	go func() {
