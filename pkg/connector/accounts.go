@@ -19,15 +19,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+	"github.com/conductorone/baton-sdk/pkg/actions"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
 	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
 	"github.com/conductorone/baton-sdk/pkg/crypto"
+	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
 	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 	"go.uber.org/zap"
@@ -174,9 +175,19 @@ func errAccountCreationGroupMissing(d gitlabapi.Deployment) error {
 }
 
 // createInstanceAccount: POST /users. https://docs.gitlab.com/api/users/#create-a-user
-// No password: reset_password=true, GitLab emails a link to set one. Random password:
-// password=<generated>, returned to the caller (encrypted by the SDK). skip_confirmation
-// follows --skip-confirmation.
+// No password: reset_password=true, GitLab emails a link to set one. Random password: the
+// connector generates it (crypto/rand, every character class: GitLab's complexity rules)
+// and sends it as password=, so it can return it to the caller (encrypted by the SDK).
+// force_random_password is never used: GitLab would never tell anyone the password it
+// chose. skip_confirmation follows --skip-confirmation.
+//
+// The username is looked up first (GET /users?username=): taken, it is the existing
+// account (see existingInstanceAccount) and nothing is sent. The POST is sent once
+// (gitlabapi.WithoutRetryOnceSent): a retry after a lost answer would come back as 409
+// for the account the first try created, whose password nobody would receive. When the
+// answer is lost (5xx, timeout), the username is read again: an account with this
+// username AND email created since the call started is ours (success, with the
+// password); otherwise GitLab did not create it and the error says so.
 func (s *userSyncer) createInstanceAccount(ctx context.Context, req accountRequest, creds *v2.LocalCredentialOptions) (
 	connectorbuilder.CreateAccountResponse, []*v2.PlaintextData, annotations.Annotations, error) {
 	if req.username == "" {
@@ -211,29 +222,78 @@ func (s *userSyncer) createInstanceAccount(ctx context.Context, req accountReque
 			"GitLab accounts can be created with no password (GitLab emails a link to set one) or a random password; other credential options are not supported")
 	}
 
-	u, _, err := s.c.client.API.Users.CreateUser(opts, gitlab.WithContext(ctx))
+	taken, err := s.findUserByUsername(ctx, req.username)
 	if err != nil {
-		if gitlabapi.HTTPStatus(err) == http.StatusConflict {
-			// 409 "Email has already been taken" / "Username has already been taken".
-			existing, ferr := s.findInstanceUser(ctx, req)
-			if ferr != nil {
-				return nil, nil, nil, ferr
-			}
-			if existing == nil {
-				return nil, nil, nil, status.Errorf(codes.AlreadyExists,
-					"creating GitLab account %s <%s>: GitLab answered 409 (%s) but no user with that username or email could be found",
-					req.username, req.email, gitlabapi.GitLabMessage(err))
-			}
-			r, rerr := s.accountResource(existing)
-			if rerr != nil {
-				return nil, nil, nil, rerr
-			}
-			ctxzap.Extract(ctx).Info("GitLab account already exists",
-				zap.String("username", existing.Username), zap.Int64("user_id", existing.ID), zap.String("gitlab_message", gitlabapi.GitLabMessage(err)))
-			return v2.CreateAccountResponse_AlreadyExistsResult_builder{Resource: r, IsCreateAccountResult: true}.Build(), nil, nil, nil
-		}
-		return nil, nil, nil, gitlabapi.MapError(err, fmt.Sprintf("creating GitLab account %s <%s>", req.username, req.email))
+		return nil, nil, nil, err
 	}
+	if taken != nil {
+		return s.existingInstanceAccount(ctx, req, taken, "")
+	}
+
+	started := time.Now()
+	u, _, err := s.c.client.API.Users.CreateUser(opts, gitlab.WithContext(ctx), gitlabapi.WithoutRetryOnceSent())
+	switch {
+	case err == nil:
+		r, err := s.accountResource(u)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return v2.CreateAccountResponse_SuccessResult_builder{Resource: r, IsCreateAccountResult: true}.Build(), plaintexts, nil, nil
+	case gitlabapi.HTTPStatus(err) == http.StatusConflict:
+		// 409 "Email has already been taken" (or a username taken since the look-up).
+		existing, ferr := s.findInstanceUser(ctx, req)
+		if ferr != nil {
+			return nil, nil, nil, ferr
+		}
+		if existing == nil {
+			return nil, nil, nil, status.Errorf(codes.AlreadyExists,
+				"creating GitLab account %s <%s>: GitLab answered 409 (%s) but no user with that username or email could be found",
+				req.username, req.email, gitlabapi.GitLabMessage(err))
+		}
+		return s.existingInstanceAccount(ctx, req, existing, gitlabapi.GitLabMessage(err))
+	case createOutcomeUnknown(ctx, err):
+		return s.afterLostCreation(ctx, req, started, err, plaintexts)
+	}
+	return nil, nil, nil, gitlabapi.MapError(err, fmt.Sprintf("creating GitLab account %s <%s>", req.username, req.email))
+}
+
+// createClockSkew is how far GitLab's clock (created_at) may be behind ours when telling
+// whether an account was created by this call.
+const createClockSkew = 2 * time.Minute
+
+// createOutcomeUnknown: GitLab may have created the account although the answer says
+// otherwise: a 5xx (a proxy's 502 after GitLab answered) or no answer at all (timeout,
+// reset connection). Not a 429 (refused before being processed) nor a cancelled call.
+func createOutcomeUnknown(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	st := gitlabapi.HTTPStatus(err)
+	return st >= 500 || st == 0
+}
+
+// afterLostCreation reads the username again after POST /users lost its answer (cause).
+func (s *userSyncer) afterLostCreation(ctx context.Context, req accountRequest, started time.Time, cause error, plaintexts []*v2.PlaintextData) (
+	connectorbuilder.CreateAccountResponse, []*v2.PlaintextData, annotations.Annotations, error) {
+	l := ctxzap.Extract(ctx)
+	u, err := s.findUserByUsername(ctx, req.username)
+	if err != nil {
+		return nil, nil, nil, status.Errorf(codes.Unavailable,
+			"creating GitLab account %s <%s>: GitLab's answer was lost (%v) and reading the account back failed (%v): "+
+				"it may have been created; check GitLab before trying again (with a random password, reset it: nobody received it)",
+			req.username, req.email, cause, err)
+	}
+	if u == nil {
+		return nil, nil, nil, gitlabapi.MapError(cause, fmt.Sprintf(
+			"creating GitLab account %s <%s> (GitLab did not create it: no user %s exists; try again)", req.username, req.email, req.username))
+	}
+	ours := strings.EqualFold(u.Username, req.username) && strings.EqualFold(u.Email, req.email) &&
+		u.CreatedAt != nil && !u.CreatedAt.Before(started.Add(-createClockSkew))
+	if !ours {
+		return s.existingInstanceAccount(ctx, req, u, "")
+	}
+	l.Warn("GitLab's answer to creating the account was lost, but GitLab created it: reporting it as created",
+		zap.String("username", u.Username), zap.Int64("user_id", u.ID), zap.Error(cause))
 	r, err := s.accountResource(u)
 	if err != nil {
 		return nil, nil, nil, err
@@ -241,20 +301,59 @@ func (s *userSyncer) createInstanceAccount(ctx context.Context, req accountReque
 	return v2.CreateAccountResponse_SuccessResult_builder{Resource: r, IsCreateAccountResult: true}.Build(), plaintexts, nil, nil
 }
 
+// existingInstanceAccount is the already-exists result for the account holding the
+// requested username or email. The result's resource is that account, whoever it
+// belongs to: a username taken by an account with another email is still the existing
+// account (the issue's rule: "email or username taken → already exists"), and a warning
+// names both emails so the operator can check it is the right person.
+func (s *userSyncer) existingInstanceAccount(ctx context.Context, req accountRequest, existing *gitlab.User, gitlabMsg string) (
+	connectorbuilder.CreateAccountResponse, []*v2.PlaintextData, annotations.Annotations, error) {
+	r, err := s.accountResource(existing)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	l := ctxzap.Extract(ctx)
+	fields := []zap.Field{zap.String("username", existing.Username), zap.Int64("user_id", existing.ID)}
+	if gitlabMsg != "" {
+		fields = append(fields, zap.String("gitlab_message", gitlabMsg))
+	}
+	switch {
+	case !strings.EqualFold(existing.Email, req.email):
+		l.Warn(fmt.Sprintf("GitLab username %s is taken by an account with another email (%s, requested %s): "+
+			"linking to that existing account, not creating one; check it is the same person",
+			existing.Username, existing.Email, req.email), fields...)
+	case !strings.EqualFold(existing.Username, req.username):
+		l.Warn(fmt.Sprintf("email %s belongs to the existing GitLab account %s (requested username %s): linking to that account, not creating one",
+			req.email, existing.Username, req.username), fields...)
+	default:
+		l.Info("GitLab account already exists", fields...)
+	}
+	return v2.CreateAccountResponse_AlreadyExistsResult_builder{Resource: r, IsCreateAccountResult: true}.Build(), nil, nil, nil
+}
+
+// findUserByUsername: GET /users?username= (exact, case-insensitive); nil when nobody has it.
+// https://docs.gitlab.com/api/users/#list-users
+func (s *userSyncer) findUserByUsername(ctx context.Context, username string) (*gitlab.User, error) {
+	users, _, err := s.c.client.API.Users.ListUsers(&gitlab.ListUsersOptions{Username: gitlab.Ptr(username)}, gitlab.WithContext(ctx))
+	if err != nil {
+		return nil, gitlabapi.MapError(err, "looking up GitLab user "+username)
+	}
+	for _, u := range users {
+		if strings.EqualFold(u.Username, username) {
+			return u, nil
+		}
+	}
+	return nil, nil
+}
+
 // findInstanceUser finds the user who holds req's username or email, after a 409:
-// GET /users?username= (exact, case-insensitive), then GET /users?search=<email> (an
-// administrator's search matches a full email). nil when neither finds one.
+// the username, then GET /users?search=<email> (an administrator's search matches a full
+// email). nil when neither finds one.
 // https://docs.gitlab.com/api/users/#list-users
 func (s *userSyncer) findInstanceUser(ctx context.Context, req accountRequest) (*gitlab.User, error) {
 	if req.username != "" {
-		users, _, err := s.c.client.API.Users.ListUsers(&gitlab.ListUsersOptions{Username: gitlab.Ptr(req.username)}, gitlab.WithContext(ctx))
-		if err != nil {
-			return nil, gitlabapi.MapError(err, "looking up GitLab user "+req.username)
-		}
-		for _, u := range users {
-			if strings.EqualFold(u.Username, req.username) {
-				return u, nil
-			}
+		if u, err := s.findUserByUsername(ctx, req.username); err != nil || u != nil {
+			return u, err
 		}
 	}
 	users, _, err := s.c.client.API.Users.ListUsers(&gitlab.ListUsersOptions{Search: gitlab.Ptr(req.email)}, gitlab.WithContext(ctx))
@@ -312,14 +411,16 @@ func (r invitationResult) text() string {
 //   - a direct member of the group has this email, where the member listing shows
 //     emails (administrators; Owners for enterprise users).
 //
-// Since GitLab 17, inviting a member's email again is not refused: GitLab updates that
-// member's access level (it could demote an Owner to Guest) and expiry. On GitLab.com
-// the member listing hides emails, so the pre-check cannot always see that the email is
-// a member's. The group's direct members (level, expiry, custom role) are therefore
-// read before the invitation and compared after it: a member that GitLab changed is the
-// email's owner; their membership is put back as it was and the result is
-// already-exists with their account. (The change lasts the few milliseconds between the
-// two requests.)
+// Since GitLab 17, inviting a member's email again is not refused: GitLab
+// (Members::CreatorService) OVERWRITES that member's access level (it could demote an
+// Owner to Guest), expiry and custom role with the invitation's. On GitLab.com the member
+// listing hides most emails, so the pre-check cannot always see that the email is a
+// member's. The group's direct members are therefore read before and after the
+// invitation (see invitationOutcome): the email's account is the member whose state
+// after is exactly what the invitation writes and whose state before was different (or
+// who was not a member). Exactly one such member that existed before is put back as it
+// was and returned as already-exists; exactly one new member is the success. Anything
+// else is an error that names the members concerned.
 func (s *userSyncer) inviteAccount(ctx context.Context, req accountRequest) (connectorbuilder.CreateAccountResponse, annotations.Annotations, error) {
 	groupRef := s.c.settings.AccountCreationGroup
 	var gid any = groupRef
@@ -337,6 +438,9 @@ func (s *userSyncer) inviteAccount(ctx context.Context, req accountRequest) (con
 	email := strings.ToLower(req.email)
 	alreadyExists := func(r *v2.Resource) (connectorbuilder.CreateAccountResponse, annotations.Annotations, error) {
 		return v2.CreateAccountResponse_AlreadyExistsResult_builder{Resource: r, IsCreateAccountResult: true}.Build(), nil, nil
+	}
+	success := func(r *v2.Resource) (connectorbuilder.CreateAccountResponse, annotations.Annotations, error) {
+		return v2.CreateAccountResponse_SuccessResult_builder{Resource: r, IsCreateAccountResult: true}.Build(), nil, nil
 	}
 
 	if inv, err := s.findGroupInvitation(ctx, group, email); err != nil {
@@ -393,47 +497,137 @@ func (s *userSyncer) inviteAccount(ctx context.Context, req accountRequest) (con
 		if err != nil {
 			return nil, nil, err
 		}
-		return v2.CreateAccountResponse_SuccessResult_builder{Resource: r, IsCreateAccountResult: true}.Build(), nil, nil
+		return success(r)
 	}
 
-	// No pending invitation: the email is an existing GitLab user's. Either a new direct
-	// member (success: their real account), or a member GitLab just changed.
+	// No pending invitation: the email is an existing GitLab user's, whom GitLab made a
+	// member (new) or whose membership it overwrote with the invitation's.
 	after, err := s.groupDirectMembers(ctx, group)
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, m := range after {
-		if before[m.ID] == nil {
-			r, err := s.accountResourceForMember(ctx, m)
-			if err != nil {
-				return nil, nil, err
-			}
-			return v2.CreateAccountResponse_SuccessResult_builder{Resource: r, IsCreateAccountResult: true}.Build(), nil, nil
+	out := invitationOutcome(before, after, level)
+	l := ctxzap.Extract(ctx)
+	switch {
+	case len(out.added) == 1 && len(out.changed) == 0:
+		r, err := s.accountResourceForMember(ctx, out.added[0])
+		if err != nil {
+			return nil, nil, err
 		}
-	}
-	for _, m := range after {
-		old := before[m.ID]
-		if sameMembership(old, m) && !(m.Email != "" && strings.EqualFold(m.Email, email)) {
-			continue
+		return success(r)
+	case len(out.added) == 0 && len(out.changed) == 1:
+		old := before[out.changed[0].ID]
+		if err := s.restoreGroupMember(ctx, group, old); err != nil {
+			return nil, nil, err
 		}
-		if !sameMembership(old, m) {
-			if err := s.restoreGroupMember(ctx, group, old); err != nil {
-				return nil, nil, err
-			}
-			ctxzap.Extract(ctx).Warn("GitLab changed an existing member's access when inviting their email; put back as it was",
-				zap.String("group", group.FullPath), zap.Int64("user_id", m.ID), zap.String("username", m.Username),
-				zap.Int("access_level", int(old.AccessLevel)))
-		}
+		l.Warn("GitLab applied the invitation to an existing member (the email is theirs); their membership was put back as it was",
+			zap.String("group", group.FullPath), zap.Int64("user_id", old.ID), zap.String("username", old.Username),
+			zap.String("access_level", accessLevelName(old.AccessLevel)), zap.String("expires_at", isoDate(old.ExpiresAt)))
 		r, err := s.accountResourceForMember(ctx, old)
 		if err != nil {
 			return nil, nil, err
 		}
 		return alreadyExists(r)
+	case len(out.added)+len(out.changed) > 1:
+		return nil, nil, s.ambiguousInvitation(ctx, group, req.email, level, before, out)
+	case len(out.unchanged) == 1:
+		// GitLab changed nothing: the email's account was already a direct member in
+		// exactly the invitation's state, and only one member is in that state.
+		l.Info("the invited email belongs to an existing member of the group; GitLab changed nothing",
+			zap.String("group", group.FullPath), zap.Int64("user_id", out.unchanged[0].ID), zap.String("username", out.unchanged[0].Username))
+		r, err := s.accountResourceForMember(ctx, out.unchanged[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		return alreadyExists(r)
 	}
-	return nil, nil, status.Errorf(codes.AlreadyExists,
-		"inviting %s to group %s: GitLab accepted it but made neither a pending invitation nor a new member: "+
-			"the email belongs to a GitLab account that is already a member of %s at that access level",
-		req.email, group.FullPath, group.FullPath)
+	return nil, nil, status.Errorf(codes.FailedPrecondition,
+		"inviting %s to group %s: the email belongs to an existing member of %s: GitLab neither invited nor changed anyone, "+
+			"and GitLab.com does not show members' emails, so the connector cannot tell which member it is "+
+			"(%d direct members are %s with no expiry): find the account among the group's members; trying again will not change this",
+		req.email, group.FullPath, group.FullPath, len(out.unchanged), accessLevelName(level))
+}
+
+// invitationChanges sorts the group's direct members after an invitation that GitLab
+// applied to an existing user: only members whose state after is exactly what the
+// invitation writes (its level, no expiry, no custom role) can be the email's account.
+type invitationChanges struct {
+	added     []*gitlab.GroupMember // not a member before
+	changed   []*gitlab.GroupMember // a member before, in another state
+	unchanged []*gitlab.GroupMember // already in that state before
+}
+
+func invitationOutcome(before map[int64]*gitlab.GroupMember, after []*gitlab.GroupMember, level gitlab.AccessLevelValue) invitationChanges {
+	var out invitationChanges
+	for _, m := range after {
+		if m.AccessLevel != level || isoDate(m.ExpiresAt) != "" || memberRoleID(m) != 0 {
+			continue // not what the invitation writes: someone else's change, or untouched
+		}
+		old := before[m.ID]
+		switch {
+		case old == nil:
+			out.added = append(out.added, m)
+		case !sameMembership(old, m):
+			out.changed = append(out.changed, m)
+		default:
+			out.unchanged = append(out.unchanged, m)
+		}
+	}
+	return out
+}
+
+// ambiguousInvitation: GitLab applied the invitation to an existing user, and several
+// members (new or changed) are now exactly in the invitation's state: the email's
+// account is one of them, the others were changed by someone else at the same moment.
+// Which is which cannot be told, so nothing is put back on a guess, except where putting
+// back only takes access away (the member's level before was below the invitation's, or
+// the same level with an expiry): undoing someone else's change there grants nothing.
+// The error names every member concerned, before and after.
+func (s *userSyncer) ambiguousInvitation(ctx context.Context, group *gitlab.Group, email string, level gitlab.AccessLevelValue,
+	before map[int64]*gitlab.GroupMember, out invitationChanges) error {
+	var lines []string
+	for _, m := range out.added {
+		lines = append(lines, fmt.Sprintf("%s (id %d) became a %s member", m.Username, m.ID, accessLevelName(level)))
+	}
+	for _, m := range out.changed {
+		old := before[m.ID]
+		line := fmt.Sprintf("%s (id %d) changed from %s to %s", m.Username, m.ID, membershipLabel(old), accessLevelName(level))
+		if restoringOnlyRemovesAccess(old, level) {
+			if err := s.restoreGroupMember(ctx, group, old); err != nil {
+				line += " (putting it back failed: set it back by hand)"
+			} else {
+				line += " (put back: that only removes access)"
+			}
+		} else {
+			line += " (left as it is)"
+		}
+		lines = append(lines, line)
+	}
+	return status.Errorf(codes.FailedPrecondition,
+		"inviting %s to group %s as %s: GitLab applied the invitation to an existing account, but %d members are now in the invitation's state "+
+			"and the connector cannot tell which one the email belongs to (a change made by someone else at the same time): %s. "+
+			"Check these memberships in GitLab and set back the one that belongs to %s",
+		email, group.FullPath, accessLevelName(level), len(lines), strings.Join(lines, "; "), email)
+}
+
+// restoringOnlyRemovesAccess: putting old back lowers the member's access from the
+// invitation's level (no custom role before, whose abilities could be more).
+func restoringOnlyRemovesAccess(old *gitlab.GroupMember, level gitlab.AccessLevelValue) bool {
+	if memberRoleID(old) != 0 {
+		return false
+	}
+	return old.AccessLevel < level || (old.AccessLevel == level && isoDate(old.ExpiresAt) != "")
+}
+
+func membershipLabel(m *gitlab.GroupMember) string {
+	s := accessLevelName(m.AccessLevel)
+	if m.MemberRole != nil {
+		s = fmt.Sprintf("custom role %q (%s)", m.MemberRole.Name, s)
+	}
+	if d := isoDate(m.ExpiresAt); d != "" {
+		s += " until " + d
+	}
+	return s
 }
 
 // sameMembership: same access level, expiry and custom role.
@@ -470,14 +664,22 @@ func (s *userSyncer) restoreGroupMember(ctx context.Context, group *gitlab.Group
 	return nil
 }
 
-// findGroupInvitation: GET /groups/:id/invitations?query=<email>; the invitation of
-// exactly that email (case-insensitive), or nil.
+// findGroupInvitation: the group's pending invitation of exactly that email
+// (case-insensitive), or nil. GET /groups/:id/invitations, every page, WITHOUT ?query=:
+// GitLab matches query with SQL equality (retrieve_member_invitations:
+// where(invite_email: query)), which is case-sensitive, and an invitation may be stored as
+// Jane.Doe@Example.com.
 // https://docs.gitlab.com/api/invitations/#list-all-invitations-pending-for-a-group-or-project
 // Decoded by apiInvitation (gitlab_json.go): client-go's PendingInvite cannot read
 // GitLab's plain-date expires_at.
 func (s *userSyncer) findGroupInvitation(ctx context.Context, group *gitlab.Group, email string) (*apiInvitation, error) {
-	invs, err := gitlabapi.ListAll(ctx, "listing invitations of group "+group.FullPath,
-		listGitLab[*apiInvitation](s.c.client.API, fmt.Sprintf("groups/%d/invitations", group.ID), map[string]string{"query": email}))
+	return s.findInvitation(ctx, "groups", group.ID, group.FullPath, email)
+}
+
+// findInvitation looks for email's pending invitation in groups/:id or projects/:id.
+func (s *userSyncer) findInvitation(ctx context.Context, kind string, id int64, path, email string) (*apiInvitation, error) {
+	invs, err := gitlabapi.ListAll(ctx, fmt.Sprintf("listing invitations of %s %s", strings.TrimSuffix(kind, "s"), path),
+		listGitLab[*apiInvitation](s.c.client.API, fmt.Sprintf("%s/%d/invitations", kind, id), nil))
 	if err != nil {
 		return nil, err
 	}
@@ -494,307 +696,6 @@ func (s *userSyncer) groupDirectMembers(ctx context.Context, group *gitlab.Group
 		func(opt gitlab.ListOptions, reqOpts ...gitlab.RequestOptionFunc) ([]*gitlab.GroupMember, *gitlab.Response, error) {
 			return s.c.client.API.Groups.ListGroupMembers(group.ID, &gitlab.ListGroupMembersOptions{ListOptions: opt}, reqOpts...)
 		})
-}
-
-// Delete deprovisions an account. Self-managed with an admin token: --deprovision-action
-// (block, the default; deactivate; delete). Otherwise: the user is removed from every
-// group and project of the organisation; a pending account's invitations are cancelled.
-// An account that no longer exists is reported with v2.ResourceDoesNotExist, not an error.
-func (s *userSyncer) Delete(ctx context.Context, id *v2.ResourceId, _ *v2.ResourceId) (annotations.Annotations, error) {
-	if id.GetResourceType() != userResourceTypeID {
-		return nil, status.Errorf(codes.InvalidArgument, "deleting %s %q: only accounts (user) can be deleted here", id.GetResourceType(), id.GetResource())
-	}
-	if email, ok := pendingAccountEmailFromID(id.GetResource()); ok {
-		return s.cancelInvitations(ctx, strings.ToLower(email))
-	}
-	userID, err := strconv.ParseInt(id.GetResource(), 10, 64)
-	if err != nil {
-		return nil, status.Errorf(codes.InvalidArgument, "deleting account %q: not a GitLab user id nor invitation:<email>", id.GetResource())
-	}
-	direct, err := s.c.createsAccountsDirectly(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if direct {
-		return s.deprovisionInstanceUser(ctx, userID)
-	}
-	return s.removeFromOrganisation(ctx, userID)
-}
-
-// deprovisionInstanceUser applies --deprovision-action to an instance user.
-func (s *userSyncer) deprovisionInstanceUser(ctx context.Context, userID int64) (annotations.Annotations, error) {
-	action := s.c.settings.DeprovisionAction
-	if action == "" {
-		action = DeprovisionBlock
-	}
-	switch action {
-	case DeprovisionBlock, DeprovisionDeactivate:
-		err := s.c.changeUserState(ctx, userID, string(action))
-		if status.Code(err) == codes.NotFound {
-			return annotations.New(&v2.ResourceDoesNotExist{}), nil
-		}
-		return nil, err
-	case DeprovisionDelete:
-		return s.deleteInstanceUser(ctx, userID)
-	}
-	return nil, status.Errorf(codes.InvalidArgument, "--deprovision-action %q: use block, deactivate or delete", action)
-}
-
-// deleteInstanceUser: DELETE /users/:id, never hard_delete (which would also delete the
-// groups the user solely owns and their contributions). GitLab deletes asynchronously.
-// 409 when the user is the sole owner of a group.
-// https://docs.gitlab.com/api/users/#delete-a-user
-func (s *userSyncer) deleteInstanceUser(ctx context.Context, userID int64) (annotations.Annotations, error) {
-	_, err := s.c.client.API.Users.DeleteUser(userID, gitlab.WithContext(ctx))
-	switch {
-	case err == nil:
-		return nil, nil
-	case gitlabapi.IsNotFound(err):
-		return annotations.New(&v2.ResourceDoesNotExist{}), nil
-	case gitlabapi.HTTPStatus(err) == http.StatusConflict:
-		who := s.c.userLabel(ctx, userID)
-		groups := s.soleOwnedGroups(ctx, userID)
-		what := "the groups they are the sole Owner of"
-		if len(groups) == 1 {
-			what = "group " + groups[0]
-		} else if len(groups) > 1 {
-			what = "groups " + strings.Join(groups, ", ")
-		}
-		return nil, status.Errorf(codes.FailedPrecondition,
-			"GitLab refuses to delete %s: %s (%s): transfer ownership of %s first, or use --deprovision-action block",
-			who, "they are the sole Owner of a group", gitlabapi.GitLabMessage(err), what)
-	}
-	return nil, gitlabapi.MapError(err, "deleting GitLab user "+s.c.userLabel(ctx, userID))
-}
-
-// soleOwnedGroups names the groups the user is the only Owner of, for the 409 message:
-// the user's direct Owner memberships (GET /users/:id/memberships?type=Namespace, admin)
-// whose group has no other Owner (GET /groups/:id/members/all counts inherited owners of
-// a subgroup too). Best effort: nil when GitLab does not tell.
-func (s *userSyncer) soleOwnedGroups(ctx context.Context, userID int64) []string {
-	type membership struct {
-		SourceID    int64  `json:"source_id"`
-		SourceName  string `json:"source_name"`
-		SourceType  string `json:"source_type"`
-		AccessLevel int    `json:"access_level"`
-	}
-	req, err := s.c.client.API.NewRequest(http.MethodGet, fmt.Sprintf("users/%d/memberships", userID),
-		&struct {
-			Type    string `url:"type"`
-			PerPage int    `url:"per_page"`
-		}{"Namespace", gitlabapi.PerPage}, []gitlab.RequestOptionFunc{gitlab.WithContext(ctx)})
-	if err != nil {
-		return nil
-	}
-	var ms []membership
-	if _, err := s.c.client.API.Do(req, &ms); err != nil {
-		return nil
-	}
-	var out []string
-	for _, m := range ms {
-		if m.SourceType != "Namespace" || m.AccessLevel != int(gitlab.OwnerPermissions) {
-			continue
-		}
-		all, _, err := s.c.client.API.Groups.ListAllGroupMembers(m.SourceID,
-			&gitlab.ListGroupMembersOptions{ListOptions: gitlab.ListOptions{PerPage: gitlabapi.PerPage}}, gitlab.WithContext(ctx))
-		if err != nil {
-			continue
-		}
-		others := false
-		for _, om := range all {
-			if om.ID != userID && om.AccessLevel == gitlab.OwnerPermissions {
-				others = true
-			}
-		}
-		if !others {
-			name := m.SourceName
-			if g, _, err := s.c.client.API.Groups.GetGroup(m.SourceID, &gitlab.GetGroupOptions{WithProjects: gitlab.Ptr(false)}, gitlab.WithContext(ctx)); err == nil {
-				name = g.FullPath
-			}
-			out = append(out, name)
-		}
-	}
-	return out
-}
-
-// removeFromOrganisation removes a user from every group and project of the
-// organisation, where GitLab has no admin API (GitLab.com, or a non-admin token).
-//
-// The organisation's groups and projects are read fresh (not from a sync's cache: the
-// sync may be hours old). For each top-level group: DELETE /groups/:id/members/:user_id
-// removes a direct member and, with them, their direct memberships in its subgroups and
-// projects. GitLab answers 404 when the user is not a direct member there — a user who is
-// only a member of a subgroup or a project keeps those. So where the removal found
-// nothing, the subgroups (parents first) and then the projects are checked one by one with
-// GET .../members/:user_id (direct membership only: one cheap read per group or project,
-// instead of listing every member) and the user is removed where found; a subtree already
-// cleaned by removing the user from its group is skipped.
-// On GitLab.com reads are 2,000/min, member removals 60/min: removals are few.
-// https://docs.gitlab.com/api/members/#remove-a-member-from-a-group-or-project
-func (s *userSyncer) removeFromOrganisation(ctx context.Context, userID int64) (annotations.Annotations, error) {
-	o := newOrganisationState(s.c, time.Now())
-	tree, err := o.groupTree(ctx)
-	if err != nil {
-		return nil, err
-	}
-	projects, err := o.projectSet(ctx)
-	if err != nil {
-		return nil, err
-	}
-	who := s.c.userLabel(ctx, userID)
-	removed := 0
-	var visit func(groupID int64) error
-	visit = func(groupID int64) error {
-		g := tree.groups[groupID]
-		member := true
-		if g.ParentID != 0 && tree.groups[g.ParentID] != nil {
-			// A subgroup: check before removing (a blind DELETE costs a removal request).
-			if _, _, err := s.c.client.API.GroupMembers.GetGroupMember(groupID, userID, gitlab.WithContext(ctx)); err != nil {
-				if !gitlabapi.IsNotFound(err) {
-					return gitlabapi.MapError(err, fmt.Sprintf("checking %s's membership of group %s", who, g.FullPath))
-				}
-				member = false
-			}
-		}
-		if member {
-			ok, err := s.removeGroupMember(ctx, g, userID, who)
-			if err != nil {
-				return err
-			}
-			if ok {
-				removed++
-				return nil // GitLab removed the user's direct memberships below too
-			}
-		}
-		for _, child := range tree.children[groupID] {
-			if err := visit(child); err != nil {
-				return err
-			}
-		}
-		for _, pid := range projects.byGroup[groupID] {
-			if err := s.removeProjectMember(ctx, projects.byID[pid], userID, who, &removed); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	for _, root := range tree.roots {
-		if err := visit(root); err != nil {
-			return nil, err
-		}
-	}
-	for _, pid := range projects.personal {
-		if err := s.removeProjectMember(ctx, projects.byID[pid], userID, who, &removed); err != nil {
-			return nil, err
-		}
-	}
-	ctxzap.Extract(ctx).Info("removed GitLab user from the organisation",
-		zap.Int64("user_id", userID), zap.Int("memberships_removed", removed))
-	if removed == 0 {
-		return annotations.New(&v2.ResourceDoesNotExist{}), nil
-	}
-	return nil, nil
-}
-
-// removeProjectMember removes a direct project member, after checking it is one.
-func (s *userSyncer) removeProjectMember(ctx context.Context, p *orgProject, userID int64, who string, removed *int) error {
-	if _, _, err := s.c.client.API.ProjectMembers.GetProjectMember(p.ID, userID, gitlab.WithContext(ctx)); err != nil {
-		if gitlabapi.IsNotFound(err) {
-			return nil
-		}
-		return gitlabapi.MapError(err, fmt.Sprintf("checking %s's membership of project %s", who, p.PathWithNamespace))
-	}
-	_, err := s.c.client.API.ProjectMembers.DeleteProjectMember(p.ID, userID, gitlab.WithContext(ctx))
-	switch {
-	case err == nil:
-		*removed++
-		return nil
-	case gitlabapi.IsNotFound(err):
-		return nil
-	}
-	return s.memberRemovalError(err, who, "project "+p.PathWithNamespace)
-}
-
-// removeGroupMember: DELETE /groups/:id/members/:user_id. false when the user is not a
-// direct member there (404).
-func (s *userSyncer) removeGroupMember(ctx context.Context, g *orgGroup, userID int64, who string) (bool, error) {
-	_, err := s.c.client.API.GroupMembers.RemoveGroupMember(g.ID, userID, nil, gitlab.WithContext(ctx))
-	switch {
-	case err == nil:
-		return true, nil
-	case gitlabapi.IsNotFound(err):
-		return false, nil
-	}
-	return false, s.memberRemovalError(err, who, "group "+g.FullPath)
-}
-
-// memberRemovalError: 403 is GitLab protecting the last Owner of a top-level group.
-func (s *userSyncer) memberRemovalError(err error, who, where string) error {
-	if gitlabapi.HTTPStatus(err) == http.StatusForbidden {
-		return status.Errorf(codes.FailedPrecondition,
-			"GitLab refuses to remove %s from %s (%s): they are probably its last Owner: make someone else an Owner first",
-			who, where, gitlabapi.GitLabMessage(err))
-	}
-	return gitlabapi.MapError(err, fmt.Sprintf("removing %s from %s", who, where))
-}
-
-// cancelInvitations cancels every pending invitation of email in the organisation's
-// groups and projects: DELETE /groups/:id/invitations/:email and
-// /projects/:id/invitations/:email, 404 meaning "not invited there". One request per
-// group and project of a fresh read of the organisation: GitLab lists invitations per
-// group or project only, so a search would cost as much.
-// https://docs.gitlab.com/api/invitations/#delete-an-invitation-to-a-group-or-project
-func (s *userSyncer) cancelInvitations(ctx context.Context, email string) (annotations.Annotations, error) {
-	o := newOrganisationState(s.c, time.Now())
-	tree, err := o.groupTree(ctx)
-	if err != nil {
-		return nil, err
-	}
-	projects, err := o.projectSet(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cancelled := 0
-	del := func(kind string, id int64, path string) error {
-		req, err := s.c.client.API.NewRequest(http.MethodDelete,
-			fmt.Sprintf("%s/%d/invitations/%s", kind, id, url.PathEscape(email)), nil, []gitlab.RequestOptionFunc{gitlab.WithContext(ctx)})
-		if err != nil {
-			return status.Errorf(codes.Internal, "building the request: %v", err)
-		}
-		_, err = s.c.client.API.Do(req, nil)
-		switch {
-		case err == nil:
-			cancelled++
-			return nil
-		case gitlabapi.IsNotFound(err):
-			return nil
-		}
-		return gitlabapi.MapError(err, fmt.Sprintf("cancelling the invitation of %s to %s", email, path))
-	}
-	for _, id := range sortedKeys(tree.groups) {
-		if err := del("groups", id, tree.groups[id].FullPath); err != nil {
-			return nil, err
-		}
-	}
-	for _, id := range sortedKeys(projects.byID) {
-		if err := del("projects", id, projects.byID[id].PathWithNamespace); err != nil {
-			return nil, err
-		}
-	}
-	ctxzap.Extract(ctx).Info("cancelled GitLab invitations", zap.String("email", email), zap.Int("invitations_cancelled", cancelled))
-	if cancelled == 0 {
-		return annotations.New(&v2.ResourceDoesNotExist{}), nil
-	}
-	return nil, nil
-}
-
-// userLabel names a user in messages: "bob (id 102)", or "user 102" when GitLab does not say.
-func (c *Connector) userLabel(ctx context.Context, userID int64) string {
-	u, _, err := c.client.API.Users.GetUser(userID, gitlab.GetUsersOptions{}, gitlab.WithContext(ctx))
-	if err != nil || u == nil || u.Username == "" {
-		return fmt.Sprintf("user %d", userID)
-	}
-	return fmt.Sprintf("%s (id %d)", u.Username, userID)
 }
 
 // CheckAccountCreationAtStartup refuses, before anything talks to GitLab, a one-shot run
@@ -829,4 +730,54 @@ func (c *Connector) CheckAccountCreationAtStartup(login, email, profile string) 
 			"new accounts to, e.g. --account-creation-group acme (level: --account-creation-access-level, default guest)")
 	}
 	return nil
+}
+
+// canCreateAccounts: whether CreateAccount can work with these settings, as far as can be
+// told without asking GitLab. GitLab.com without --account-creation-group cannot (a new
+// account there is an invitation to that group). On self-managed GitLab only GitLab can
+// tell whether the token is an administrator's (else --account-creation-group is needed
+// too), so account creation is advertised and CreateAccount refuses with advice. The
+// connector built for `baton-gitlab capabilities` (no client, no settings) describes the
+// connector in general: everything it can do on some deployment.
+func (c *Connector) canCreateAccounts() bool {
+	return c.client == nil || c.settings.Deployment != gitlabapi.GitLabCom || strings.TrimSpace(c.settings.AccountCreationGroup) != ""
+}
+
+// userSyncerFor is the `user` syncer: with account creation (AccountManagerV2) only when
+// it can work, since baton-sdk advertises CAPABILITY_ACCOUNT_PROVISIONING for any syncer
+// that has CreateAccount (connectorbuilder's addAccountManager).
+func userSyncerFor(c *Connector) connectorbuilder.ResourceSyncerV2 {
+	s := &userSyncer{c: c}
+	if c.canCreateAccounts() {
+		return s
+	}
+	return &userSyncerWithoutAccountCreation{s: s}
+}
+
+// userSyncerWithoutAccountCreation is the user syncer without CreateAccount: sync,
+// deprovisioning (Delete) and the account actions only.
+type userSyncerWithoutAccountCreation struct{ s *userSyncer }
+
+func (w *userSyncerWithoutAccountCreation) ResourceType(ctx context.Context) *v2.ResourceType {
+	return w.s.ResourceType(ctx)
+}
+
+func (w *userSyncerWithoutAccountCreation) List(ctx context.Context, parent *v2.ResourceId, opts rs.SyncOpAttrs) ([]*v2.Resource, *rs.SyncOpResults, error) {
+	return w.s.List(ctx, parent, opts)
+}
+
+func (w *userSyncerWithoutAccountCreation) Entitlements(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Entitlement, *rs.SyncOpResults, error) {
+	return w.s.Entitlements(ctx, r, opts)
+}
+
+func (w *userSyncerWithoutAccountCreation) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
+	return w.s.Grants(ctx, r, opts)
+}
+
+func (w *userSyncerWithoutAccountCreation) Delete(ctx context.Context, id *v2.ResourceId, parent *v2.ResourceId) (annotations.Annotations, error) {
+	return w.s.Delete(ctx, id, parent)
+}
+
+func (w *userSyncerWithoutAccountCreation) ResourceActions(ctx context.Context, registry actions.ActionRegistry) error {
+	return w.s.ResourceActions(ctx, registry)
 }

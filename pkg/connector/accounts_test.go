@@ -524,14 +524,18 @@ func TestDeleteGitLabComPendingAccount(t *testing.T) {
 
 func TestAccountCapabilities(t *testing.T) {
 	for _, tc := range []struct {
-		name        string
-		c           *Connector
-		wantRandom  bool
-		wantActions bool
+		name         string
+		c            *Connector
+		wantAccounts bool // account creation advertised
+		wantRandom   bool
+		wantActions  bool
 	}{
-		{"self-managed", newAcctEnv(t, fakegitlab.ModeSelfManaged, nil).c, true, true},
-		{"gitlab.com", newAcctEnv(t, fakegitlab.ModeGitLabCom, nil).c, false, false},
-		{"capabilities builder", NewForCapabilities(), true, true},
+		{"self-managed", newAcctEnv(t, fakegitlab.ModeSelfManaged, nil).c, true, true, true},
+		{"gitlab.com with --account-creation-group", newAcctEnv(t, fakegitlab.ModeGitLabCom, func(s *Settings) { s.AccountCreationGroup = "acme" }).c, true, false, false},
+		// No group to invite to: account creation cannot work, so it is not advertised.
+		{"gitlab.com without --account-creation-group", newAcctEnv(t, fakegitlab.ModeGitLabCom, nil).c, false, false, false},
+		// `baton-gitlab capabilities` (no settings) describes the connector in general.
+		{"capabilities builder", NewForCapabilities(), true, true, true},
 	} {
 		ctx := context.Background()
 		srv, err := connectorbuilder.NewConnector(ctx, tc.c)
@@ -551,8 +555,8 @@ func TestAccountCapabilities(t *testing.T) {
 			}
 			return false
 		}
-		if !has(v2.Capability_CAPABILITY_ACCOUNT_PROVISIONING) {
-			t.Errorf("%s: account provisioning not advertised", tc.name)
+		if got := has(v2.Capability_CAPABILITY_ACCOUNT_PROVISIONING); got != tc.wantAccounts {
+			t.Errorf("%s: account provisioning advertised %v, want %v", tc.name, got, tc.wantAccounts)
 		}
 		if got := has(v2.Capability_CAPABILITY_ACTIONS); got != tc.wantActions {
 			t.Errorf("%s: actions advertised %v, want %v", tc.name, got, tc.wantActions)
@@ -571,6 +575,12 @@ func TestAccountCapabilities(t *testing.T) {
 			t.Errorf("%s: accounts cannot be deleted according to capabilities", tc.name)
 		}
 		ap := caps.GetCredentialDetails().GetCapabilityAccountProvisioning()
+		if !tc.wantAccounts {
+			if ap != nil {
+				t.Errorf("%s: account provisioning credential details %v without account provisioning", tc.name, ap)
+			}
+			continue
+		}
 		if ap.GetPreferredCredentialOption() != v2.CapabilityDetailCredentialOption_CAPABILITY_DETAIL_CREDENTIAL_OPTION_NO_PASSWORD {
 			t.Errorf("%s: preferred credential %s, want no password", tc.name, ap.GetPreferredCredentialOption())
 		}
@@ -599,7 +609,11 @@ func TestCreateAccountGitLabComMemberEmailKeepsTheirAccess(t *testing.T) {
 		groupID, userID    int64
 		want               fakegitlab.Member
 	}{
-		{"Developer of the top-level group", "acme", "bob@acme.example", fakegitlab.DemoGroupAcme, fakegitlab.DemoUserBob,
+		// erin is no enterprise user: GitLab.com hides her email from the Owner, so only
+		// the before/after comparison finds her (bob's email would be seen by the pre-check).
+		{"Reporter of the top-level group", "acme", "erin@acme.example", fakegitlab.DemoGroupAcme, fakegitlab.DemoUserErin,
+			fakegitlab.Member{AccessLevel: fakegitlab.Reporter}},
+		{"Developer of the top-level group (enterprise user: seen by the pre-check)", "acme", "bob@acme.example", fakegitlab.DemoGroupAcme, fakegitlab.DemoUserBob,
 			fakegitlab.Member{AccessLevel: fakegitlab.Developer}},
 		{"expiring membership", "acme/platform", "Peggy@Acme.example", fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserPeggy,
 			fakegitlab.Member{AccessLevel: fakegitlab.Developer, ExpiresAt: "2027-01-31"}},

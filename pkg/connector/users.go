@@ -36,7 +36,7 @@ var userResourceType = v2.ResourceType_builder{
 // userSyncer syncs accounts; account lifecycle methods live in accounts.go.
 type userSyncer struct{ c *Connector }
 
-func newUserSyncer(c *Connector) connectorbuilder.ResourceSyncerV2 { return &userSyncer{c: c} }
+func newUserSyncer(c *Connector) connectorbuilder.ResourceSyncerV2 { return userSyncerFor(c) }
 
 func (s *userSyncer) ResourceType(context.Context) *v2.ResourceType { return userResourceType }
 
