@@ -88,7 +88,7 @@ func TestOneShotProvisioningWithTheBinary(t *testing.T) {
 			// wendy (121) is a Developer of acme/sales awaiting a seat: the grant is refused
 			// (FailedPrecondition: exit code 9) with what to do, and her membership untouched.
 			res := run("--grant-entitlement", "group:14:developer", "--grant-principal", "121", "--grant-principal-type", "user")
-			if res.ExitCode != int(codes.FailedPrecondition) || !strings.Contains(res.Stdout+res.Stderr, "awaiting a seat") {
+			if !refusedWith(t, res, codes.FailedPrecondition) || !strings.Contains(res.Stdout+res.Stderr, "awaiting a seat") {
 				t.Fatalf("grant to an awaiting member: exit %d, want %d (FailedPrecondition) saying it awaits a seat\nstdout:\n%s\nstderr:\n%s",
 					res.ExitCode, codes.FailedPrecondition, res.Stdout, res.Stderr)
 			}
@@ -109,12 +109,12 @@ func TestOneShotProvisioningWithTheBinary(t *testing.T) {
 			}
 			before := deletes()
 			res = run("--revoke-grant", "group:11:developer:user:102")
-			if res.ExitCode == 0 {
+			if !refusedWith(t, res, codes.FailedPrecondition) {
 				// Say enough to tell a connector bug from the process being interrupted: the
-				// SDK's runner exits 0 when SIGINT cancels it before the task runs
+				// SDK's runner also exits 0 when SIGINT cancels it before the task runs
 				// (connectorrunner: ErrSigTerm is swallowed).
-				t.Fatalf("revoking an inherited grant succeeded (exit 0; DELETE requests to the fake during it: %d)\nstdout:\n%s\nstderr:\n%s",
-					deletes()-before, res.Stdout, res.Stderr)
+				t.Fatalf("revoking an inherited grant was not refused (exit %d; DELETE requests to the fake during it: %d)\nstdout:\n%s\nstderr:\n%s",
+					res.ExitCode, deletes()-before, res.Stdout, res.Stderr)
 			}
 			if out := res.Stdout + res.Stderr; !strings.Contains(out, "inherited") || !strings.Contains(out, "acme") {
 				t.Errorf("the refusal does not say where the access comes from:\n%s", out)
@@ -124,4 +124,28 @@ func TestOneShotProvisioningWithTheBinary(t *testing.T) {
 			}
 		})
 	}
+}
+
+// refusedWith reports whether a one-shot run of the binary failed with the gRPC code
+// want (the SDK's exit code is the code's number).
+//
+// baton-sdk v0.25.0 races against itself when a one-shot task fails: once the runner
+// returns, it cancels the context the connector subprocess was started with, the
+// subprocess is killed, and the goroutine waiting for it (internal/connector/connector.go,
+// runServer) sees an error with the context done and calls os.Exit(0), while the main
+// goroutine is on its way to exit.LogExit(err) and os.Exit(code). Whichever comes first
+// wins, so a refused grant or revoke sometimes exits 0 after printing its error (seen in
+// `make test`). The refusal is then recognised by the runner's own log line of the failed
+// task, which is written before the race starts; anything else that exits 0 is a success.
+func refusedWith(t *testing.T, res batontest.CLIResult, want codes.Code) bool {
+	t.Helper()
+	if res.ExitCode == int(want) {
+		return true
+	}
+	if res.ExitCode == 0 && strings.Contains(res.Stderr, "runner: error processing on-demand task") &&
+		strings.Contains(res.Stderr, "code = "+want.String()) {
+		t.Logf("refused with %s but exited 0: baton-sdk's exit race on failed one-shot tasks", want)
+		return true
+	}
+	return false
 }
