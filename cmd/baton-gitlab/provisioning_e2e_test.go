@@ -26,7 +26,7 @@ func TestOneShotProvisioningWithTheBinary(t *testing.T) {
 			world := fakegitlab.DemoWorld(mode)
 			// The binary decides membership expiry on the wall clock (the fake on its fixed
 			// one): peggy's membership must end after today, whatever today is, or the
-			// sync would drop it (the demo's date, 2027-01-31, would pass one day).
+			// sync would drop it (the demo's date, 2036-01-31, would pass one day).
 			peggyUntil := time.Now().UTC().AddDate(1, 0, 0).Format(time.DateOnly)
 			world.GroupMembers[fakegitlab.DemoGroupPlatform][fakegitlab.DemoUserPeggy].ExpiresAt = peggyUntil
 			s, url := fakegitlab.StartForTest(t, world, fakegitlab.Options{Mode: mode, Token: batontest.FakeToken})

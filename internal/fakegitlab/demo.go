@@ -69,7 +69,7 @@ const (
 	// acme/platform/api as Reporter until DemoInvitationContractorExpiresAt.
 	DemoInvitationContractor          int64 = 2
 	DemoInvitationContractorEmail           = "contractor@partner.example"
-	DemoInvitationContractorExpiresAt       = "2027-03-01"
+	DemoInvitationContractorExpiresAt       = "2036-03-01"
 )
 
 // DemoWorld builds the demo organisation "Acme". It is deterministic: the same mode always gives the same world, with the
@@ -94,7 +94,7 @@ const (
 //     GitLab 17.x (group-level ones are deprecated on self-managed);
 //   - the Planner level (niaj on acme/sales) and Minimal Access (olivia on acme, top-level
 //     only and not inherited);
-//   - an expiring membership (peggy, Developer of acme/platform until 2027-01-31);
+//   - an expiring membership (peggy, Developer of acme/platform until 2036-01-31);
 //   - a group share: acme/platform is shared with acme-contractors at Reporter, so quentin
 //     (Developer of acme-contractors) gets Reporter in acme/platform and below;
 //   - a project share: acme/sales/crm is shared with acme-contractors at Guest;
@@ -106,7 +106,7 @@ const (
 //   - a group with 120 direct members (acme/big-team): more than one page of 100;
 //   - a pending email invitation (newhire@acme.example to acme as Developer) and one
 //     with an expiry (contractor@partner.example to project acme/platform/api as
-//     Reporter, expires_at 2027-03-01);
+//     Reporter, expires_at 2036-03-01);
 //   - an AWAITING member (wendy, Developer of acme/sales with membership_state
 //     "awaiting": waiting for a seat under the user cap, so no access);
 //   - bob's current_sign_in_at is later than his last_sign_in_at;
@@ -273,7 +273,7 @@ func DemoWorld(mode Mode) *World {
 	groupMember(DemoGroupAcme, DemoUserOlivia, MinimalAccess)
 
 	user(DemoUserPeggy, "peggy", "Peggy Park")
-	groupMember(DemoGroupPlatform, DemoUserPeggy, Developer).ExpiresAt = "2027-01-31"
+	groupMember(DemoGroupPlatform, DemoUserPeggy, Developer).ExpiresAt = "2036-01-31"
 
 	user(DemoUserQuentin, "quentin", "Quentin Quinn")
 	groupMember(DemoGroupContractors, DemoUserQuentin, Developer)

@@ -236,7 +236,7 @@ func TestDemoWorldHasEveryAwkwardCase(t *testing.T) {
 			}
 			demoGroupMember(t, w, DemoGroupSales, DemoUserNiaj, Planner)
 			demoGroupMember(t, w, DemoGroupAcme, DemoUserOlivia, MinimalAccess)
-			if m := demoGroupMember(t, w, DemoGroupPlatform, DemoUserPeggy, Developer); m.ExpiresAt != "2027-01-31" {
+			if m := demoGroupMember(t, w, DemoGroupPlatform, DemoUserPeggy, Developer); m.ExpiresAt != "2036-01-31" {
 				t.Errorf("peggy expires_at = %q", m.ExpiresAt)
 			}
 			demoGroupMember(t, w, DemoGroupContractors, DemoUserQuentin, Developer)
@@ -330,7 +330,7 @@ func TestDemoWorldHasEveryAwkwardCase(t *testing.T) {
 			}
 			pinv := w.ProjectInvitations[DemoProjectAPI]
 			if len(pinv) != 1 || pinv[0].ID != DemoInvitationContractor || pinv[0].Email != "contractor@partner.example" ||
-				pinv[0].AccessLevel != Reporter || pinv[0].ExpiresAt != "2027-03-01" || pinv[0].CreatedByID != DemoUserAdmin {
+				pinv[0].AccessLevel != Reporter || pinv[0].ExpiresAt != "2036-03-01" || pinv[0].CreatedByID != DemoUserAdmin {
 				t.Errorf("invitations of acme/platform/api = %+v", pinv)
 			}
 			if n := len(w.GroupInvitations) + len(w.ProjectInvitations); n != 2 {
@@ -506,7 +506,7 @@ func TestDemoWorldAdditionsThroughClient(t *testing.T) {
 			}
 			if err := json.Unmarshal([]byte(body), &invs); st != 200 || err != nil || len(invs) != 1 ||
 				invs[0].Email != "contractor@partner.example" || invs[0].AccessLevel != 20 ||
-				!strings.HasPrefix(invs[0].ExpiresAt, "2027-03-01") {
+				!strings.HasPrefix(invs[0].ExpiresAt, "2036-03-01") {
 				t.Errorf("project invitations: %d %s %v", st, body, err)
 			}
 		})

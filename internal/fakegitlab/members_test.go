@@ -104,7 +104,7 @@ func memPtr[T any](v T) *T { return &v }
 
 func TestListGroupMembersIsDirectOnlyWithFilters(t *testing.T) {
 	w := memWorld()
-	w.SetGroupMember(1, &Member{UserID: 101, AccessLevel: Developer, ExpiresAt: "2027-01-31"})
+	w.SetGroupMember(1, &Member{UserID: 101, AccessLevel: Developer, ExpiresAt: "2036-01-31"})
 	w.SetGroupMember(2, &Member{UserID: 102, AccessLevel: Reporter})
 	_, cl, _ := memStart(t, w, ModeGitLabCom)
 
@@ -119,7 +119,7 @@ func TestListGroupMembersIsDirectOnlyWithFilters(t *testing.T) {
 	if err != nil || len(ms) != 1 || ms[0].ID != 101 {
 		t.Fatalf("user_ids filter: %+v %v", ms, err)
 	}
-	if ms[0].ExpiresAt == nil || time.Time(*ms[0].ExpiresAt).Format("2006-01-02") != "2027-01-31" {
+	if ms[0].ExpiresAt == nil || time.Time(*ms[0].ExpiresAt).Format("2006-01-02") != "2036-01-31" {
 		t.Fatalf("expires_at: %+v", ms[0].ExpiresAt)
 	}
 	ms, _, err = cl.Groups.ListGroupMembers(1, &gitlab.ListGroupMembersOptions{Query: memPtr("USER100")})
@@ -348,8 +348,8 @@ func TestExpiresAtMustBeInTheFuture(t *testing.T) {
 	_, cl, _ := memStart(t, w, ModeGitLabCom)
 	_, _, err := cl.GroupMembers.AddGroupMember(1, &gitlab.AddGroupMemberOptions{UserID: memPtr(int64(101)), AccessLevel: memPtr(gitlab.DeveloperPermissions), ExpiresAt: memPtr("2026-10-31")})
 	memWantAPIError(t, err, 400, `{"message":{"expires_at":["cannot be a date in the past"]}}`)
-	m, _, err := cl.GroupMembers.AddGroupMember(1, &gitlab.AddGroupMemberOptions{UserID: memPtr(int64(101)), AccessLevel: memPtr(gitlab.DeveloperPermissions), ExpiresAt: memPtr("2027-01-31")})
-	if err != nil || m.ExpiresAt == nil || m.ExpiresAt.String() != "2027-01-31" {
+	m, _, err := cl.GroupMembers.AddGroupMember(1, &gitlab.AddGroupMemberOptions{UserID: memPtr(int64(101)), AccessLevel: memPtr(gitlab.DeveloperPermissions), ExpiresAt: memPtr("2036-01-31")})
+	if err != nil || m.ExpiresAt == nil || m.ExpiresAt.String() != "2036-01-31" {
 		t.Fatalf("%+v %v", m, err)
 	}
 }
@@ -391,8 +391,8 @@ func TestEditMemberChangesInPlace(t *testing.T) {
 	w := memWorld()
 	w.SetGroupMember(2, &Member{UserID: 101, AccessLevel: Guest, CreatedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)})
 	s, cl, _ := memStart(t, w, ModeGitLabCom)
-	m, resp, err := cl.GroupMembers.EditGroupMember(2, 101, &gitlab.EditGroupMemberOptions{AccessLevel: memPtr(gitlab.MaintainerPermissions), ExpiresAt: memPtr("2027-03-01")})
-	if err != nil || resp.StatusCode != 200 || m.AccessLevel != gitlab.MaintainerPermissions || m.ExpiresAt.String() != "2027-03-01" {
+	m, resp, err := cl.GroupMembers.EditGroupMember(2, 101, &gitlab.EditGroupMemberOptions{AccessLevel: memPtr(gitlab.MaintainerPermissions), ExpiresAt: memPtr("2036-03-01")})
+	if err != nil || resp.StatusCode != 200 || m.AccessLevel != gitlab.MaintainerPermissions || m.ExpiresAt.String() != "2036-03-01" {
 		t.Fatalf("%+v %v", m, err)
 	}
 	s.Read(func(w *World) {

@@ -274,7 +274,7 @@ func TestReadUserTokenCanReadUsersOnly(t *testing.T) {
 func TestTokenSelfReportsScopes(t *testing.T) {
 	_, _, c := start(t, fakegitlab.ModeGitLabCom, false, func(o *fakegitlab.Options) {
 		o.TokenScopes = []string{"read_api", "read_user"}
-		o.TokenExpiresAt = "2027-03-01"
+		o.TokenExpiresAt = "2036-03-01"
 	})
 	pat, _, err := c.PersonalAccessTokens.GetSinglePersonalAccessToken()
 	if err != nil {
@@ -283,7 +283,7 @@ func TestTokenSelfReportsScopes(t *testing.T) {
 	if pat.UserID != uToken || !pat.Active || pat.Revoked || strings.Join(pat.Scopes, ",") != "read_api,read_user" {
 		t.Fatalf("token %+v", pat)
 	}
-	if pat.ExpiresAt == nil || time.Time(*pat.ExpiresAt).Format("2006-01-02") != "2027-03-01" {
+	if pat.ExpiresAt == nil || time.Time(*pat.ExpiresAt).Format("2006-01-02") != "2036-03-01" {
 		t.Fatalf("expires_at %v", pat.ExpiresAt)
 	}
 }

@@ -616,7 +616,7 @@ func TestCreateAccountGitLabComMemberEmailKeepsTheirAccess(t *testing.T) {
 		{"Developer of the top-level group (enterprise user: seen by the pre-check)", "acme", "bob@acme.example", fakegitlab.DemoGroupAcme, fakegitlab.DemoUserBob,
 			fakegitlab.Member{AccessLevel: fakegitlab.Developer}},
 		{"expiring membership", "acme/platform", "Peggy@Acme.example", fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserPeggy,
-			fakegitlab.Member{AccessLevel: fakegitlab.Developer, ExpiresAt: "2027-01-31"}},
+			fakegitlab.Member{AccessLevel: fakegitlab.Developer, ExpiresAt: "2036-01-31"}},
 		{"custom role", "acme/platform", "mallory@acme.example", fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserMallory,
 			fakegitlab.Member{AccessLevel: fakegitlab.Reporter, MemberRoleID: 7}},
 	} {

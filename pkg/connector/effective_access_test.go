@@ -180,7 +180,7 @@ func TestComputeAccessExpiryAndDirectLevel(t *testing.T) {
 		t.Errorf("expired share still gives access: %+v", acc[4])
 	}
 	// Shared access expires with the earlier of the share and the membership.
-	g.groups[2].Shares[0].ExpiresAt = "2027-03-01"
+	g.groups[2].Shares[0].ExpiresAt = "2036-03-01"
 	g.groupMembers[9][0].ExpiresAt = "2027-02-01"
 	acc, err = computeGroupAccess(ctx, g, 3, "2026-06-30")
 	if err != nil {

@@ -72,7 +72,7 @@ func TestDecodeInvitationAsGitLabSendsIt(t *testing.T) {
 
 func TestDecodeMemberStateAndCustomRole(t *testing.T) {
 	body := `[
-	  {"id":5,"username":"w","name":"W","state":"active","access_level":30,"expires_at":"2027-01-31",
+	  {"id":5,"username":"w","name":"W","state":"active","access_level":30,"expires_at":"2036-01-31",
 	   "membership_state":"awaiting","web_url":"https://gitlab.example.com/w",
 	   "member_role":{"id":7,"name":"Security Auditor","base_access_level":20,"read_code":true}},
 	  {"id":6,"username":"x","name":"X","state":"blocked","access_level":10,"expires_at":null}]`
@@ -86,7 +86,7 @@ func TestDecodeMemberStateAndCustomRole(t *testing.T) {
 		t.Fatalf("%d members", len(dms))
 	}
 	w, x := dms[0], dms[1]
-	if !w.Awaiting || w.grantsAccess() || w.ExpiresAt != "2027-01-31" || w.MemberRoleID != 7 ||
+	if !w.Awaiting || w.grantsAccess() || w.ExpiresAt != "2036-01-31" || w.MemberRoleID != 7 ||
 		w.MemberRoleName != "Security Auditor" || w.MemberRoleBase != gitlab.ReporterPermissions {
 		t.Errorf("awaiting custom-role member = %+v", w)
 	}
@@ -131,7 +131,7 @@ func invitedWorld() *fakegitlab.World {
 	w.AddGroup(&fakegitlab.Group{ID: 10, Name: "Acme", Path: "acme"})
 	w.SetGroupMember(10, &fakegitlab.Member{UserID: 1, AccessLevel: fakegitlab.Owner})
 	w.GroupInvitations[10] = []*fakegitlab.Invitation{{
-		ID: 3, Email: "Temp@Partner.example", AccessLevel: fakegitlab.Reporter, ExpiresAt: "2027-03-01",
+		ID: 3, Email: "Temp@Partner.example", AccessLevel: fakegitlab.Reporter, ExpiresAt: "2036-03-01",
 		CreatedAt: w.Now.Add(-24 * time.Hour), CreatedByID: 1,
 	}}
 	return w
@@ -146,7 +146,7 @@ func TestFindGroupInvitationWithExpiry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if inv == nil || inv.ExpiresAt != "2027-03-01" || inv.AccessLevel != gitlab.ReporterPermissions {
+	if inv == nil || inv.ExpiresAt != "2036-03-01" || inv.AccessLevel != gitlab.ReporterPermissions {
 		t.Fatalf("invitation = %+v", inv)
 	}
 	res, _, _, err := us.CreateAccount(context.Background(), accountInfo("", "temp@partner.example", nil), noPassword)

@@ -195,7 +195,7 @@ func TestGrantAddsDirectMember(t *testing.T) {
 
 func TestGrantChangesLevelInPlaceKeepingExpiry(t *testing.T) {
 	forModes(t, func(t *testing.T, e *provEnv) {
-		// peggy: Developer of acme/platform, expiring 2027-01-31.
+		// peggy: Developer of acme/platform, expiring 2036-01-31.
 		before := e.member(provGroup, fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserPeggy)
 		if before == nil || before.ExpiresAt == "" {
 			t.Fatal("demo world: peggy should have an expiring membership of acme/platform")

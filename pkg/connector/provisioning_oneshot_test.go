@@ -81,7 +81,7 @@ func (o *oneShot) connector(t *testing.T) *connector.Connector {
 	}
 	// The connector decides membership expiry on its clock: give it the world's fixed one
 	// (as batontest.NewFake does), or the demo's dated memberships (peggy's ends
-	// 2027-01-31) would expire in the sync while the fake still serves them.
+	// 2036-01-31) would expire in the sync while the fake still serves them.
 	var now time.Time
 	o.s.Read(func(w *fakegitlab.World) { now = w.Clock() })
 	c.SetClock(func() time.Time { return now })
@@ -201,12 +201,12 @@ func TestOneShotGrantAndRevokeAfterSync(t *testing.T) {
 				t.Fatalf("wendy in acme/sales: %+v, want Developer, awaiting, untouched", m)
 			}
 
-			// peggy (115) Developer of acme/platform until 2027-01-31 → Maintainer, same expiry.
+			// peggy (115) Developer of acme/platform until 2036-01-31 → Maintainer, same expiry.
 			if err := o.grant(t, "group:11:maintainer", "115"); err != nil {
 				t.Fatalf("grant: %v", err)
 			}
-			if m := o.groupMember(fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserPeggy); m == nil || m.AccessLevel != fakegitlab.Maintainer || m.ExpiresAt != "2027-01-31" {
-				t.Fatalf("peggy in acme/platform: %+v, want Maintainer until 2027-01-31", m)
+			if m := o.groupMember(fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserPeggy); m == nil || m.AccessLevel != fakegitlab.Maintainer || m.ExpiresAt != "2036-01-31" {
+				t.Fatalf("peggy in acme/platform: %+v, want Maintainer until 2036-01-31", m)
 			}
 
 			// The custom role Security Auditor (7), whose entitlement the sync found on

@@ -160,7 +160,7 @@ func TestSyncDemoGrantMetadata(t *testing.T) {
 			if peggy == nil {
 				t.Fatal("peggy's developer grant on acme/platform is missing")
 			}
-			if md := batontest.GrantMetadata(peggy); md["expires_at"] != "2027-01-31" || md["source"] != "direct" || md["access_level"] != float64(30) {
+			if md := batontest.GrantMetadata(peggy); md["expires_at"] != "2036-01-31" || md["source"] != "direct" || md["access_level"] != float64(30) {
 				t.Errorf("peggy's grant metadata = %v", md)
 			}
 			if batontest.IsImmutable(peggy) {
@@ -168,7 +168,7 @@ func TestSyncDemoGrantMetadata(t *testing.T) {
 			}
 			// The expiry is inherited with the membership.
 			peggyInfra := c.Grant(fmt.Sprintf("group:%d:developer:user:%d", fg.DemoGroupInfra, fg.DemoUserPeggy))
-			if peggyInfra == nil || batontest.GrantMetadata(peggyInfra)["expires_at"] != "2027-01-31" {
+			if peggyInfra == nil || batontest.GrantMetadata(peggyInfra)["expires_at"] != "2036-01-31" {
 				t.Errorf("peggy's inherited grant on infra should carry expires_at: %v", peggyInfra)
 			}
 

@@ -58,13 +58,13 @@ func TestSyncInvitationExpiryIsADate(t *testing.T) {
 			w.AddProject(&fg.Project{ID: 50, Name: "API", Path: "api", GroupID: 10})
 			w.SetGroupMember(10, &fg.Member{UserID: 1, AccessLevel: fg.Owner})
 			w.GroupInvitations[10] = []*fg.Invitation{{ID: 2, Email: "Temp@Partner.example", AccessLevel: fg.Developer,
-				ExpiresAt: "2027-03-01", CreatedAt: shapesNow.Add(-48 * time.Hour), CreatedByID: 1}}
+				ExpiresAt: "2036-03-01", CreatedAt: shapesNow.Add(-48 * time.Hour), CreatedByID: 1}}
 			w.ProjectInvitations[50] = []*fg.Invitation{{ID: 3, Email: "temp@partner.example", AccessLevel: fg.Reporter,
 				CreatedAt: shapesNow.Add(-24 * time.Hour), CreatedByID: 1}}
 			f := batontest.NewFake(t, mode, w)
 
 			// The fake answers as GitLab does, so this test exercises the real shape.
-			if body := rawGet(t, f, "/groups/10/invitations"); !strings.Contains(body, `"expires_at":"2027-03-01"`) || strings.Contains(body, `"id"`) {
+			if body := rawGet(t, f, "/groups/10/invitations"); !strings.Contains(body, `"expires_at":"2036-03-01"`) || strings.Contains(body, `"id"`) {
 				t.Fatalf("the fake's invitation JSON is not GitLab's: %s", body)
 			}
 
@@ -81,7 +81,7 @@ func TestSyncInvitationExpiryIsADate(t *testing.T) {
 				t.Fatalf("invitations = %v", invs)
 			}
 			group, project := invs[0].GetStructValue().GetFields(), invs[1].GetStructValue().GetFields()
-			if group["full_path"].GetStringValue() != "acme" || group["expires_at"].GetStringValue() != "2027-03-01" {
+			if group["full_path"].GetStringValue() != "acme" || group["expires_at"].GetStringValue() != "2036-03-01" {
 				t.Errorf("group invitation = %v", group)
 			}
 			if _, has := project["expires_at"]; has || project["full_path"].GetStringValue() != "acme/api" {
