@@ -65,20 +65,25 @@ func (s *groupSyncer) List(ctx context.Context, parent *v2.ResourceId, opts rs.S
 	default:
 		return nil, &rs.SyncOpResults{}, nil
 	}
+	return resourcePage(ids, opts.PageToken.Token, func(id int64) (*v2.Resource, error) {
+		return groupResource(tree.groups[id], parentID)
+	})
+}
+
+// resourcePage builds one SDK page of the resources of a cached id list (groups or
+// projects): the page token is the offset into ids, "" for the first page.
+func resourcePage(ids []int64, token string, build func(id int64) (*v2.Resource, error)) ([]*v2.Resource, *rs.SyncOpResults, error) {
 	off := 0
-	if t := opts.PageToken.Token; t != "" {
-		if off, err = parseOffset(t, ""); err != nil {
+	if token != "" {
+		var err error
+		if off, err = parseOffset(token, ""); err != nil {
 			return nil, nil, err
 		}
 	}
 	page, next := pageOf(ids, off, resourcesPerPage)
-	out := make([]*v2.Resource, 0, len(page))
-	for _, id := range page {
-		r, err := groupResource(tree.groups[id], parentID)
-		if err != nil {
-			return nil, nil, err
-		}
-		out = append(out, r)
+	out, err := buildResources(page, build)
+	if err != nil {
+		return nil, nil, err
 	}
 	return out, &rs.SyncOpResults{NextPageToken: nextOffsetToken(next)}, nil
 }

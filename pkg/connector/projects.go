@@ -46,22 +46,9 @@ func (s *projectSyncer) List(ctx context.Context, parent *v2.ResourceId, opts rs
 	default:
 		return nil, &rs.SyncOpResults{}, nil
 	}
-	off := 0
-	if t := opts.PageToken.Token; t != "" {
-		if off, err = parseOffset(t, ""); err != nil {
-			return nil, nil, err
-		}
-	}
-	page, next := pageOf(ids, off, resourcesPerPage)
-	out := make([]*v2.Resource, 0, len(page))
-	for _, id := range page {
-		r, err := projectResource(ps.byID[id], parent)
-		if err != nil {
-			return nil, nil, err
-		}
-		out = append(out, r)
-	}
-	return out, &rs.SyncOpResults{NextPageToken: nextOffsetToken(next)}, nil
+	return resourcePage(ids, opts.PageToken.Token, func(id int64) (*v2.Resource, error) {
+		return projectResource(ps.byID[id], parent)
+	})
 }
 
 // projectResource builds a project's resource; parent is its group (nil for a personal

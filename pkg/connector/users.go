@@ -114,13 +114,9 @@ func (s *userSyncer) listInstanceUsers(ctx context.Context, link string) ([]*v2.
 	if err != nil {
 		return nil, nil, err
 	}
-	out := make([]*v2.Resource, 0, len(users))
-	for _, u := range users {
-		r, err := s.accountResource(u)
-		if err != nil {
-			return nil, nil, err
-		}
-		out = append(out, r)
+	out, err := buildResources(users, s.accountResource)
+	if err != nil {
+		return nil, nil, err
 	}
 	nextToken := userTokenInvitations + "0"
 	if next != "" {
@@ -139,13 +135,11 @@ func (s *userSyncer) listOrganisationMembers(ctx context.Context, org *organisat
 		return nil, nil, err
 	}
 	page, next := pageOf(members, off, accountsPerPage)
-	out := make([]*v2.Resource, 0, len(page))
-	for _, m := range page {
-		r, err := memberAccountResource(m, awaiting[m.UserID])
-		if err != nil {
-			return nil, nil, err
-		}
-		out = append(out, r)
+	out, err := buildResources(page, func(m *directMember) (*v2.Resource, error) {
+		return memberAccountResource(m, awaiting[m.UserID])
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	nextToken := userTokenInvitations + "0"
 	if next > 0 {
@@ -160,13 +154,9 @@ func (s *userSyncer) listPendingAccounts(ctx context.Context, org *organisationS
 		return nil, nil, err
 	}
 	page, next := pageOf(invs, off, accountsPerPage)
-	out := make([]*v2.Resource, 0, len(page))
-	for _, inv := range page {
-		r, err := pendingAccountResource(inv)
-		if err != nil {
-			return nil, nil, err
-		}
-		out = append(out, r)
+	out, err := buildResources(page, pendingAccountResource)
+	if err != nil {
+		return nil, nil, err
 	}
 	nextToken := ""
 	if next > 0 {
@@ -185,6 +175,19 @@ func pageOf[T any](items []T, off, size int) ([]T, int) {
 		return items[off:], 0
 	}
 	return items[off:end], end
+}
+
+// buildResources builds one resource per item, in order.
+func buildResources[T any](items []T, build func(T) (*v2.Resource, error)) ([]*v2.Resource, error) {
+	out := make([]*v2.Resource, 0, len(items))
+	for _, it := range items {
+		r, err := build(it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // Entitlements: accounts have none.
