@@ -429,12 +429,7 @@ func (s *userSyncer) removeProjectMember(ctx context.Context, p *orgProject, use
 // https://docs.gitlab.com/api/invitations/#list-all-invitations-pending-for-a-group-or-project
 // https://docs.gitlab.com/api/invitations/#delete-an-invitation-to-a-group-or-project
 func (s *userSyncer) cancelInvitations(ctx context.Context, email string) (annotations.Annotations, error) {
-	o := newOrganisationState(s.c, time.Now())
-	tree, err := o.groupTree(ctx)
-	if err != nil {
-		return nil, err
-	}
-	projects, err := o.projectSet(ctx)
+	nodes, err := newOrganisationState(s.c, time.Now()).nodes(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -477,13 +472,8 @@ func (s *userSyncer) cancelInvitations(ctx context.Context, email string) (annot
 		}
 		return gitlabapi.MapError(err, fmt.Sprintf("cancelling the invitation of %s to %s", email, what))
 	}
-	for _, id := range sortedKeys(tree.groups) {
-		if err := cancel("groups", id, tree.groups[id].FullPath); err != nil {
-			return nil, r.fail(err)
-		}
-	}
-	for _, id := range sortedKeys(projects.byID) {
-		if err := cancel("projects", id, projects.byID[id].PathWithNamespace); err != nil {
+	for _, n := range nodes {
+		if err := cancel(n.Kind+"s", n.ID, n.FullPath); err != nil {
 			return nil, r.fail(err)
 		}
 	}

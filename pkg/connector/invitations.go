@@ -65,16 +65,12 @@ type invitationTarget struct {
 // https://docs.gitlab.com/api/invitations/#list-all-invitations-pending-for-a-group-or-project
 func (o *organisationState) pendingInvitations(ctx context.Context) ([]*pendingInvitation, error) {
 	return o.invitations.get(func() ([]*pendingInvitation, error) {
-		tree, err := o.groupTree(ctx)
-		if err != nil {
-			return nil, err
-		}
-		ps, err := o.projectSet(ctx)
+		nodes, err := o.nodes(ctx)
 		if err != nil {
 			return nil, err
 		}
 		byEmail := map[string]*pendingInvitation{}
-		add := func(kind string, id int64, path string, invs []*apiInvitation) {
+		add := func(n orgNode, invs []*apiInvitation) {
 			for _, inv := range invs {
 				email := strings.ToLower(strings.TrimSpace(inv.InviteEmail))
 				if email == "" {
@@ -90,34 +86,22 @@ func (o *organisationState) pendingInvitations(ctx context.Context) ([]*pendingI
 					p.CreatedAt = &t
 				}
 				p.Targets = append(p.Targets, invitationTarget{
-					Kind: kind, ID: id, FullPath: path, Level: inv.AccessLevel, ExpiresAt: string(inv.ExpiresAt),
+					Kind: n.Kind, ID: n.ID, FullPath: n.FullPath, Level: inv.AccessLevel, ExpiresAt: string(inv.ExpiresAt),
 				})
 			}
 		}
 		api := o.c.client.API
-		for _, id := range sortedKeys(tree.groups) {
-			g := tree.groups[id]
-			invs, err := gitlabapi.ListAll(ctx, "listing the pending invitations of group "+g.FullPath,
-				listGitLab[*apiInvitation](api, fmt.Sprintf("groups/%d/invitations", id), nil))
+		for _, n := range nodes {
+			where := n.Kind + " " + n.FullPath
+			invs, err := gitlabapi.ListAll(ctx, "listing the pending invitations of "+where,
+				listGitLab[*apiInvitation](api, n.apiPath()+"/invitations", nil))
 			if err != nil {
-				if o.skipInvitations(ctx, err, "group "+g.FullPath) {
+				if o.skipInvitations(ctx, err, where) {
 					continue
 				}
 				return nil, err
 			}
-			add("group", id, g.FullPath, invs)
-		}
-		for _, id := range sortedKeys(ps.byID) {
-			p := ps.byID[id]
-			invs, err := gitlabapi.ListAll(ctx, "listing the pending invitations of project "+p.PathWithNamespace,
-				listGitLab[*apiInvitation](api, fmt.Sprintf("projects/%d/invitations", id), nil))
-			if err != nil {
-				if o.skipInvitations(ctx, err, "project "+p.PathWithNamespace) {
-					continue
-				}
-				return nil, err
-			}
-			add("project", id, p.PathWithNamespace, invs)
+			add(n, invs)
 		}
 		out := make([]*pendingInvitation, 0, len(byEmail))
 		for _, p := range byEmail {

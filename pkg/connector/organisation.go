@@ -568,6 +568,52 @@ func (o *organisationState) effectiveProjectAccess(ctx context.Context, id int64
 	})
 }
 
+// orgNode is a group or project of the organisation.
+type orgNode struct {
+	Kind     string // "group" or "project"
+	ID       int64
+	FullPath string // a group's full path, a project's path with namespace
+}
+
+// apiPath is the node's path in GitLab's API: "groups/:id" or "projects/:id".
+func (n orgNode) apiPath() string { return fmt.Sprintf("%ss/%d", n.Kind, n.ID) }
+
+// nodes returns the organisation's groups, then its projects, each by id.
+func (o *organisationState) nodes(ctx context.Context) ([]orgNode, error) {
+	tree, err := o.groupTree(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := o.projectSet(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]orgNode, 0, len(tree.groups)+len(ps.byID))
+	for _, id := range sortedKeys(tree.groups) {
+		out = append(out, orgNode{Kind: "group", ID: id, FullPath: tree.groups[id].FullPath})
+	}
+	for _, id := range sortedKeys(ps.byID) {
+		out = append(out, orgNode{Kind: "project", ID: id, FullPath: ps.byID[id].PathWithNamespace})
+	}
+	return out, nil
+}
+
+// directNodeMembers is directGroupMembers or directProjectMembers.
+func (o *organisationState) directNodeMembers(ctx context.Context, n orgNode) ([]*directMember, error) {
+	if n.Kind == "group" {
+		return o.directGroupMembers(ctx, n.ID)
+	}
+	return o.directProjectMembers(ctx, n.ID)
+}
+
+// effectiveNodeAccess is effectiveGroupAccess or effectiveProjectAccess.
+func (o *organisationState) effectiveNodeAccess(ctx context.Context, n orgNode) (map[int64]*effectiveAccess, error) {
+	if n.Kind == "group" {
+		return o.effectiveGroupAccess(ctx, n.ID)
+	}
+	return o.effectiveProjectAccess(ctx, n.ID)
+}
+
 // allMembers returns one directMember per user found anywhere access can come from:
 // the direct members of every organisation group and project, of the ancestors of the
 // organisation's roots, and of every group something is shared with (and, for project
@@ -577,11 +623,7 @@ func (o *organisationState) effectiveProjectAccess(ctx context.Context, id int64
 // awaiting members of groups outside it are not.
 func (o *organisationState) allMembers(ctx context.Context) ([]*directMember, error) {
 	return o.members.get(func() ([]*directMember, error) {
-		tree, err := o.groupTree(ctx)
-		if err != nil {
-			return nil, err
-		}
-		ps, err := o.projectSet(ctx)
+		nodes, err := o.nodes(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -595,26 +637,12 @@ func (o *organisationState) allMembers(ctx context.Context) ([]*directMember, er
 		}
 		// Every principal of a grant is a member of one of the sources the access
 		// computation reads, so collect from exactly those.
-		for _, id := range sortedKeys(tree.groups) {
-			acc, err := o.effectiveGroupAccess(ctx, id)
+		for _, n := range nodes {
+			acc, err := o.effectiveNodeAccess(ctx, n)
 			if err != nil {
 				return nil, err
 			}
-			ms, err := o.directGroupMembers(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			add(ms)
-			if err := o.addSourceMembers(ctx, acc, add); err != nil {
-				return nil, err
-			}
-		}
-		for _, id := range sortedKeys(ps.byID) {
-			acc, err := o.effectiveProjectAccess(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			ms, err := o.directProjectMembers(ctx, id)
+			ms, err := o.directNodeMembers(ctx, n)
 			if err != nil {
 				return nil, err
 			}
@@ -645,34 +673,19 @@ type awaitingMembership struct {
 // lists: no request of its own.
 func (o *organisationState) awaitingMemberships(ctx context.Context) (map[int64][]awaitingMembership, error) {
 	return o.awaiting.get(func() (map[int64][]awaitingMembership, error) {
-		tree, err := o.groupTree(ctx)
-		if err != nil {
-			return nil, err
-		}
-		ps, err := o.projectSet(ctx)
+		nodes, err := o.nodes(ctx)
 		if err != nil {
 			return nil, err
 		}
 		out := map[int64][]awaitingMembership{}
-		for _, id := range sortedKeys(tree.groups) {
-			ms, err := o.directGroupMembers(ctx, id)
+		for _, n := range nodes {
+			ms, err := o.directNodeMembers(ctx, n)
 			if err != nil {
 				return nil, err
 			}
 			for _, m := range ms {
 				if m.Awaiting {
-					out[m.UserID] = append(out[m.UserID], awaitingMembership{Kind: "group", ID: id, FullPath: tree.groups[id].FullPath, Level: m.Level})
-				}
-			}
-		}
-		for _, id := range sortedKeys(ps.byID) {
-			ms, err := o.directProjectMembers(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			for _, m := range ms {
-				if m.Awaiting {
-					out[m.UserID] = append(out[m.UserID], awaitingMembership{Kind: "project", ID: id, FullPath: ps.byID[id].PathWithNamespace, Level: m.Level})
+					out[m.UserID] = append(out[m.UserID], awaitingMembership{Kind: n.Kind, ID: n.ID, FullPath: n.FullPath, Level: m.Level})
 				}
 			}
 		}
@@ -726,26 +739,19 @@ func (o *organisationState) memberRolesForGroup(ctx context.Context, groupID int
 			return nil, err
 		}
 		roles := map[int64]memberRoleInUse{}
-		collect := func(acc map[int64]*effectiveAccess) {
-			for _, a := range acc {
-				if a.MemberRoleID != 0 {
-					roles[a.MemberRoleID] = memberRoleInUse{ID: a.MemberRoleID, Name: a.MemberRoleName, Base: a.MemberRoleBase}
-				}
-			}
-		}
 		var walk func(id int64) error
 		walk = func(id int64) error {
 			acc, err := o.effectiveGroupAccess(ctx, id)
 			if err != nil {
 				return err
 			}
-			collect(acc)
+			addMemberRoles(roles, acc)
 			for _, pid := range ps.byGroup[id] {
 				pacc, err := o.effectiveProjectAccess(ctx, pid)
 				if err != nil {
 					return err
 				}
-				collect(pacc)
+				addMemberRoles(roles, pacc)
 			}
 			for _, child := range tree.children[id] {
 				if err := walk(child); err != nil {
@@ -769,13 +775,18 @@ func (o *organisationState) memberRolesForPersonalProject(ctx context.Context, p
 			return nil, err
 		}
 		roles := map[int64]memberRoleInUse{}
-		for _, a := range acc {
-			if a.MemberRoleID != 0 {
-				roles[a.MemberRoleID] = memberRoleInUse{ID: a.MemberRoleID, Name: a.MemberRoleName, Base: a.MemberRoleBase}
-			}
-		}
+		addMemberRoles(roles, acc)
 		return sortedRoles(roles), nil
 	})
+}
+
+// addMemberRoles adds the custom roles held in acc to roles, by id.
+func addMemberRoles(roles map[int64]memberRoleInUse, acc map[int64]*effectiveAccess) {
+	for _, a := range acc {
+		if a.MemberRoleID != 0 {
+			roles[a.MemberRoleID] = memberRoleInUse{ID: a.MemberRoleID, Name: a.MemberRoleName, Base: a.MemberRoleBase}
+		}
+	}
 }
 
 func sortedRoles(roles map[int64]memberRoleInUse) []memberRoleInUse {
