@@ -443,13 +443,9 @@ func (s *userSyncer) inviteAccount(ctx context.Context, req accountRequest) (con
 		return v2.CreateAccountResponse_SuccessResult_builder{Resource: r, IsCreateAccountResult: true}.Build(), nil, nil
 	}
 
-	if inv, err := s.findGroupInvitation(ctx, group, email); err != nil {
+	if r, inv, err := s.invitedAccount(ctx, group, email); err != nil {
 		return nil, nil, err
-	} else if inv != nil {
-		r, err := s.pendingAccount(ctx, email)
-		if err != nil {
-			return nil, nil, err
-		}
+	} else if r != nil {
 		ctxzap.Extract(ctx).Info("GitLab invitation already pending; left as it is",
 			zap.String("group", group.FullPath), zap.Int("access_level", int(inv.AccessLevel)))
 		return alreadyExists(r)
@@ -490,13 +486,9 @@ func (s *userSyncer) inviteAccount(ctx context.Context, req accountRequest) (con
 			req.email, group.FullPath, accessLevelName(level), res.text())
 	}
 
-	if inv, err := s.findGroupInvitation(ctx, group, email); err != nil {
+	if r, _, err := s.invitedAccount(ctx, group, email); err != nil {
 		return nil, nil, err
-	} else if inv != nil {
-		r, err := s.pendingAccount(ctx, email)
-		if err != nil {
-			return nil, nil, err
-		}
+	} else if r != nil {
 		return success(r)
 	}
 
@@ -674,6 +666,20 @@ func (s *userSyncer) restoreGroupMember(ctx context.Context, group *gitlab.Group
 // GitLab's plain-date expires_at.
 func (s *userSyncer) findGroupInvitation(ctx context.Context, group *gitlab.Group, email string) (*apiInvitation, error) {
 	return s.findInvitation(ctx, "groups", group.ID, group.FullPath, email)
+}
+
+// invitedAccount is the pending account of email when the group has a pending
+// invitation of it (findGroupInvitation), with that invitation; nil when it has none.
+func (s *userSyncer) invitedAccount(ctx context.Context, group *gitlab.Group, email string) (*v2.Resource, *apiInvitation, error) {
+	inv, err := s.findGroupInvitation(ctx, group, email)
+	if err != nil || inv == nil {
+		return nil, nil, err
+	}
+	r, err := s.pendingAccount(ctx, email)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, inv, nil
 }
 
 // findInvitation looks for email's pending invitation in groups/:id or projects/:id.
