@@ -51,13 +51,7 @@ func (s *Server) invitationRoutes() {
 
 // findInvitation returns the pending invitation for email (case-insensitive) and its index.
 func (w *World) findInvitation(src memberSource, email string) (*Invitation, int) {
-	var list []*Invitation
-	if src.group != nil {
-		list = w.GroupInvitations[src.group.ID]
-	} else {
-		list = w.ProjectInvitations[src.project.ID]
-	}
-	for i, inv := range list {
+	for i, inv := range w.listInvitations(src) {
 		if strings.EqualFold(inv.Email, email) {
 			return inv, i
 		}
@@ -78,6 +72,37 @@ func (w *World) listInvitations(src memberSource) []*Invitation {
 		return w.GroupInvitations[src.group.ID]
 	}
 	return w.ProjectInvitations[src.project.ID]
+}
+
+// removeInvitation removes the source's i-th invitation (an index findInvitation gave).
+func (w *World) removeInvitation(src memberSource, i int) {
+	list := w.listInvitations(src)
+	w.setInvitations(src, append(list[:i:i], list[i+1:]...))
+}
+
+// managedInvitationSource resolves ":id" (404 when unseen) and checks the rights to
+// manage its members (403): what GET, PUT and DELETE of invitations need.
+func (c *call) managedInvitationSource(kind string) (memberSource, bool) {
+	src, ok := c.resolveMemberSource(kind)
+	if !ok {
+		return src, false
+	}
+	if !c.canManageMembers(src) {
+		c.forbidden()
+		return src, false
+	}
+	return src, true
+}
+
+// pendingInvitationParam finds the source's invitation of ":email" (404 when none), with
+// its index.
+func (c *call) pendingInvitationParam(src memberSource) (*Invitation, int, bool) {
+	inv, i := c.world.findInvitation(src, c.param("email"))
+	if inv == nil {
+		c.message(http.StatusNotFound, "404 Not Found")
+		return nil, -1, false
+	}
+	return inv, i, true
 }
 
 // userByEmail finds the user owning a (confirmed) email, case-insensitively.
@@ -232,8 +257,7 @@ func (c *call) inviteUser(src memberSource, u *User, p memberParams) string {
 	c.createMember(src, u.ID, p)
 	// A pending invitation of the same email is fulfilled by the membership.
 	if inv, i := c.world.findInvitation(src, u.Email); inv != nil {
-		list := c.world.listInvitations(src)
-		c.world.setInvitations(src, append(list[:i:i], list[i+1:]...))
+		c.world.removeInvitation(src, i)
 	}
 	return ""
 }
@@ -271,12 +295,8 @@ func (c *call) inviteEmail(src memberSource, email string, p memberParams) strin
 // https://docs.gitlab.com/api/invitations/#list-all-invitations-pending-for-a-group-or-project
 func listInvitationsHandler(kind string) handler {
 	return func(c *call) {
-		src, ok := c.resolveMemberSource(kind)
+		src, ok := c.managedInvitationSource(kind)
 		if !ok {
-			return
-		}
-		if !c.canManageMembers(src) {
-			c.forbidden()
 			return
 		}
 		q := strings.TrimSpace(c.query.Get("query"))
@@ -310,17 +330,12 @@ func updateInvitationHandler(kind string) handler {
 		if !ok {
 			return
 		}
-		src, ok := c.resolveMemberSource(kind)
+		src, ok := c.managedInvitationSource(kind)
 		if !ok {
 			return
 		}
-		if !c.canManageMembers(src) {
-			c.forbidden()
-			return
-		}
-		inv, _ := c.world.findInvitation(src, c.param("email"))
-		if inv == nil {
-			c.message(http.StatusNotFound, "404 Not Found")
+		inv, _, ok := c.pendingInvitationParam(src)
+		if !ok {
 			return
 		}
 		if !set && !p.expiresSet && !p.roleSet {
@@ -352,25 +367,19 @@ func updateInvitationHandler(kind string) handler {
 // https://docs.gitlab.com/api/invitations/#delete-an-invitation-to-a-group-or-project
 func deleteInvitationHandler(kind string) handler {
 	return func(c *call) {
-		src, ok := c.resolveMemberSource(kind)
+		src, ok := c.managedInvitationSource(kind)
 		if !ok {
 			return
 		}
-		if !c.canManageMembers(src) {
-			c.forbidden()
-			return
-		}
-		inv, i := c.world.findInvitation(src, c.param("email"))
-		if inv == nil {
-			c.message(http.StatusNotFound, "404 Not Found")
+		inv, i, ok := c.pendingInvitationParam(src)
+		if !ok {
 			return
 		}
 		if inv.AccessLevel == Owner && !c.canManageOwners(src) {
 			c.forbidden()
 			return
 		}
-		list := c.world.listInvitations(src)
-		c.world.setInvitations(src, append(list[:i:i], list[i+1:]...))
+		c.world.removeInvitation(src, i)
 		c.noContent()
 	}
 }
