@@ -702,19 +702,17 @@ func userStateAction(action string) handler {
 				return
 			}
 			done(false)
-		case "ban":
-			if u.State != StateActive {
-				c.message(http.StatusForbidden, fmt.Sprintf("You cannot ban %s users.", u.State))
+		case "ban", "unban":
+			// Only an active user can be banned, only a banned one unbanned.
+			from, to := StateActive, StateBanned
+			if action == "unban" {
+				from, to = StateBanned, StateActive
+			}
+			if u.State != from {
+				c.message(http.StatusForbidden, fmt.Sprintf("You cannot %s %s users.", action, u.State))
 				return
 			}
-			u.State = StateBanned
-			done(true)
-		case "unban":
-			if u.State != StateBanned {
-				c.message(http.StatusForbidden, fmt.Sprintf("You cannot unban %s users.", u.State))
-				return
-			}
-			u.State = StateActive
+			u.State = to
 			done(true)
 		}
 	}
