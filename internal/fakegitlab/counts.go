@@ -2,6 +2,7 @@ package fakegitlab
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"strconv"
 	"sync"
@@ -42,22 +43,14 @@ func (k *counter) reset() {
 func (s *Server) Counts() map[string]int {
 	s.counts.mu.Lock()
 	defer s.counts.mu.Unlock()
-	out := make(map[string]int, len(s.counts.routes))
-	for k, v := range s.counts.routes {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(s.counts.routes) // never nil: newCounter and reset make the maps
 }
 
 // StatusCounts returns the number of API responses per HTTP status.
 func (s *Server) StatusCounts() map[int]int {
 	s.counts.mu.Lock()
 	defer s.counts.mu.Unlock()
-	out := make(map[int]int, len(s.counts.statuses))
-	for k, v := range s.counts.statuses {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(s.counts.statuses)
 }
 
 // TotalRequests is the number of API requests served since the start or the last reset.
