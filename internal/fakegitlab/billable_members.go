@@ -35,6 +35,16 @@ func (s *Server) billingRoutes() {
 	s.rt.handle(http.MethodDelete, "/groups/:id/billable_members/:user_id", removeBillableMember)
 }
 
+// billableGroupUser resolves :user_id, then :id as billableGroup does.
+func (c *call) billableGroupUser() (*Group, int64, bool) {
+	uid, ok := c.userIDParam()
+	if !ok {
+		return nil, 0, false
+	}
+	g := c.billableGroup()
+	return g, uid, g != nil
+}
+
 // billableGroup resolves :id and checks top-level and Owner rights (400 otherwise).
 func (c *call) billableGroup() *Group {
 	g := c.group("id")
@@ -213,12 +223,8 @@ func billableMembershipID(sourceID, userID int64) int64 { return sourceID<<20 | 
 // listBillableMemberships: GET /groups/:id/billable_members/:user_id/memberships.
 // https://docs.gitlab.com/api/members/#list-memberships-for-a-billable-member-of-a-group
 func listBillableMemberships(c *call) {
-	uid, ok := c.userIDParam()
+	g, uid, ok := c.billableGroupUser()
 	if !ok {
-		return
-	}
-	g := c.billableGroup()
-	if g == nil {
 		return
 	}
 	u := c.world.Users[uid]
@@ -261,12 +267,8 @@ func listBillableMemberships(c *call) {
 // direct memberships of the group, its subgroups and its projects.
 // https://docs.gitlab.com/api/members/#remove-a-billable-member-from-a-group
 func removeBillableMember(c *call) {
-	uid, ok := c.userIDParam()
+	g, uid, ok := c.billableGroupUser()
 	if !ok {
-		return
-	}
-	g := c.billableGroup()
-	if g == nil {
 		return
 	}
 	h := c.world.hierarchyOf(g.ID)
