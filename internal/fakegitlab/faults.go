@@ -38,10 +38,12 @@ type Faults struct {
 	// https://gitlab.com/gitlab-org/gitlab/-/issues/365728).
 	RateLimitNoHeaders bool
 	// RouteRateLimits are per-endpoint limits per RateLimitPeriod, keyed by route name
-	// ("GET /groups"), like GitLab.com's 50 GET /groups a minute. Over one, GitLab's
-	// application rate limiter answers 429 {"message":{"error":"This endpoint has been
-	// requested too many times. Try again later."}}.
+	// ("GET /groups"), like GitLab's 200 GET /groups a minute per user (GitLab.com's,
+	// and self-managed's default). Over one, GitLab's application rate limiter answers
+	// 429 {"message":{"error":"This endpoint has been requested too many times. Try again
+	// later."}}.
 	// https://docs.gitlab.com/user/gitlab_com/rate_limits/
+	// https://docs.gitlab.com/administration/settings/rate_limit_on_groups_api/
 	RouteRateLimits map[string]int
 	// GitLabRouteLimits turns on GitLab's documented default per-endpoint limits
 	// (GitLabRouteLimitPreset), each with its own interval and scope, as an instance with
