@@ -91,6 +91,22 @@ func (c *call) resolveMemberSource(kind string) (memberSource, bool) {
 	return memberSource{project: p}, p != nil
 }
 
+// directMemberParam resolves ":id" (404 when unseen) and the user's direct membership
+// there (404 "Not found" when there is none): what PUT and DELETE .../members/:user_id
+// look up first.
+func (c *call) directMemberParam(kind string, uid int64) (memberSource, *Member, bool) {
+	src, ok := c.resolveMemberSource(kind)
+	if !ok {
+		return src, nil, false
+	}
+	m := src.members(c.world, false)[uid]
+	if m == nil {
+		c.message(http.StatusNotFound, "404 Not found")
+		return src, nil, false
+	}
+	return src, m, true
+}
+
 // canManageMembers: managing members needs the Owner role in a group and Maintainer (or
 // Owner) in a project; administrators can always.
 // https://docs.gitlab.com/user/permissions/#group-members-permissions
@@ -135,6 +151,12 @@ func (w *World) isLastOwner(groupID, userID int64) bool {
 		}
 	}
 	return true
+}
+
+// isProtectedOwner: the user is the last owner of a group source (isLastOwner) or the
+// owner of a personal project source, whose membership cannot be updated or removed.
+func (w *World) isProtectedOwner(src memberSource, userID int64) bool {
+	return (src.isGroup() && w.isLastOwner(src.id(), userID)) || w.isPersonalProjectOwner(src, userID)
 }
 
 // isPersonalProjectOwner: the owner of a personal project cannot be removed or demoted.
@@ -751,13 +773,12 @@ func editMemberHandler(kind string) handler {
 		if !ok {
 			return
 		}
-		src, ok := c.resolveMemberSource(kind)
+		src, m, ok := c.directMemberParam(kind, uid)
 		if !ok {
 			return
 		}
-		m := src.members(c.world, false)[uid]
 		u := c.world.Users[uid]
-		if m == nil || u == nil {
+		if u == nil {
 			c.message(http.StatusNotFound, "404 Not found")
 			return
 		}
@@ -769,7 +790,7 @@ func editMemberHandler(kind string) handler {
 			c.forbidden()
 			return
 		}
-		if (src.isGroup() && c.world.isLastOwner(src.id(), uid)) || c.world.isPersonalProjectOwner(src, uid) {
+		if c.world.isProtectedOwner(src, uid) {
 			c.forbidden() // GroupMemberPolicy: the last owner cannot be updated
 			return
 		}
@@ -810,13 +831,8 @@ func removeMemberHandler(kind string) handler {
 		if !ok {
 			return
 		}
-		src, ok := c.resolveMemberSource(kind)
+		src, m, ok := c.directMemberParam(kind, uid)
 		if !ok {
-			return
-		}
-		m := src.members(c.world, false)[uid]
-		if m == nil {
-			c.message(http.StatusNotFound, "404 Not found")
 			return
 		}
 		self := uid == c.me.ID
@@ -828,7 +844,7 @@ func removeMemberHandler(kind string) handler {
 			c.forbidden()
 			return
 		}
-		if (src.isGroup() && c.world.isLastOwner(src.id(), uid)) || c.world.isPersonalProjectOwner(src, uid) {
+		if c.world.isProtectedOwner(src, uid) {
 			c.forbidden() // GroupMemberPolicy: the last owner cannot be removed
 			return
 		}
