@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
@@ -126,20 +127,29 @@ func groupResource(g *orgGroup, parent *v2.ResourceId) (*v2.Resource, error) {
 		),
 		rs.WithDescription(joinNonEmpty(": ", g.FullPath, g.Description)),
 	}
-	if g.WebURL != "" {
-		annos = append(annos, rs.WithAnnotation(v2.ExternalLink_builder{Url: g.WebURL}.Build()))
-	}
-	if parent != nil {
-		annos = append(annos, rs.WithParentResourceID(parent))
-	}
-	if g.CreatedAt != nil {
-		annos = append(annos, rs.WithResourceCreatedAt(*g.CreatedAt))
-	}
+	annos = append(annos, nodeResourceOptions(g.WebURL, parent, g.CreatedAt)...)
 	name := g.FullName
 	if name == "" {
 		name = g.FullPath
 	}
 	return rs.NewGroupResource(name, groupResourceType, g.ID, []rs.GroupTraitOption{rs.WithGroupProfile(profile)}, annos...)
+}
+
+// nodeResourceOptions are the options a group's and a project's resource share: the
+// web link (when GitLab gave one), the parent (when it has one) and the creation time
+// (when known).
+func nodeResourceOptions(webURL string, parent *v2.ResourceId, createdAt *time.Time) []rs.ResourceOption {
+	var out []rs.ResourceOption
+	if webURL != "" {
+		out = append(out, rs.WithAnnotation(v2.ExternalLink_builder{Url: webURL}.Build()))
+	}
+	if parent != nil {
+		out = append(out, rs.WithParentResourceID(parent))
+	}
+	if createdAt != nil {
+		out = append(out, rs.WithResourceCreatedAt(*createdAt))
+	}
+	return out
 }
 
 // Entitlements: one per access level (Minimal Access on top-level groups only) and one
@@ -163,11 +173,18 @@ func (s *groupSyncer) Entitlements(ctx context.Context, r *v2.Resource, opts rs.
 
 // Grants: one per user with access, at the user's effective level.
 func (s *groupSyncer) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
+	return effectiveAccessGrants(ctx, r, s.c.organisation(opts.SyncID).effectiveGroupAccess)
+}
+
+// effectiveAccessGrants is Grants of a group or project: accessGrants of the effective
+// access (effectiveGroupAccess or effectiveProjectAccess) of r's id.
+func effectiveAccessGrants(ctx context.Context, r *v2.Resource,
+	effective func(context.Context, int64) (map[int64]*effectiveAccess, error)) ([]*v2.Grant, *rs.SyncOpResults, error) {
 	id, err := parseID(r.GetId().GetResource())
 	if err != nil {
 		return nil, nil, err
 	}
-	acc, err := s.c.organisation(opts.SyncID).effectiveGroupAccess(ctx, id)
+	acc, err := effective(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}

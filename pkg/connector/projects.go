@@ -69,15 +69,7 @@ func projectResource(p *orgProject, parent *v2.ResourceId) (*v2.Resource, error)
 		rs.WithResourceProfile(profile),
 		rs.WithDescription(joinNonEmpty(": ", p.PathWithNamespace, p.Description)),
 	}
-	if p.WebURL != "" {
-		opts = append(opts, rs.WithAnnotation(v2.ExternalLink_builder{Url: p.WebURL}.Build()))
-	}
-	if parent != nil {
-		opts = append(opts, rs.WithParentResourceID(parent))
-	}
-	if p.CreatedAt != nil {
-		opts = append(opts, rs.WithResourceCreatedAt(*p.CreatedAt))
-	}
+	opts = append(opts, nodeResourceOptions(p.WebURL, parent, p.CreatedAt)...)
 	name := p.NameWithNamespace
 	if name == "" {
 		name = p.PathWithNamespace
@@ -111,13 +103,5 @@ func (s *projectSyncer) Entitlements(ctx context.Context, r *v2.Resource, opts r
 
 // Grants: one per user with access, at the user's effective level.
 func (s *projectSyncer) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
-	id, err := parseID(r.GetId().GetResource())
-	if err != nil {
-		return nil, nil, err
-	}
-	acc, err := s.c.organisation(opts.SyncID).effectiveProjectAccess(ctx, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	return accessGrants(r, acc), &rs.SyncOpResults{}, nil
+	return effectiveAccessGrants(ctx, r, s.c.organisation(opts.SyncID).effectiveProjectAccess)
 }
