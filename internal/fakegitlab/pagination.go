@@ -286,12 +286,3 @@ func paginateKeyset[T, R any](c *call, items []T, id func(T) int64, key func(T) 
 	}
 	c.json(http.StatusOK, renderAll(pageItems, render))
 }
-
-func sortByID[T any](items []T, id func(T) int64, asc bool) {
-	slices.SortStableFunc(items, func(a, b T) int {
-		if asc {
-			return cmp.Compare(id(a), id(b))
-		}
-		return cmp.Compare(id(b), id(a))
-	})
-}

@@ -15,8 +15,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
-
-	"github.com/conductorone/baton-gitlab/pkg/gitlabapi"
 )
 
 // groupResourceTypeID is the baton resource type of GitLab groups and subgroups.
@@ -260,41 +258,4 @@ func accessGrants(r *v2.Resource, acc map[int64]*effectiveAccess) []*v2.Grant {
 		out = append(out, grant.NewGrant(r, slug, userResourceID(uid), opts...))
 	}
 	return out
-}
-
-// organisationTopLevelGroups returns the organisation's root groups outside a sync: the
-// configured --groups (GET /groups/:path each); every top-level group for a self-managed
-// administrator; otherwise the topmost of the groups the token's user is a direct
-// member of (Guest or more) — a subgroup when the user is a member of a subgroup only
-// (tokenUserGroups: GET /groups?min_access_level=10, without top_level_only, which
-// would drop such a subgroup).
-func (c *Connector) organisationTopLevelGroups(ctx context.Context) ([]*gitlab.Group, error) {
-	if len(c.settings.Groups) > 0 {
-		out := make([]*gitlab.Group, 0, len(c.settings.Groups))
-		for _, path := range c.settings.Groups {
-			g, _, err := c.client.API.Groups.GetGroup(path, &gitlab.GetGroupOptions{WithProjects: gitlab.Ptr(false)}, gitlab.WithContext(ctx))
-			if err != nil {
-				return nil, gitlabapi.MapError(err, fmt.Sprintf("reading configured group %q", path))
-			}
-			out = append(out, g)
-		}
-		return out, nil
-	}
-	instance, err := c.organisation("").instanceWide(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if !instance {
-		gs, err := c.tokenUserGroups(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return topmostGroups(gs), nil
-	}
-	opt := &gitlab.ListGroupsOptions{TopLevelOnly: gitlab.Ptr(true), AllAvailable: gitlab.Ptr(true), OrderBy: gitlab.Ptr("id"), Sort: gitlab.Ptr("asc")}
-	return gitlabapi.ListAll(ctx, "listing top-level groups", func(lo gitlab.ListOptions, opts ...gitlab.RequestOptionFunc) ([]*gitlab.Group, *gitlab.Response, error) {
-		o := *opt
-		o.ListOptions = lo
-		return c.client.API.Groups.ListGroups(&o, opts...)
-	})
 }

@@ -329,21 +329,6 @@ func (c *Connector) tokenUserGroups(ctx context.Context) ([]*gitlab.Group, error
 	})
 }
 
-// topmostGroups returns the groups whose parent is not among them, in their order.
-func topmostGroups(gs []*gitlab.Group) []*gitlab.Group {
-	in := make(map[int64]bool, len(gs))
-	for _, g := range gs {
-		in[g.ID] = true
-	}
-	var out []*gitlab.Group
-	for _, g := range gs {
-		if g.ParentID == 0 || !in[g.ParentID] {
-			out = append(out, g)
-		}
-	}
-	return out
-}
-
 // emptyOrganisationWarning says why a sync found no group at all (GitLab.com, or a
 // self-managed token without admin rights, and no --groups).
 func emptyOrganisationWarning(username string) string {
