@@ -245,7 +245,7 @@ func (o *organisationState) groupTree(ctx context.Context) (*groupTree, error) {
 			for _, path := range o.c.settings.Groups {
 				g, _, err := api.Groups.GetGroup(path, &gitlab.GetGroupOptions{WithProjects: gitlab.Ptr(false)}, gitlab.WithContext(ctx))
 				if err != nil {
-					return nil, mapAPIError(err, fmt.Sprintf("reading configured group %q", path))
+					return nil, gitlabapi.MapError(err, fmt.Sprintf("reading configured group %q", path))
 				}
 				roots = append(roots, g)
 				o.groupDetails.set(g.ID, toOrgGroup(g))
@@ -438,7 +438,7 @@ func (o *organisationState) groupDetail(ctx context.Context, id int64) (*orgGrou
 	return o.groupDetails.get(id, func() (*orgGroup, error) {
 		g, _, err := o.c.client.API.Groups.GetGroup(id, &gitlab.GetGroupOptions{WithProjects: gitlab.Ptr(false)}, gitlab.WithContext(ctx))
 		if err != nil {
-			return nil, mapAPIError(err, fmt.Sprintf("reading group %d", id))
+			return nil, gitlabapi.MapError(err, fmt.Sprintf("reading group %d", id))
 		}
 		og := toOrgGroup(g)
 		if og.Shares == nil {
@@ -835,11 +835,6 @@ func isoDate(t *gitlab.ISOTime) string {
 }
 
 // ---- small helpers ----
-
-// mapAPIError turns a client-go error into a gRPC status error.
-func mapAPIError(err error, doing string) error {
-	return gitlabapi.MapError(err, doing)
-}
 
 func sortIDs(ids []int64) { sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] }) }
 
