@@ -26,6 +26,15 @@ import (
 //  1. GET /user: the token works (401 → "create a new personal access token…"), the URL
 //     is a GitLab API (a 404 or a non-JSON answer → "… is not a GitLab instance"), the
 //     host answers ("cannot reach …"). The user and its is_admin are kept (tokenUser).
+//     This first request failing because nothing answers at --base-url (connection
+//     refused, no route to the host, a failed TLS handshake: gitlabapi.HostUnreachable)
+//     is FailedPrecondition, not MapError's Unavailable, with the same message: it is
+//     almost always a wrong URL, port or scheme, and the SDK retries a Validate that
+//     returns Unavailable for about a minute (six tries, each with the client's own
+//     retries) before a one-shot sync shows the error. The client's in-process retries
+//     still cover a blip of a few seconds. 429 and 5xx stay Unavailable (GitLab is
+//     there, and busy), as do timeouts, and later requests that fail the same way (the
+//     host answered a moment before).
 //  2. GET /personal_access_tokens/self: the token's scopes. api: everything works.
 //     read_api without api: a WARNING, not an error — a sync works with read_api, and
 //     the connector cannot know whether provisioning will be asked for (the SDK does not
@@ -45,6 +54,9 @@ func (c *Connector) Validate(ctx context.Context) (annotations.Annotations, erro
 
 	u, err := c.tokenUser(ctx)
 	if err != nil {
+		if gitlabapi.HostUnreachable(err) {
+			return nil, gitlabapi.WithCode(err, codes.FailedPrecondition)
+		}
 		return nil, err
 	}
 	l.Debug("gitlab: token user", zap.Int64("user_id", u.ID), zap.String("username", u.Username),

@@ -206,7 +206,33 @@ func TestValidateUnreachableHost(t *testing.T) {
 	_ = l.Close()
 	c := newValidateConnector(t, "http://"+addr, gitlabapi.SelfManaged, nil)
 	_, err = c.Validate(context.Background())
-	requireErr(t, err, codes.Unavailable, "cannot reach "+addr, "check --base-url")
+	// FailedPrecondition, not Unavailable: the SDK would retry Validate for a minute.
+	requireErr(t, err, codes.FailedPrecondition, "cannot reach "+addr, "check --base-url")
+}
+
+// A TLS handshake that fails on Validate's first request is a wrong URL (an untrusted
+// certificate, or an http:// server behind an https:// URL): FailedPrecondition at once.
+func TestValidateTLSFailureIsFailedPrecondition(t *testing.T) {
+	untrusted := httptest.NewTLSServer(http.NotFoundHandler())
+	defer untrusted.Close()
+	c := newValidateConnector(t, untrusted.URL, gitlabapi.SelfManaged, nil)
+	_, err := c.Validate(context.Background())
+	requireErr(t, err, codes.FailedPrecondition, "cannot reach "+untrusted.Listener.Addr().String(), "certificate", "check --base-url")
+
+	plain := httptest.NewServer(http.NotFoundHandler())
+	defer plain.Close()
+	c = newValidateConnector(t, strings.Replace(plain.URL, "http://", "https://", 1), gitlabapi.SelfManaged, nil)
+	_, err = c.Validate(context.Background())
+	requireErr(t, err, codes.FailedPrecondition, "cannot reach "+plain.Listener.Addr().String(), "HTTP response to HTTPS client")
+}
+
+// GitLab answering 5xx to Validate's first request stays Unavailable: the SDK retries it.
+func TestValidateServerErrorStaysUnavailable(t *testing.T) {
+	srv, url := startFake(t, fakegitlab.ModeSelfManaged, fakegitlab.Options{})
+	srv.SetFaults(fakegitlab.Faults{FailNextRequests: 2, FailStatus: 503}) // 1 try + 1 retry
+	c := newValidateConnector(t, url, gitlabapi.SelfManaged, nil)
+	_, err := c.Validate(context.Background())
+	requireErr(t, err, codes.Unavailable, "GET /user", "503")
 }
 
 func TestValidateAccountCreationGroupNotFound(t *testing.T) {

@@ -2,6 +2,8 @@ package gitlabapi
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
@@ -184,6 +187,42 @@ func rateLimited(err error, er *gitlab.ErrorResponse, doing, answered string) er
 		}
 	}
 	return &Error{st: st, cause: err}
+}
+
+// WithCode is err, a MapError error, with another gRPC code: same message and cause
+// (errors.Is/As still reach client-go's error), no status details. Any other error is
+// returned as it is.
+func WithCode(err error, code codes.Code) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	return &Error{st: status.New(code, e.st.Message()), cause: e.cause}
+}
+
+// HostUnreachable reports a transport error after which nothing at the URL answered as
+// an HTTP(S) server: connection refused, no route to the host or its network, or a TLS
+// handshake that failed (a certificate the system does not trust or made out for another
+// host, or a server that does not speak TLS). These usually mean a wrong --base-url, not
+// a passing outage. Timeouts and failed DNS look-ups are not included (MapError already
+// treats a host name that does not resolve as FailedPrecondition).
+func HostUnreachable(err error) bool {
+	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH) {
+		return true
+	}
+	var certErr *tls.CertificateVerificationError
+	var authorityErr x509.UnknownAuthorityError
+	var hostnameErr x509.HostnameError
+	var invalidErr x509.CertificateInvalidError
+	var recordErr tls.RecordHeaderError
+	var alertErr tls.AlertError
+	if errors.As(err, &certErr) || errors.As(err, &authorityErr) || errors.As(err, &hostnameErr) ||
+		errors.As(err, &invalidErr) || errors.As(err, &recordErr) || errors.As(err, &alertErr) {
+		return true
+	}
+	// net/http replaces the tls.RecordHeaderError of an http:// server behind an
+	// https:// URL with this plain error.
+	return err != nil && strings.Contains(err.Error(), "server gave HTTP response to HTTPS client")
 }
 
 // HTTPStatus is the HTTP status GitLab answered with, or 0 when err is not an HTTP answer.

@@ -6,7 +6,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -290,5 +293,28 @@ func TestUserAgentAndTokenHeader(t *testing.T) {
 	}
 	if tok != "glpat-secret" {
 		t.Errorf("PRIVATE-TOKEN %q", tok)
+	}
+}
+
+func TestWithCodeKeepsMessageAndCause(t *testing.T) {
+	cause := &url.Error{Op: "Get", URL: "https://gitlab.example.com/api/v4/user", Err: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}}
+	mapped := MapError(cause, "reading the token's user")
+	if !HostUnreachable(mapped) {
+		t.Fatalf("connection refused is not HostUnreachable: %v", mapped)
+	}
+	got := WithCode(mapped, codes.FailedPrecondition)
+	if status.Code(got) != codes.FailedPrecondition || got.Error() != mapped.Error() {
+		t.Fatalf("WithCode: %v %q, want FailedPrecondition %q", status.Code(got), got.Error(), mapped.Error())
+	}
+	if !errors.Is(got, syscall.ECONNREFUSED) {
+		t.Fatalf("WithCode lost the cause: %v", got)
+	}
+	plain := errors.New("x")
+	if WithCode(plain, codes.Internal) != plain {
+		t.Fatal("WithCode changed an error MapError did not make")
+	}
+	timeout := &url.Error{Op: "Get", URL: "https://gitlab.example.com", Err: context.DeadlineExceeded}
+	if HostUnreachable(timeout) || HostUnreachable(nil) {
+		t.Fatal("a timeout or nil is not HostUnreachable")
 	}
 }
