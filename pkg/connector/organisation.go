@@ -613,13 +613,6 @@ func (o *organisationState) allMembers(ctx context.Context) ([]*directMember, er
 			return nil, err
 		}
 		byUser := map[int64]*directMember{}
-		add := func(ms []*directMember) {
-			for _, m := range ms {
-				if _, ok := byUser[m.UserID]; !ok {
-					byUser[m.UserID] = m
-				}
-			}
-		}
 		// Every principal of a grant is a member of one of the sources the access
 		// computation reads, so collect from exactly those.
 		for _, n := range nodes {
@@ -631,8 +624,12 @@ func (o *organisationState) allMembers(ctx context.Context) ([]*directMember, er
 			if err != nil {
 				return nil, err
 			}
-			add(ms)
-			if err := o.addSourceMembers(ctx, acc, add); err != nil {
+			for _, m := range ms {
+				if _, ok := byUser[m.UserID]; !ok {
+					byUser[m.UserID] = m
+				}
+			}
+			if err := o.addSourceMembers(ctx, acc, byUser); err != nil {
 				return nil, err
 			}
 		}
@@ -678,12 +675,17 @@ func (o *organisationState) awaitingMemberships(ctx context.Context) (map[int64]
 	})
 }
 
-// addSourceMembers adds, for each non-direct access, the member record it came from
-// (cached member lists of the source group).
-func (o *organisationState) addSourceMembers(ctx context.Context, acc map[int64]*effectiveAccess, add func([]*directMember)) error {
-	for _, uid := range sortedKeys(acc) {
-		a := acc[uid]
+// addSourceMembers adds to byUser, for each non-direct access of a user not in it yet,
+// the member record the access came from (the cached member list of the source group).
+// Users already found are skipped without scanning a list: a scan per grant made this
+// O(grants x members of the source group). Each user's record comes from their own
+// source, so the order of acc does not matter.
+func (o *organisationState) addSourceMembers(ctx context.Context, acc map[int64]*effectiveAccess, byUser map[int64]*directMember) error {
+	for uid, a := range acc {
 		if a.Source == sourceDirect {
+			continue
+		}
+		if _, found := byUser[uid]; found {
 			continue
 		}
 		ms, err := o.directGroupMembers(ctx, a.SourceGroupID)
@@ -692,7 +694,7 @@ func (o *organisationState) addSourceMembers(ctx context.Context, acc map[int64]
 		}
 		for _, m := range ms {
 			if m.UserID == uid {
-				add([]*directMember{m})
+				byUser[uid] = m
 				break
 			}
 		}
