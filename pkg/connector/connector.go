@@ -57,15 +57,14 @@ type Settings struct {
 type Connector struct {
 	client   *gitlabapi.Client
 	settings Settings
-	// isAdmin: the token's user is an instance administrator (self-managed only).
-	// Written only by tokenUser under tokenMu, once GET /user succeeded; code that may
-	// run before Validate must call c.tokenUser(ctx) (or c.adminToken(ctx)) first.
-	isAdmin bool
 	// org caches what one sync has read of the organisation (organisation.go).
 	org *organisationCache
 
+	// tokenUsr is GET /user, fetched once per process under tokenMu: read it, and
+	// whether the token's user is an administrator, through c.tokenUser(ctx) or
+	// c.adminToken(ctx), which fetch it when Validate has not.
 	tokenMu   sync.Mutex
-	tokenUsr  *gitlab.User // GET /user, fetched once per process
+	tokenUsr  *gitlab.User
 	tokenDone bool
 }
 
@@ -159,7 +158,6 @@ func (c *Connector) tokenUser(ctx context.Context) (*gitlab.User, error) {
 		return nil, gitlabapi.MapError(err, "reading the token's user (GET /user)")
 	}
 	c.tokenUsr, c.tokenDone = u, true
-	c.isAdmin = u.IsAdmin
 	return u, nil
 }
 
