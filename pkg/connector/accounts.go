@@ -19,7 +19,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -422,18 +421,9 @@ func (r invitationResult) text() string {
 // was and returned as already-exists; exactly one new member is the success. Anything
 // else is an error that names the members concerned.
 func (s *userSyncer) inviteAccount(ctx context.Context, req accountRequest) (connectorbuilder.CreateAccountResponse, annotations.Annotations, error) {
-	groupRef := s.c.settings.AccountCreationGroup
-	var gid any = groupRef
-	if n, err := strconv.ParseInt(groupRef, 10, 64); err == nil {
-		gid = n
-	}
-	group, _, err := s.c.client.API.Groups.GetGroup(gid, &gitlab.GetGroupOptions{WithProjects: gitlab.Ptr(false)}, gitlab.WithContext(ctx))
+	group, err := s.c.checkGroupSetting(ctx, "--account-creation-group", s.c.settings.AccountCreationGroup)
 	if err != nil {
-		if gitlabapi.IsNotFound(err) {
-			return nil, nil, status.Errorf(codes.InvalidArgument,
-				"--account-creation-group %s: no such group, or the token's user cannot see it: give the group's full path (as in its URL) or numeric id", groupRef)
-		}
-		return nil, nil, gitlabapi.MapError(err, fmt.Sprintf("reading --account-creation-group %s", groupRef))
+		return nil, nil, err
 	}
 	email := strings.ToLower(req.email)
 	alreadyExists := func(r *v2.Resource) (connectorbuilder.CreateAccountResponse, annotations.Annotations, error) {

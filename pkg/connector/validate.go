@@ -142,7 +142,9 @@ func (c *Connector) checkTokenScopes(ctx context.Context) error {
 	}
 }
 
-// checkGroupSetting reads the group a setting names (GET /groups/:id).
+// checkGroupSetting reads the group a setting names (GET /groups/:id, the setting a
+// full path or a numeric id): Validate and account creation (inviteAccount) resolve
+// --groups and --account-creation-group with it, with the same errors.
 func (c *Connector) checkGroupSetting(ctx context.Context, setting, ref string) (*gitlab.Group, error) {
 	var id any = ref
 	if n, err := strconv.ParseInt(ref, 10, 64); err == nil {
