@@ -51,6 +51,20 @@ func newAcctEnv(t *testing.T, mode fakegitlab.Mode, edit func(*Settings)) *acctE
 	return &acctEnv{s: s, c: c, users: &userSyncer{c: c}}
 }
 
+// createSuccess creates an account and fails the test unless GitLab created it.
+func (e *acctEnv) createSuccess(t *testing.T, info *v2.AccountInfo, cred *v2.LocalCredentialOptions) (*v2.CreateAccountResponse_SuccessResult, []*v2.PlaintextData) {
+	t.Helper()
+	res, creds, _, err := e.users.CreateAccount(context.Background(), info, cred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, isSuccess := res.(*v2.CreateAccountResponse_SuccessResult)
+	if !isSuccess {
+		t.Fatalf("result %T, want success", res)
+	}
+	return ok, creds
+}
+
 func accountInfo(login, email string, profile map[string]any) *v2.AccountInfo {
 	var emails []*v2.AccountInfo_Email
 	if email != "" {
@@ -115,15 +129,7 @@ func hasDoesNotExist(annos annotations.Annotations) bool {
 
 func TestCreateAccountSelfManagedNoPassword(t *testing.T) {
 	e := newAcctEnv(t, fakegitlab.ModeSelfManaged, nil)
-	res, creds, _, err := e.users.CreateAccount(context.Background(),
-		accountInfo("zoe", "zoe@acme.example", map[string]any{"name": "Zoë Zimmer"}), noPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ok, isSuccess := res.(*v2.CreateAccountResponse_SuccessResult)
-	if !isSuccess {
-		t.Fatalf("result %T, want success", res)
-	}
+	ok, creds := e.createSuccess(t, accountInfo("zoe", "zoe@acme.example", map[string]any{"name": "Zoë Zimmer"}), noPassword)
 	if len(creds) != 0 {
 		t.Errorf("no-password creation returned %d credentials", len(creds))
 	}
@@ -150,13 +156,7 @@ func TestCreateAccountSelfManagedNoPassword(t *testing.T) {
 
 func TestCreateAccountSelfManagedRandomPasswordSkipConfirmation(t *testing.T) {
 	e := newAcctEnv(t, fakegitlab.ModeSelfManaged, func(s *Settings) { s.SkipConfirmation = true })
-	res, creds, _, err := e.users.CreateAccount(context.Background(), accountInfo("yann", "yann@acme.example", nil), randomPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := res.(*v2.CreateAccountResponse_SuccessResult); !ok {
-		t.Fatalf("result %T, want success", res)
-	}
+	_, creds := e.createSuccess(t, accountInfo("yann", "yann@acme.example", nil), randomPassword)
 	if len(creds) != 1 || len(creds[0].GetBytes()) != 20 {
 		t.Fatalf("want one 20-character password, got %v", creds)
 	}
@@ -323,14 +323,7 @@ func TestCreateAccountGitLabComNeedsGroup(t *testing.T) {
 func TestCreateAccountGitLabComInvites(t *testing.T) {
 	e := newAcctEnv(t, fakegitlab.ModeGitLabCom, func(s *Settings) { s.AccountCreationGroup = "acme" })
 	// The SDK's one-shot flow always asks for a random password: an invitation has none.
-	res, creds, _, err := e.users.CreateAccount(context.Background(), accountInfo("", "New.Person@Example.org", nil), randomPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ok, isSuccess := res.(*v2.CreateAccountResponse_SuccessResult)
-	if !isSuccess {
-		t.Fatalf("result %T, want success", res)
-	}
+	ok, creds := e.createSuccess(t, accountInfo("", "New.Person@Example.org", nil), randomPassword)
 	if len(creds) != 0 {
 		t.Errorf("an invitation returned %d credentials", len(creds))
 	}
@@ -382,14 +375,7 @@ func TestCreateAccountGitLabComLevelAndAlreadyInvited(t *testing.T) {
 func TestCreateAccountGitLabComExistingUserBecomesMember(t *testing.T) {
 	e := newAcctEnv(t, fakegitlab.ModeGitLabCom, func(s *Settings) { s.AccountCreationGroup = "acme" })
 	// stranger-01 is a GitLab.com user outside the organisation: GitLab adds them at once.
-	res, _, _, err := e.users.CreateAccount(context.Background(), accountInfo("", "stranger-01@example.net", nil), noPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ok, isSuccess := res.(*v2.CreateAccountResponse_SuccessResult)
-	if !isSuccess {
-		t.Fatalf("result %T, want success", res)
-	}
+	ok, _ := e.createSuccess(t, accountInfo("", "stranger-01@example.net", nil), noPassword)
 	if got := ok.GetResource().GetId().GetResource(); got != acctItoa(fakegitlab.DemoUserStrangerFirst) {
 		t.Errorf("resource %q, want the real account %d", got, fakegitlab.DemoUserStrangerFirst)
 	}
