@@ -1,7 +1,8 @@
 // Command gitlab-fake serves the project's fake GitLab (internal/fakegitlab) on a loopback
 // port, for demos, manual runs of the connector and benchmarks:
 //
-//	gitlab-fake --token T [--mode gitlab.com|self-managed] [--world demo|large:USERS,GROUPS,PROJECTS]
+//	gitlab-fake --token T [--mode gitlab.com|self-managed]
+//	            [--world demo|large:USERS,GROUPS,PROJECTS|bignode[:MEMBERS,SUBGROUPS,PROJECTS]]
 //	            [--seed N] [--addr 127.0.0.1:0] [fault flags]
 //
 // When it is ready it prints exactly one line on stdout,
@@ -46,6 +47,9 @@ type config struct {
 	large  fakegitlab.LargeSpec
 	seed   int64
 	faults fakegitlab.Faults
+
+	// bignode is set for --world bignode[:...] (fakegitlab.BigGroupWorld).
+	bignode *fakegitlab.BigGroupSpec
 }
 
 // routeLimits collects repeated --route-rate-limit "GET /groups=50" flags.
@@ -73,8 +77,8 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:0", "listen address: a loopback IP (127.0.0.0/8 or ::1) and a port (0 picks one)")
 	fs.StringVar(&c.token, "token", "", "the personal access token clients must send (or GITLAB_FAKE_TOKEN)")
 	fs.StringVar(&mode, "mode", string(fakegitlab.ModeGitLabCom), "deployment to imitate: gitlab.com or self-managed")
-	fs.StringVar(&c.world, "world", "demo", "world to serve: demo, or large:USERS,GROUPS,PROJECTS")
-	fs.Int64Var(&c.seed, "seed", 1, "seed of the large world and of random faults")
+	fs.StringVar(&c.world, "world", "demo", "world to serve: demo, large:USERS,GROUPS,PROJECTS, or bignode[:MEMBERS,SUBGROUPS,PROJECTS] (one top-level group of 30,000 members, 250 subgroups, 250 projects by default)")
+	fs.Int64Var(&c.seed, "seed", 1, "seed of the large and bignode worlds and of random faults")
 	f := &c.faults
 	fs.DurationVar(&f.Latency, "latency", 0, "latency added to every API request (e.g. 50ms)")
 	fs.IntVar(&f.RateLimit, "rate-limit", 0, "API requests allowed per token per period (0: no limit)")
@@ -109,11 +113,17 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	default:
 		return nil, fmt.Errorf("--mode %q: want gitlab.com or self-managed", mode)
 	}
-	if c.world != "demo" {
+	if c.world == "bignode" || strings.HasPrefix(c.world, "bignode:") {
+		spec, err := parseBigNode(c.world, c.seed)
+		if err != nil {
+			return nil, err
+		}
+		c.bignode = &spec
+	} else if c.world != "demo" {
 		sizes, ok := strings.CutPrefix(c.world, "large:")
 		parts := strings.Split(sizes, ",")
 		if !ok || len(parts) != 3 {
-			return nil, fmt.Errorf("--world %q: want demo or large:USERS,GROUPS,PROJECTS", c.world)
+			return nil, fmt.Errorf("--world %q: want demo, large:USERS,GROUPS,PROJECTS or bignode[:MEMBERS,SUBGROUPS,PROJECTS]", c.world)
 		}
 		var n [3]int
 		for i, p := range parts {
@@ -158,6 +168,31 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	return c, nil
 }
 
+// parseBigNode reads --world bignode (fakegitlab.DefaultBigGroupSpec) or
+// bignode:MEMBERS,SUBGROUPS,PROJECTS.
+func parseBigNode(world string, seed int64) (fakegitlab.BigGroupSpec, error) {
+	spec := fakegitlab.DefaultBigGroupSpec
+	spec.Seed = seed
+	sizes, ok := strings.CutPrefix(world, "bignode:")
+	if !ok {
+		return spec, nil
+	}
+	parts := strings.Split(sizes, ",")
+	if len(parts) != 3 {
+		return spec, fmt.Errorf("--world %q: want bignode or bignode:MEMBERS,SUBGROUPS,PROJECTS", world)
+	}
+	var n [3]int
+	for i, p := range parts {
+		v, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || v < 0 || (i == 0 && v < 1) {
+			return spec, fmt.Errorf("--world %q: MEMBERS must be positive, SUBGROUPS and PROJECTS at least 0", world)
+		}
+		n[i] = v
+	}
+	spec.Members, spec.Subgroups, spec.Projects = n[0], n[1], n[2]
+	return spec, nil
+}
+
 // checkLoopback refuses any address but a loopback IP: the fake accepts a fixed token
 // and must never be reachable from the network.
 func checkLoopback(addr string) error {
@@ -185,6 +220,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var w *fakegitlab.World
 	if c.world == "demo" {
 		w = fakegitlab.DemoWorld(c.mode)
+	} else if c.bignode != nil {
+		w = fakegitlab.BigGroupWorld(*c.bignode, c.mode)
 	} else {
 		w = fakegitlab.LargeWorld(c.large, c.mode)
 	}
