@@ -37,7 +37,7 @@ func (c *call) groupJSON(g *Group) map[string]any {
 		"path":                              g.Path,
 		"description":                       g.Description,
 		"visibility":                        g.Visibility,
-		"share_with_group_lock":             false,
+		"share_with_group_lock":             c.world.ShareWithGroupLocked(g.ID), // Entities::Group (lib/api/entities/group.rb), so every group answer
 		"require_two_factor_authentication": false,
 		"two_factor_grace_period":           48,
 		"project_creation_level":            "developer",
@@ -66,7 +66,12 @@ func (c *call) groupJSON(g *Group) map[string]any {
 
 // sharedWithGroupsJSON lists the groups a group or project is shared with, as
 // shared_with_groups, hiding invited groups the token user cannot see (GitLab filters them
-// with public_or_visible_to_user).
+// with public_or_visible_to_user). withMemberRole adds member_role_id: a group's links are
+// Entities::SharedGroupWithGroup, which EE extends with member_role_id
+// (ee/lib/ee/api/entities/shared_group_with_group.rb); a project's are
+// Entities::SharedGroupWithProject (lib/api/entities/shared_group_with_project.rb:
+// group_id, group_name, group_full_path, group_access_level, expires_at), which no EE
+// module extends, so a project's shared_with_groups has no member_role_id.
 func (c *call) sharedWithGroupsJSON(shares []Share, withMemberRole bool) []map[string]any {
 	out := []map[string]any{}
 	for _, s := range shares {

@@ -1,6 +1,7 @@
 package fakegitlab
 
 import (
+	"net/http"
 	"strconv"
 )
 
@@ -96,5 +97,24 @@ func (c *call) canSeeProject(p *Project) bool {
 	if c.me == nil {
 		return false
 	}
-	return c.world.EffectiveProjectAccess(p.ID, c.me.ID).Level > NoAccess
+	return c.myProjectLevel(p.ID) > NoAccess
+}
+
+// myProjectLevel is the token user's project_authorizations level on the project. A GET
+// (which changes nothing) reads the user's authorizations once and keeps them for the
+// request, as listings ask for every project.
+func (c *call) myProjectLevel(projectID int64) AccessLevel {
+	if c.me == nil {
+		return NoAccess
+	}
+	if c.r.Method != http.MethodGet {
+		return c.world.projectLevel(projectID, c.me.ID)
+	}
+	if c.myProjects == nil {
+		c.myProjects = c.world.authzFor(c.me.ID).projects
+	}
+	if c.world.Projects[projectID] == nil {
+		return NoAccess
+	}
+	return c.myProjects[projectID]
 }

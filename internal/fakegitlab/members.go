@@ -295,7 +295,7 @@ type memberRow struct {
 }
 
 // listMembersHandler: GET .../members (direct members only) and .../members/all
-// (effective: inherited and shared, the highest level per user).
+// (one row per user over the direct, inherited and shared relations: members_all.go).
 // https://docs.gitlab.com/api/members/#list-all-members-of-a-group-or-project-including-inherited-and-invited-members
 func listMembersHandler(kind string, all bool) handler {
 	return func(c *call) {
@@ -317,11 +317,9 @@ func listMembersHandler(kind string, all bool) handler {
 		}
 		var rows []memberRow
 		if all {
-			eff := c.world.allMembersOf(src)
-			for _, uid := range sortedAccessUserIDs(eff) {
-				a := eff[uid]
+			for uid, r := range c.membersAllRows(src, 0) {
 				if u := c.world.Users[uid]; u != nil {
-					rows = append(rows, memberRow{user: u, member: a.Member, level: a.Level, roleID: a.MemberRoleID})
+					rows = append(rows, memberRow{user: u, member: r.m, level: r.level, roleID: r.roleID})
 				}
 			}
 		} else {
@@ -330,8 +328,8 @@ func listMembersHandler(kind string, all bool) handler {
 					rows = append(rows, memberRow{user: u, member: m, level: m.AccessLevel, roleID: m.MemberRoleID})
 				}
 			}
-			sort.Slice(rows, func(i, j int) bool { return rows[i].user.ID < rows[j].user.ID })
 		}
+		sort.Slice(rows, func(i, j int) bool { return rows[i].user.ID < rows[j].user.ID })
 		q := strings.ToLower(strings.TrimSpace(c.query.Get("query")))
 		enterpriseGroup := c.enterpriseEmailsGroup(src)
 		var out []memberRow
@@ -356,115 +354,31 @@ func listMembersHandler(kind string, all bool) handler {
 	}
 }
 
-// members/all lists membership ROWS, not access: GitLab's retrieve_members(deep: true)
-// (lib/api/helpers/members_helpers.rb) runs GroupMembersFinder / MembersFinder over the
-// direct, inherited and shared-from-groups relations, which select
-// GroupMember.non_request.of_groups(...) whatever the row's membership_state, then keep
-// each user's highest row (distinct_on_user_with_max_access_level). So a member awaiting
-// a seat is listed there with membership_state "awaiting" (and EE's `state` filter
-// selects them), directly, through an ancestor group or through a share, although the
-// row gives no access. https://docs.gitlab.com/api/members/#list-all-members-of-a-group-or-project-including-inherited-and-invited-members
-// The fake starts from effective access (active rows, effective.go) and lets an awaiting
-// row take a user's place when it is higher (on a tie the active row stays; GitLab then
-// orders by expires_at and created_at, which the fake does not model).
-
-// allMembersOf is every user members/all lists for src, with the row it shows.
-func (w *World) allMembersOf(src memberSource) map[int64]Access {
-	var out map[int64]Access
+// membersAllRows is members/all's rows for src as the token user sees them (members_all.go):
+// invited groups the token user cannot see are left out unless they are a member of the
+// source (GroupMembersFinder: group.member?(user), MembersFinder: project.member?(user));
+// public_or_visible_to_user lets administrators see every group.
+func (c *call) membersAllRows(src memberSource, only int64) map[int64]listRow {
+	w := c.world
+	visible := func(gid int64) bool { g := w.Groups[gid]; return g != nil && c.canSeeGroup(g) }
+	o := listOpts{only: only, withAwaiting: true}
 	if src.isGroup() {
-		out = w.EffectiveGroupMembers(src.id())
-	} else {
-		out = w.EffectiveProjectMembers(src.id())
-	}
-	for uid, a := range w.awaitingRowsReaching(src, 0) {
-		if cur, ok := out[uid]; !ok || betterAccess(a, cur) {
-			out[uid] = a
+		if !c.isAdmin() && w.EffectiveGroupAccess(src.id(), c.me.ID).Level == NoAccess {
+			o.visible = visible
 		}
-	}
-	return out
-}
-
-// allMemberAccess is the row members/all/:user_id shows for the user (zero: none).
-func (w *World) allMemberAccess(src memberSource, userID int64) Access {
-	best := src.effective(w, userID)
-	if a, ok := w.awaitingRowsReaching(src, userID)[userID]; ok && (best.Source == "" || betterAccess(a, best)) {
-		best = a
-	}
-	return best
-}
-
-// awaitingRowsReaching is, per user, the highest awaiting (unexpired) membership row
-// that the relations of members/all reach for src: the source's own rows, its
-// ancestors' (for a project: its group's and the group's ancestors'), the invited
-// groups' of group shares on that chain (capped at the share's level) and, for a
-// project, of its own shares (the invited group and its ancestors). Minimal Access rows
-// count only as the top-level group's own. onlyUser limits it to one user (0: everyone).
-func (w *World) awaitingRowsReaching(src memberSource, onlyUser int64) map[int64]Access {
-	out := map[int64]Access{}
-	consider := func(members map[int64]*Member, mk func(m *Member) Access, minimalOK bool) {
-		for uid, m := range members {
-			if (onlyUser != 0 && uid != onlyUser) || m.MembershipState != "awaiting" || w.memberExpired(m.ExpiresAt) {
-				continue
-			}
-			if m.AccessLevel <= MinimalAccess && !minimalOK {
-				continue
-			}
-			a := mk(m)
-			if cur, ok := out[uid]; !ok || betterAccess(a, cur) {
-				out[uid] = a
-			}
-		}
-	}
-	direct := func(m *Member) Access {
-		return Access{Level: m.AccessLevel, MemberRoleID: m.MemberRoleID, Source: SourceDirect, Member: m}
-	}
-	inherited := func(gid int64) func(m *Member) Access {
-		return func(m *Member) Access {
-			return Access{Level: m.AccessLevel, MemberRoleID: m.MemberRoleID, Source: SourceInherited, SourceGroupID: gid, Member: m}
-		}
-	}
-	shared := func(s Share) func(m *Member) Access {
-		return func(m *Member) Access { return sharedAccess(m, s, s.GroupID) }
-	}
-	groupShares := func(chain []int64) {
-		for _, gid := range chain {
-			for _, s := range w.GroupShares[gid] {
-				if !w.memberExpired(s.ExpiresAt) {
-					consider(w.GroupMembers[s.GroupID], shared(s), false)
-				}
-			}
-		}
-	}
-	if src.isGroup() {
-		g := src.group
-		consider(w.GroupMembers[g.ID], direct, g.ParentID == 0)
-		chain := []int64{g.ID}
-		for _, a := range w.Ancestors(g.ID) {
-			chain = append(chain, a.ID)
-			consider(w.GroupMembers[a.ID], inherited(a.ID), false)
-		}
-		groupShares(chain)
-		return out
+		return w.groupListRows(src.id(), o)
 	}
 	p := src.project
-	consider(w.ProjectMembers[p.ID], direct, false)
-	if p.GroupID == 0 {
-		return out // a personal project has its direct members only
-	}
-	chain := append([]int64{p.GroupID}, idsOfGroups(w.Ancestors(p.GroupID))...)
-	for _, gid := range chain {
-		consider(w.GroupMembers[gid], inherited(gid), false)
-	}
-	groupShares(chain)
-	for _, s := range w.ProjectShares[p.ID] {
-		if w.memberExpired(s.ExpiresAt) {
-			continue
+	var groupVisible, invitedVisible func(int64) bool
+	if !c.isAdmin() {
+		if p.GroupID != 0 && w.EffectiveGroupAccess(p.GroupID, c.me.ID).Level == NoAccess {
+			groupVisible = visible
 		}
-		for _, gid := range append([]int64{s.GroupID}, idsOfGroups(w.Ancestors(s.GroupID))...) {
-			consider(w.GroupMembers[gid], shared(s), false)
+		if w.projectLevel(p.ID, c.me.ID) == NoAccess {
+			invitedVisible = visible
 		}
 	}
-	return out
+	return w.projectListRows(p.ID, o, groupVisible, invitedVisible)
 }
 
 // userIDParam reads the :user_id path parameter as Grape's Integer type does.
@@ -490,12 +404,12 @@ func getMemberHandler(kind string, all bool) handler {
 		}
 		u := c.world.Users[uid]
 		if all {
-			a := c.world.allMemberAccess(src, uid)
-			if a.Level == NoAccess || u == nil || (a.Level == MinimalAccess && !(src.isGroup() && src.group.ParentID == 0)) {
+			r, ok := c.membersAllRows(src, uid)[uid]
+			if !ok || u == nil {
 				c.message(http.StatusNotFound, "404 Not found")
 				return
 			}
-			c.json(http.StatusOK, c.memberJSON(src, u, a.Member, a.Level, a.MemberRoleID))
+			c.json(http.StatusOK, c.memberJSON(src, u, r.m, r.level, r.roleID))
 			return
 		}
 		m := src.members(c.world, false)[uid]

@@ -124,6 +124,14 @@ type Group struct {
 	Visibility  string
 	Description string
 	CreatedAt   time.Time
+	// ShareWithGroupLock is "Prevent sharing a project within <group> with other groups"
+	// (namespaces.share_with_group_lock). GitLab keeps it set on every descendant of a
+	// locked group: a new subgroup of a locked group is created locked
+	// (Namespace#sync_share_with_group_lock_with_parent, before_create), and locking a
+	// group locks its whole subtree (Namespace#force_share_with_group_lock_on_descendants,
+	// after_update), app/models/namespace.rb. Use World.SetShareWithGroupLock to change it
+	// on a built world; World.ShareWithGroupLocked reads it.
+	ShareWithGroupLock bool
 }
 
 // Project is a GitLab project, in a group or in a user's personal namespace.
@@ -198,6 +206,10 @@ type World struct {
 	Now time.Time
 
 	nextID int64
+	// authz caches project authorizations per user (authz.go). It checks a fingerprint of
+	// the world on every use, so it is never stale after a write. Nil for a World built
+	// without NewWorld: nothing is cached then.
+	authz *authzCache
 }
 
 // NewWorld returns an empty world.
@@ -215,6 +227,7 @@ func NewWorld() *World {
 		MemberRoles:        map[int64]*MemberRole{},
 		Version:            "17.8.0-ee",
 		nextID:             1000,
+		authz:              &authzCache{},
 	}
 }
 
@@ -261,8 +274,46 @@ func (w *World) AddGroup(g *Group) *Group {
 	if g.Visibility == "" {
 		g.Visibility = "private"
 	}
+	// A subgroup of a locked group is created locked:
+	// Namespace#sync_share_with_group_lock_with_parent (app/models/namespace.rb).
+	if p := w.Groups[g.ParentID]; g.ParentID != 0 && p != nil && w.ShareWithGroupLocked(p.ID) {
+		g.ShareWithGroupLock = true
+	}
 	w.Groups[g.ID] = g
 	return g
+}
+
+// SetShareWithGroupLock sets the group's share_with_group_lock as GitLab's group update
+// does: locking also locks every descendant
+// (Namespace#force_share_with_group_lock_on_descendants, app/models/namespace.rb);
+// unlocking changes the group alone.
+func (w *World) SetShareWithGroupLock(groupID int64, locked bool) {
+	g := w.Groups[groupID]
+	if g == nil {
+		return
+	}
+	g.ShareWithGroupLock = locked
+	if locked {
+		for _, d := range w.Descendants(groupID) {
+			d.ShareWithGroupLock = true
+		}
+	}
+}
+
+// ShareWithGroupLocked is the group's share_with_group_lock as GitLab stores it: its own
+// flag, or an ancestor's (GitLab's callbacks copy a lock down the tree, see
+// Group.ShareWithGroupLock, so a world whose flags were set by hand still reads as GitLab
+// would store it).
+func (w *World) ShareWithGroupLocked(groupID int64) bool {
+	for g, depth := w.Groups[groupID], 0; g != nil && depth <= maxGroupDepth; g, depth = w.Groups[g.ParentID], depth+1 {
+		if g.ShareWithGroupLock {
+			return true
+		}
+		if g.ParentID == 0 {
+			break
+		}
+	}
+	return false
 }
 
 // AddProject stores p, giving it an id when it has none.
@@ -299,6 +350,10 @@ func (w *World) SetProjectMember(projectID int64, m *Member) {
 	}
 	w.ProjectMembers[projectID][m.UserID] = m
 }
+
+// maxGroupDepth bounds walks up the tree (GitLab allows 20 nested levels:
+// Group::NUMBER_OF_ANCESTORS_ALLOWED), so a malformed world with a cycle cannot hang.
+const maxGroupDepth = 100
 
 // Ancestors returns the group's ancestors, parent first, top-level group last.
 func (w *World) Ancestors(groupID int64) []*Group {

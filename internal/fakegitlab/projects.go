@@ -157,7 +157,7 @@ func (c *call) answerProjects(ps []*Project, top bool) {
 
 	var out []*Project
 	for _, p := range ps {
-		access := c.world.EffectiveProjectAccess(p.ID, c.me.ID).Level
+		access := c.myProjectLevel(p.ID)
 		if membership && access <= NoAccess {
 			continue
 		}

@@ -145,6 +145,9 @@ type call struct {
 	me     *User // the token's user
 	status int   // status written, for counts and faults
 	header http.Header
+	// myProjects is the token user's project authorizations, read once by a GET
+	// (myProjectLevel, lookup.go).
+	myProjects map[int64]AccessLevel
 }
 
 // param returns a path parameter.
