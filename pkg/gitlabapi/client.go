@@ -32,6 +32,10 @@
 //     limit on GitLab.com, and on self-managed once GitLab answered that endpoint's 429
 //     (see endpoint_limits.go).
 //   - Timeouts: dial 10s, TLS handshake 10s, response headers 60s, a whole attempt 2 min.
+//   - Transport security (transport.go): the token goes only to the configured instance
+//     (a redirect elsewhere, or from https to http, is refused, not followed); plain
+//     http only to loopback unless allowed; TLS always verified (system roots plus an
+//     optional CA bundle); HTTPS_PROXY / NO_PROXY honoured.
 //   - User-Agent: "baton-gitlab/<version>".
 //   - The token: sent by client-go in the PRIVATE-TOKEN header. No logger is given to
 //     retryablehttp (client-go sets none), so requests are never logged; errors carry
@@ -43,7 +47,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -97,8 +100,13 @@ type Options struct {
 	Token string
 	// Deployment is gitlab.com or self-managed (already resolved from "auto").
 	Deployment Deployment
-	// HTTPClient replaces the default client (timeouts above). Tests may pass one.
+	// HTTPClient replaces the default client (timeouts above) and its transport (so
+	// Transport's CA bundle and the proxy settings do not apply to it). Tests may pass
+	// one. The redirect policy (transport.go) applies to it all the same.
 	HTTPClient *http.Client
+	// Transport: plain http to non-loopback hosts, extra CA certificates. The zero
+	// value takes what WithTransportOptions put into New's context, if anything.
+	Transport TransportOptions
 	// Version goes into the User-Agent: "baton-gitlab/<Version>"; default "dev".
 	Version string
 	// Retry tunes the retries; the zero value is DefaultRetryPolicy.
@@ -117,6 +125,12 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.Transport.isZero() {
+		opts.Transport = transportOptionsFrom(ctx)
+	}
+	if err := CheckInsecureHTTP(u, opts.Transport.AllowInsecureHTTP); err != nil {
+		return nil, err
+	}
 	if opts.Deployment == "" {
 		opts.Deployment = DetectDeployment(u)
 	}
@@ -126,11 +140,16 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	}
 	httpClient := opts.HTTPClient
 	if httpClient == nil {
-		httpClient = defaultHTTPClient()
+		httpClient, err = defaultHTTPClient(opts.Transport)
+		if err != nil {
+			return nil, err
+		}
 	}
-	// Every attempt (retries included) goes through the per-endpoint pacer.
+	// Every attempt (retries included) goes through the per-endpoint pacer, and no
+	// redirect takes the token to another server.
 	paced := *httpClient
 	paced.Transport = newPacer(httpClient.Transport, opts.Pacing, opts.Deployment)
+	paced.CheckRedirect = redirectPolicy(u, httpClient.CheckRedirect)
 	httpClient = &paced
 	rp := opts.Retry.withDefaults()
 
@@ -170,22 +189,12 @@ func ParseInstanceURL(s string) (*url.URL, error) {
 	return u, nil
 }
 
-// defaultHTTPClient: bounded timeouts, proxy from the environment, enough idle
-// connections per host for --workers N.
-func defaultHTTPClient() *http.Client {
-	t := &http.Transport{
-		Proxy: http.ProxyFromEnvironment,
-		DialContext: (&net.Dialer{
-			Timeout:   10 * time.Second,
-			KeepAlive: 30 * time.Second,
-		}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   16,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 60 * time.Second,
-		ExpectContinueTimeout: time.Second,
+// defaultHTTPClient: newTransport's transport (timeouts, TLS, proxy) and a bound on a
+// whole attempt.
+func defaultHTTPClient(o TransportOptions) (*http.Client, error) {
+	t, err := newTransport(o)
+	if err != nil {
+		return nil, err
 	}
-	return &http.Client{Transport: t, Timeout: 2 * time.Minute}
+	return &http.Client{Transport: t, Timeout: 2 * time.Minute}, nil
 }
