@@ -2,19 +2,14 @@ package connector
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"time"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
-	ent "github.com/conductorone/baton-sdk/pkg/types/entitlement"
-	grant "github.com/conductorone/baton-sdk/pkg/types/grant"
 	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-
-	gitlab "gitlab.com/gitlab-org/api/client-go"
 )
 
 // groupResourceTypeID is the baton resource type of GitLab groups and subgroups.
@@ -169,93 +164,7 @@ func (s *groupSyncer) Entitlements(ctx context.Context, r *v2.Resource, opts rs.
 	return accessEntitlements(r, "group", g.FullPath, g.ParentID == 0, roles), &rs.SyncOpResults{}, nil
 }
 
-// Grants: one per user with access, at the user's effective level.
+// Grants: the access of every user to the group (grants.go).
 func (s *groupSyncer) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
-	return effectiveAccessGrants(ctx, r, s.c.organisation(opts.SyncID).effectiveGroupAccess)
-}
-
-// effectiveAccessGrants is Grants of a group or project: accessGrants of the effective
-// access (effectiveGroupAccess or effectiveProjectAccess) of r's id.
-func effectiveAccessGrants(ctx context.Context, r *v2.Resource,
-	effective func(context.Context, int64) (map[int64]*effectiveAccess, error)) ([]*v2.Grant, *rs.SyncOpResults, error) {
-	id, err := parseID(r.GetId().GetResource())
-	if err != nil {
-		return nil, nil, err
-	}
-	acc, err := effective(ctx, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	return accessGrants(r, acc), &rs.SyncOpResults{}, nil
-}
-
-// accessEntitlements builds the entitlements of a group or project.
-func accessEntitlements(r *v2.Resource, kind, fullPath string, topLevel bool, roles []memberRoleInUse) []*v2.Entitlement {
-	out := make([]*v2.Entitlement, 0, len(accessLevels)+len(roles))
-	for _, l := range accessLevels {
-		if l.Level == gitlab.MinimalAccessPermissions && (kind != "group" || !topLevel) {
-			continue // Minimal Access exists on top-level groups only
-		}
-		out = append(out, ent.NewAssignmentEntitlement(r, l.Slug,
-			ent.WithGrantableTo(userResourceType),
-			ent.WithDisplayName(fmt.Sprintf("%s %s", r.GetDisplayName(), l.Name)),
-			ent.WithDescription(fmt.Sprintf("%s access (access level %d) to %s %s", l.Name, l.Level, kind, fullPath)),
-		))
-	}
-	for _, role := range roles {
-		out = append(out, ent.NewAssignmentEntitlement(r, memberRoleSlug(role.ID),
-			ent.WithGrantableTo(userResourceType),
-			ent.WithDisplayName(role.Name),
-			ent.WithDescription(fmt.Sprintf("Custom role %q (id %d, base access level %s) in %s %s",
-				role.Name, role.ID, accessLevelName(role.Base), kind, fullPath)),
-		))
-	}
-	return out
-}
-
-// accessGrants builds one grant per user: on the custom role's entitlement for a
-// custom-role member, else on the effective level's. Grants that do not come from a
-// direct membership here are immutable (change the source group instead).
-func accessGrants(r *v2.Resource, acc map[int64]*effectiveAccess) []*v2.Grant {
-	out := make([]*v2.Grant, 0, len(acc))
-	for _, uid := range sortedKeys(acc) {
-		a := acc[uid]
-		slug := ""
-		if a.MemberRoleID != 0 {
-			slug = memberRoleSlug(a.MemberRoleID)
-		} else if sl, ok := accessLevelSlug(a.Level); ok {
-			slug = sl
-		} else {
-			continue // a level GitLab does not define: nothing to grant
-		}
-		md := map[string]interface{}{
-			"source":       a.Source,
-			"access_level": int64(a.Level),
-		}
-		if a.Source != sourceDirect {
-			md["source_group_id"] = a.SourceGroupID
-			md["source_group_full_path"] = a.SourceGroupFullPath
-		}
-		if a.SharedFrom != "" {
-			md["shared_from_full_path"] = a.SharedFrom
-		}
-		if a.ExpiresAt != "" {
-			md["expires_at"] = a.ExpiresAt
-		}
-		if a.DirectLevel != 0 {
-			md["direct_access_level"] = int64(a.DirectLevel)
-		}
-		if a.MemberRoleID != 0 {
-			md["member_role_id"] = a.MemberRoleID
-			md["member_role_name"] = a.MemberRoleName
-		}
-		opts := []grant.GrantOption{grant.WithGrantMetadata(md)}
-		if a.Source != sourceDirect {
-			opts = append(opts, grant.WithAnnotation(v2.GrantImmutable_builder{
-				SourceId: groupResourceTypeID + ":" + strconv.FormatInt(a.SourceGroupID, 10),
-			}.Build()))
-		}
-		out = append(out, grant.NewGrant(r, slug, userResourceID(uid), opts...))
-	}
-	return out
+	return nodeGrants(ctx, r, opts, s.c.organisation(opts.SyncID).groupAccess)
 }

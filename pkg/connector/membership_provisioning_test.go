@@ -224,11 +224,27 @@ func TestGrantChangesLevelInPlaceKeepingExpiry(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantLevel(t, e.member(provProject, fakegitlab.DemoProjectAPI, fakegitlab.DemoUserDave), fakegitlab.Maintainer, 0)
-		// And down again: demoting is a change in place too.
-		if _, _, err := e.grant(t, provProject, fakegitlab.DemoProjectAPI, "guest", fakegitlab.DemoUserDave); err != nil {
-			t.Fatal(err)
+	})
+}
+
+// A grant never lowers a direct membership: "grant Guest" to a direct Maintainer (an
+// access request for a lower role) is refused, naming the grant to revoke first, and
+// nothing is written.
+func TestGrantBelowDirectLevelRefused(t *testing.T) {
+	forModes(t, func(t *testing.T, e *provEnv) {
+		// dave: Developer of project acme/platform/api.
+		e.s.ResetCounts()
+		_, _, err := e.grant(t, provProject, fakegitlab.DemoProjectAPI, "guest", fakegitlab.DemoUserDave)
+		wantCode(t, err, codes.FailedPrecondition, "direct member at Developer", "never lowers", "revoke the Developer grant first")
+		if n := e.writes(); n != 0 {
+			t.Errorf("a refused grant made %d writes", n)
 		}
-		wantLevel(t, e.member(provProject, fakegitlab.DemoProjectAPI, fakegitlab.DemoUserDave), fakegitlab.Guest, 0)
+		wantLevel(t, e.member(provProject, fakegitlab.DemoProjectAPI, fakegitlab.DemoUserDave), fakegitlab.Developer, 0)
+		// A custom role whose base is below the direct level is a demotion too: peggy is a
+		// direct Developer of acme/platform; Security Auditor's base is Reporter.
+		_, _, err = e.grant(t, provGroup, fakegitlab.DemoGroupPlatform, "member_role_7", fakegitlab.DemoUserPeggy)
+		wantCode(t, err, codes.FailedPrecondition, "never lowers")
+		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserPeggy), fakegitlab.Developer, 0)
 	})
 }
 
@@ -322,15 +338,6 @@ func TestGrantCustomRole(t *testing.T) {
 		}
 		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserMallory), fakegitlab.Developer, 0)
 
-		// peggy moves from Developer to the custom role, keeping her expiry; on a project too.
-		if _, _, err := e.groups.Grant(context.Background(), provUser(fakegitlab.DemoUserPeggy, "peggy"), ent); err != nil {
-			t.Fatal(err)
-		}
-		m := e.member(provGroup, fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserPeggy)
-		wantLevel(t, m, fakegitlab.Reporter, fakegitlab.DemoMemberRoleSecurityAuditor)
-		if m.ExpiresAt == "" {
-			t.Error("expires_at lost")
-		}
 		if _, _, err := e.grant(t, provProject, fakegitlab.DemoProjectCRM, "member_role_7", fakegitlab.DemoUserTrent); err != nil {
 			t.Fatal(err)
 		}
@@ -524,18 +531,19 @@ func TestLastOwnerOfTopLevelGroupKept(t *testing.T) {
 		e.s.ResetCounts()
 		_, err := e.revoke(t, provGroup, fakegitlab.DemoGroupContractors, "owner", fakegitlab.DemoUserAdmin)
 		wantCode(t, err, codes.FailedPrecondition, "last Owner", "acme-contractors", "add another Owner first")
-		_, _, err = e.grant(t, provGroup, fakegitlab.DemoGroupContractors, "maintainer", fakegitlab.DemoUserAdmin)
-		wantCode(t, err, codes.FailedPrecondition, "last Owner", "acme-contractors")
 		if n := e.writes(); n != 0 {
 			t.Errorf("refused changes made %d writes", n)
 		}
 		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupContractors, fakegitlab.DemoUserAdmin), fakegitlab.Owner, 0)
 
-		// acme has two Owners (acme-admin and alice): alice can be demoted, then not the admin.
-		if _, _, err := e.grant(t, provGroup, fakegitlab.DemoGroupAcme, "maintainer", fakegitlab.DemoUserAlice); err != nil {
+		// acme has two Owners (acme-admin and alice): alice's Owner grant can be revoked,
+		// then not the admin's.
+		if _, err := e.revoke(t, provGroup, fakegitlab.DemoGroupAcme, "owner", fakegitlab.DemoUserAlice); err != nil {
 			t.Fatal(err)
 		}
-		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupAcme, fakegitlab.DemoUserAlice), fakegitlab.Maintainer, 0)
+		if m := e.member(provGroup, fakegitlab.DemoGroupAcme, fakegitlab.DemoUserAlice); m != nil {
+			t.Errorf("alice is still a direct member of acme: %+v", m)
+		}
 		_, err = e.revoke(t, provGroup, fakegitlab.DemoGroupAcme, "owner", fakegitlab.DemoUserAdmin)
 		wantCode(t, err, codes.FailedPrecondition, "last Owner", "acme")
 		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupAcme, fakegitlab.DemoUserAdmin), fakegitlab.Owner, 0)
@@ -680,9 +688,8 @@ func TestGrantErrorMapsGitLabInheritedRefusal(t *testing.T) {
 		Response: &http.Response{StatusCode: http.StatusBadRequest, Request: req},
 		Body:     []byte(`{"message":{"access_level":["should be greater than or equal to Developer inherited membership from group Acme"]}}`),
 	}
-	c := &Connector{}
 	tgt := &provTarget{kind: provGroup, id: fakegitlab.DemoGroupPlatform, path: "acme/platform"}
-	err := c.provGrantError(context.Background(), tgt, fakegitlab.DemoUserBob, "bob (user 102)", provWanted{slug: "reporter", level: 20}, nil, er)
+	err := provGrantError(tgt, "bob (user 102)", provWanted{slug: "reporter", level: 20}, nil, er)
 	wantCode(t, err, codes.FailedPrecondition, "inherited membership from group Acme", "acme/platform", "parent group")
 }
 

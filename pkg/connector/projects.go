@@ -101,7 +101,7 @@ func (s *projectSyncer) Entitlements(ctx context.Context, r *v2.Resource, opts r
 	return accessEntitlements(r, "project", p.PathWithNamespace, false, roles), &rs.SyncOpResults{}, nil
 }
 
-// Grants: one per user with access, at the user's effective level.
+// Grants: the access of every user to the project (grants.go).
 func (s *projectSyncer) Grants(ctx context.Context, r *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
-	return effectiveAccessGrants(ctx, r, s.c.organisation(opts.SyncID).effectiveProjectAccess)
+	return nodeGrants(ctx, r, opts, s.c.organisation(opts.SyncID).projectAccess)
 }

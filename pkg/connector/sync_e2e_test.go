@@ -26,20 +26,18 @@ func demoSync(t *testing.T, mode fg.Mode, opts ...batontest.Option) (*batontest.
 	return f, batontest.Sync(t, context.Background(), f.Connector, opts...)
 }
 
-// access is "slug@source" of the single grant a user holds on a resource, "" when none.
+// access is the "slug@source" of each grant a user holds on a resource, sorted and
+// joined by ",", "" when none.
 func access(t *testing.T, c *batontest.C1Z, user int64, resourceType string, resource int64) string {
 	t.Helper()
-	gs := c.GrantsOfOn("user", id(user), resourceType, id(resource))
-	switch len(gs) {
-	case 0:
-		return ""
-	case 1:
-		md := batontest.GrantMetadata(gs[0])
-		eid := gs[0].GetEntitlement().GetId()
-		return fmt.Sprintf("%s@%v", eid[strings.LastIndex(eid, ":")+1:], md["source"])
+	var out []string
+	for _, g := range c.GrantsOfOn("user", id(user), resourceType, id(resource)) {
+		md := batontest.GrantMetadata(g)
+		eid := g.GetEntitlement().GetId()
+		out = append(out, fmt.Sprintf("%s@%v", eid[strings.LastIndex(eid, ":")+1:], md["source"]))
 	}
-	t.Fatalf("user %d has %d grants on %s %d, want at most one", user, len(gs), resourceType, resource)
-	return ""
+	sort.Strings(out)
+	return strings.Join(out, ",")
 }
 
 func TestSyncDemoEffectiveAccess(t *testing.T) {
@@ -90,10 +88,11 @@ func TestSyncDemoEffectiveAccess(t *testing.T) {
 				{fg.DemoUserQuentin, p, fg.DemoProjectCRM, "guest@shared"},
 				{fg.DemoUserQuentin, g, fg.DemoGroupAcme, ""},
 				{fg.DemoUserQuentin, g, fg.DemoGroupSales, ""},
-				// mallory: custom role on platform, inherited below.
+				// mallory: custom role (base Reporter) on platform; below it she inherits the
+				// level and the role's permissions: two grants.
 				{fg.DemoUserMallory, g, fg.DemoGroupPlatform, "member_role_7@direct"},
-				{fg.DemoUserMallory, g, fg.DemoGroupInfra, "member_role_7@inherited"},
-				{fg.DemoUserMallory, p, fg.DemoProjectAPI, "member_role_7@inherited"},
+				{fg.DemoUserMallory, g, fg.DemoGroupInfra, "member_role_7@inherited,reporter@inherited"},
+				{fg.DemoUserMallory, p, fg.DemoProjectAPI, "member_role_7@inherited,reporter@inherited"},
 				{fg.DemoUserMallory, g, fg.DemoGroupAcme, ""},
 				// levels and owners.
 				{fg.DemoUserNiaj, g, fg.DemoGroupSales, "planner@direct"},
@@ -136,15 +135,30 @@ func TestSyncDemoEffectiveAccess(t *testing.T) {
 			if gs := c.GrantsOf("user", id(fg.DemoUserDave)); len(gs) != 1 {
 				t.Errorf("dave has %d grants, want 1", len(gs))
 			}
-			// One grant per user per resource, everywhere.
-			seen := map[string]string{}
+			// Per user per resource: at most one direct grant, at most one non-direct level
+			// grant and then above the direct one, and custom roles only as extra grants.
+			type key struct{ user, res string }
+			direct, via := map[key]string{}, map[key]string{}
 			for _, gr := range c.Grants {
-				key := gr.GetPrincipal().GetId().GetResource() + "@" + gr.GetEntitlement().GetResource().GetId().GetResourceType() +
-					":" + gr.GetEntitlement().GetResource().GetId().GetResource()
-				if prev, dup := seen[key]; dup {
-					t.Errorf("two grants for %s: %s and %s", key, prev, gr.GetId())
+				k := key{gr.GetPrincipal().GetId().GetResource(), gr.GetEntitlement().GetResource().GetId().GetResourceType() +
+					":" + gr.GetEntitlement().GetResource().GetId().GetResource()}
+				md := batontest.GrantMetadata(gr)
+				_, isLevel := md["access_level"]
+				switch {
+				case md["source"] == "direct":
+					if prev, dup := direct[k]; dup {
+						t.Errorf("two direct grants for %v: %s and %s", k, prev, gr.GetId())
+					}
+					direct[k] = gr.GetId()
+				case isLevel:
+					if prev, dup := via[k]; dup {
+						t.Errorf("two effective-level grants for %v: %s and %s", k, prev, gr.GetId())
+					}
+					via[k] = gr.GetId()
+					if dl, ok := md["direct_access_level"].(float64); ok && dl >= md["access_level"].(float64) {
+						t.Errorf("grant %s repeats a level the direct membership already gives", gr.GetId())
+					}
 				}
-				seen[key] = gr.GetId()
 			}
 		})
 	}

@@ -1,0 +1,514 @@
+package connector
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
+	"go.uber.org/zap"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	gitlab "gitlab.com/gitlab-org/api/client-go"
+
+	"github.com/conductorone/baton-gitlab/pkg/gitlabapi"
+)
+
+// The organisation: what one sync reads of GitLab's groups, projects, direct members,
+// shares and invitations — the access engine's INPUTS — fetched at most once per sync and
+// shared by the user, group and project syncers (which run concurrently with --workers N).
+// Outputs (a node's access) are computed when a node's grants are listed and not kept
+// (nodeAccessCache keeps the last few nodes, so paging through one node's grants does
+// not recompute it for every page). The state is dropped when the SDK clears the sync's
+// session (Cleanup, at the end of a sync: sessionStoreDroppingState) or a new sync starts.
+
+// organisationCache holds the current sync's organisationState. A new sync id drops the
+// previous sync's data.
+type organisationCache struct {
+	mu     sync.Mutex
+	syncID string
+	state  *organisationState
+	// now is the clock used to drop expired memberships; nil means time.Now.
+	now func() time.Time
+}
+
+func newOrganisationCache() *organisationCache { return &organisationCache{} }
+
+// SetClock sets the clock the connector uses to decide whether a membership, share or
+// invitation has expired (tests and replays of a fixed world use it). nil restores the
+// wall clock.
+func (c *Connector) SetClock(now func() time.Time) {
+	c.orgCache().mu.Lock()
+	defer c.orgCache().mu.Unlock()
+	c.org.now = now
+	c.org.state = nil
+	c.org.syncID = ""
+}
+
+// clock is the time expiry is decided on (UTC): the wall clock unless SetClock set one.
+func (c *Connector) clock() time.Time {
+	oc := c.orgCache()
+	oc.mu.Lock()
+	defer oc.mu.Unlock()
+	if oc.now != nil {
+		return oc.now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// dropSyncState forgets what the current sync read (the SDK's Cleanup at the end of a
+// sync, through sessionStoreDroppingState).
+func (c *Connector) dropSyncState() {
+	oc := c.orgCache()
+	oc.mu.Lock()
+	defer oc.mu.Unlock()
+	oc.state, oc.syncID = nil, ""
+}
+
+// orgCache returns the connector's cache; connector.New sets it, a zero Connector in
+// tests gets one here.
+func (c *Connector) orgCache() *organisationCache {
+	if c.org == nil {
+		c.org = newOrganisationCache()
+	}
+	return c.org
+}
+
+// organisation returns the state of the sync syncID, starting a fresh one when the sync
+// changes. An empty sync id (calls outside a sync) gets a state of its own that is not
+// kept.
+func (c *Connector) organisation(syncID string) *organisationState {
+	now := c.clock()
+	oc := c.orgCache()
+	oc.mu.Lock()
+	defer oc.mu.Unlock()
+	if syncID == "" {
+		return newOrganisationState(c, now)
+	}
+	if oc.state == nil || oc.syncID != syncID {
+		oc.syncID = syncID
+		oc.state = newOrganisationState(c, now)
+	}
+	return oc.state
+}
+
+// instanceWide reports whether the connector sees the whole instance: self-managed
+// with an administrator's token. Otherwise (GitLab.com, or a non-admin token) the
+// organisation is the token user's groups and accounts are the members found there.
+// Decided once per sync (GET /user is fetched once per process).
+func (o *organisationState) instanceWide(ctx context.Context) (bool, error) {
+	return o.instance.get(func() (bool, error) {
+		if o.c.settings.Deployment != gitlabapi.SelfManaged {
+			return false, nil
+		}
+		return o.c.adminToken(ctx)
+	})
+}
+
+// orgGroup is a group of the organisation (or, for ancestry and shares, a group
+// outside it).
+type orgGroup struct {
+	ID          int64
+	ParentID    int64 // GitLab's parent; 0 for a top-level group
+	Name        string
+	Path        string
+	FullPath    string
+	FullName    string
+	Description string
+	Visibility  string
+	WebURL      string
+	CreatedAt   *time.Time
+	// ShareWithGroupLock: "Prevent sharing a project within this group with other
+	// groups"; when set, the group's projects' shares give no access.
+	ShareWithGroupLock bool
+	// Shares are the groups this group is shared with; nil until known.
+	Shares []groupShare
+}
+
+// groupShare is a group or project shared with (invited) group GroupID at a maximum level.
+type groupShare struct {
+	GroupID       int64
+	GroupFullPath string
+	Level         gitlab.AccessLevelValue
+	ExpiresAt     string // YYYY-MM-DD or ""
+	MemberRoleID  int64
+}
+
+// orgProject is a project of the organisation.
+type orgProject struct {
+	ID                int64
+	GroupID           int64 // owning group; 0 for a personal project
+	Name              string
+	NameWithNamespace string
+	PathWithNamespace string
+	Description       string
+	Visibility        string
+	WebURL            string
+	CreatedAt         *time.Time
+	Shares            []groupShare
+}
+
+// directMember is one direct membership as GitLab's members API returns it, with the
+// member's (basic) user fields.
+type directMember struct {
+	UserID         int64
+	Username       string
+	Name           string
+	State          string
+	Email          string // admins, and owners for enterprise users
+	WebURL         string
+	Level          gitlab.AccessLevelValue
+	ExpiresAt      string // YYYY-MM-DD or ""
+	MemberRoleID   int64
+	MemberRoleName string
+	MemberRoleBase gitlab.AccessLevelValue
+	// Awaiting: membership_state "awaiting". The member waits for a seat (the top-level
+	// group's user cap, or GitLab.com's free-tier user limit) and has NO access until an
+	// Owner approves them: no grant comes from this membership. It is still a direct
+	// membership for GitLab's writes (POST answers 409, PUT and DELETE work on it).
+	// https://docs.gitlab.com/user/group/manage/#user-cap-for-groups
+	Awaiting bool
+}
+
+// grantsAccess reports whether the membership gives access (it is not awaiting).
+func (m *directMember) grantsAccess() bool { return !m.Awaiting }
+
+// organisationState is one sync's view of the organisation. Every field loads lazily,
+// once, and is safe for concurrent use.
+type organisationState struct {
+	c   *Connector
+	now time.Time
+
+	instance       lazy[bool]
+	tree           lazy[*groupTree]
+	projects       lazy[*projectSet]
+	groupDetails   lazyMap[int64, *orgGroup]
+	groupMembers   lazyMap[int64, []*directMember]
+	projectMembers lazyMap[int64, []*directMember]
+	memberRoles    lazyMap[int64, []memberRoleInUse] // org root (or personal project -id) -> roles
+	members        lazy[[]*directMember]             // every member found, one per user
+	recent         nodeAccessCache
+	awaiting       lazy[map[int64][]awaitingMembership]
+	invitations    lazy[[]*pendingInvitation]
+
+	invitationWarning sync.Once
+}
+
+func newOrganisationState(c *Connector, now time.Time) *organisationState {
+	return &organisationState{c: c, now: now}
+}
+
+// today is the date memberships are compared with: GitLab removes a membership on its
+// expires_at date (Member#expired? is expires_at <= Date.current).
+func (o *organisationState) today() string { return o.now.Format(time.DateOnly) }
+
+// expired reports whether a YYYY-MM-DD expiry date has been reached.
+func (o *organisationState) expired(expiresAt string) bool {
+	return expiresAt != "" && expiresAt <= o.today()
+}
+
+// group returns any group by id: from the organisation's tree, else GET /groups/:id
+// (ancestors of a configured subgroup, groups an organisation group is shared with).
+func (o *organisationState) group(ctx context.Context, id int64) (*orgGroup, error) {
+	tree, err := o.groupTree(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if g := tree.groups[id]; g != nil {
+		return g, nil
+	}
+	return o.groupDetail(ctx, id)
+}
+
+// groupDetail is GET /groups/:id (with_projects=false), once per group per sync.
+func (o *organisationState) groupDetail(ctx context.Context, id int64) (*orgGroup, error) {
+	return o.groupDetails.get(id, func() (*orgGroup, error) {
+		g, _, err := o.c.client.API.Groups.GetGroup(id, &gitlab.GetGroupOptions{WithProjects: gitlab.Ptr(false)}, gitlab.WithContext(ctx))
+		if err != nil {
+			return nil, gitlabapi.MapError(err, fmt.Sprintf("reading group %d", id))
+		}
+		og := toOrgGroup(g)
+		if og.Shares == nil {
+			og.Shares = []groupShare{}
+		}
+		return og, nil
+	})
+}
+
+// groupShares returns the groups a group is shared with (shared_with_groups of
+// GET /groups/:id; the list endpoints do not return it).
+func (o *organisationState) groupShares(ctx context.Context, id int64) ([]groupShare, error) {
+	g, err := o.group(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if g.Shares != nil {
+		return g.Shares, nil
+	}
+	d, err := o.groupDetail(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return d.Shares, nil
+}
+
+// directGroupMembers is GET /groups/:id/members (direct members only), once per sync.
+// A group the token cannot see (a group outside the organisation something is shared
+// with) has no members we can know: it counts as empty, with a warning. Awaiting members
+// are kept (they are direct members; their accounts sync) and give no access.
+// https://docs.gitlab.com/api/members/#list-all-members-of-a-group-or-project
+func (o *organisationState) directGroupMembers(ctx context.Context, id int64) ([]*directMember, error) {
+	return o.groupMembers.get(id, func() ([]*directMember, error) {
+		doing := fmt.Sprintf("listing the members of group %d", id)
+		ms, err := gitlabapi.ListAll(ctx, doing, listGitLab[*apiMember](o.c.client.API, fmt.Sprintf("groups/%d/members", id), nil))
+		if err != nil {
+			if gitlabapi.IsNotFound(err) || gitlabapi.HTTPStatus(err) == http.StatusForbidden {
+				ctxzap.Extract(ctx).Warn("cannot list the members of a group: its members get no access through it",
+					zap.Int64("group_id", id), zap.Error(err))
+				return []*directMember{}, nil
+			}
+			return nil, err
+		}
+		return o.toDirectMembers(ms), nil
+	})
+}
+
+// directProjectMembers is GET /projects/:id/members (direct members only), once per sync.
+func (o *organisationState) directProjectMembers(ctx context.Context, id int64) ([]*directMember, error) {
+	return o.projectMembers.get(id, func() ([]*directMember, error) {
+		doing := fmt.Sprintf("listing the members of project %d", id)
+		ms, err := gitlabapi.ListAll(ctx, doing, listGitLab[*apiMember](o.c.client.API, fmt.Sprintf("projects/%d/members", id), nil))
+		if err != nil {
+			return nil, err
+		}
+		return o.toDirectMembers(ms), nil
+	})
+}
+
+// toDirectMembers converts a members listing, dropping expired memberships.
+func (o *organisationState) toDirectMembers(ms []*apiMember) []*directMember {
+	out := make([]*directMember, 0, len(ms))
+	for _, m := range ms {
+		if dm := toDirectMember(m); !o.expired(dm.ExpiresAt) {
+			out = append(out, dm)
+		}
+	}
+	return out
+}
+
+// toDirectMember converts one member of GitLab's members API.
+func toDirectMember(m *apiMember) *directMember {
+	dm := &directMember{
+		UserID: m.ID, Username: m.Username, Name: m.Name, State: m.State,
+		Email: m.Email, WebURL: m.WebURL, Level: m.AccessLevel,
+		ExpiresAt: string(m.ExpiresAt),
+		Awaiting:  m.MembershipState == membershipAwaiting,
+	}
+	if r := m.MemberRole; r != nil && r.ID != 0 {
+		dm.MemberRoleID, dm.MemberRoleName, dm.MemberRoleBase = r.ID, r.Name, r.BaseAccessLevel
+		if dm.MemberRoleName == "" {
+			dm.MemberRoleName = memberRoleSlug(r.ID)
+		}
+	}
+	return dm
+}
+
+// project returns an organisation project by id.
+func (o *organisationState) project(ctx context.Context, id int64) (*orgProject, error) {
+	ps, err := o.projectSet(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := ps.byID[id]
+	if p == nil {
+		return nil, status.Errorf(codes.NotFound, "project %d is not part of the synced organisation", id)
+	}
+	return p, nil
+}
+
+// groupAccess is every user's access to a group, computed now from the sync's inputs.
+func (o *organisationState) groupAccess(ctx context.Context, id int64) (nodeAccess, error) {
+	return o.recent.get(orgNode{Kind: "group", ID: id}, func() (nodeAccess, error) {
+		return computeGroupAccess(ctx, o, id)
+	})
+}
+
+// projectAccess is every user's access to a project, computed now from the sync's inputs.
+func (o *organisationState) projectAccess(ctx context.Context, id int64) (nodeAccess, error) {
+	return o.recent.get(orgNode{Kind: "project", ID: id}, func() (nodeAccess, error) {
+		p, err := o.project(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return computeProjectAccess(ctx, o, p)
+	})
+}
+
+// nodeAccessCache keeps the access of the last few nodes computed, so that listing one
+// node's grants page by page computes it once. It is bounded (recentNodes entries, by
+// use), so memory never grows with the number of nodes.
+type nodeAccessCache struct {
+	mu      sync.Mutex
+	entries []nodeAccessEntry // most recent last
+}
+
+type nodeAccessEntry struct {
+	node orgNode
+	acc  nodeAccess
+}
+
+// recentNodes: one per SDK worker is plenty; the SDK lists a node's grant pages in order.
+const recentNodes = 4
+
+func (c *nodeAccessCache) get(n orgNode, compute func() (nodeAccess, error)) (nodeAccess, error) {
+	key := orgNode{Kind: n.Kind, ID: n.ID}
+	c.mu.Lock()
+	for i, e := range c.entries {
+		if e.node == key {
+			c.entries = append(append(c.entries[:i:i], c.entries[i+1:]...), e)
+			c.mu.Unlock()
+			return e.acc, nil
+		}
+	}
+	c.mu.Unlock()
+	acc, err := compute()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entries = append(c.entries, nodeAccessEntry{node: key, acc: acc})
+	if len(c.entries) > recentNodes {
+		c.entries = append(c.entries[:0:0], c.entries[len(c.entries)-recentNodes:]...)
+	}
+	return acc, nil
+}
+
+// orgNode is a group or project of the organisation.
+type orgNode struct {
+	Kind     string // "group" or "project"
+	ID       int64
+	FullPath string // a group's full path, a project's path with namespace
+}
+
+// apiPath is the node's path in GitLab's API: "groups/:id" or "projects/:id".
+func (n orgNode) apiPath() string { return fmt.Sprintf("%ss/%d", n.Kind, n.ID) }
+
+// nodes returns the organisation's groups, then its projects, each by id.
+func (o *organisationState) nodes(ctx context.Context) ([]orgNode, error) {
+	tree, err := o.groupTree(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := o.projectSet(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]orgNode, 0, len(tree.groups)+len(ps.byID))
+	for _, id := range sortedKeys(tree.groups) {
+		out = append(out, orgNode{Kind: "group", ID: id, FullPath: tree.groups[id].FullPath})
+	}
+	for _, id := range sortedKeys(ps.byID) {
+		out = append(out, orgNode{Kind: "project", ID: id, FullPath: ps.byID[id].PathWithNamespace})
+	}
+	return out, nil
+}
+
+// directNodeMembers is directGroupMembers or directProjectMembers.
+func (o *organisationState) directNodeMembers(ctx context.Context, n orgNode) ([]*directMember, error) {
+	if n.Kind == "group" {
+		return o.directGroupMembers(ctx, n.ID)
+	}
+	return o.directProjectMembers(ctx, n.ID)
+}
+
+// nodeAccess is groupAccess or projectAccess.
+func (o *organisationState) nodeAccess(ctx context.Context, n orgNode) (nodeAccess, error) {
+	if n.Kind == "group" {
+		return o.groupAccess(ctx, n.ID)
+	}
+	return o.projectAccess(ctx, n.ID)
+}
+
+// lazy is a value loaded once; a failed load is retried by the next caller (the SDK
+// retries calls that fail with Unavailable).
+type lazy[T any] struct {
+	mu   sync.Mutex
+	done bool
+	v    T
+}
+
+func (l *lazy[T]) get(load func() (T, error)) (T, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.done {
+		return l.v, nil
+	}
+	v, err := load()
+	if err != nil {
+		return v, err
+	}
+	l.v, l.done = v, true
+	return v, nil
+}
+
+// lazyMap is a lazy value per key: concurrent callers of one key wait for one load.
+type lazyMap[K comparable, T any] struct {
+	mu sync.Mutex
+	m  map[K]*lazy[T]
+}
+
+func (lm *lazyMap[K, T]) entry(k K) *lazy[T] {
+	lm.mu.Lock()
+	defer lm.mu.Unlock()
+	if lm.m == nil {
+		lm.m = map[K]*lazy[T]{}
+	}
+	e := lm.m[k]
+	if e == nil {
+		e = &lazy[T]{}
+		lm.m[k] = e
+	}
+	return e
+}
+
+func (lm *lazyMap[K, T]) get(k K, load func() (T, error)) (T, error) {
+	return lm.entry(k).get(load)
+}
+
+// each calls f with every value loaded so far.
+func (lm *lazyMap[K, T]) each(f func(T)) {
+	lm.mu.Lock()
+	entries := make([]*lazy[T], 0, len(lm.m))
+	for _, e := range lm.m {
+		entries = append(entries, e)
+	}
+	lm.mu.Unlock()
+	for _, e := range entries {
+		e.mu.Lock()
+		v, done := e.v, e.done
+		e.mu.Unlock()
+		if done {
+			f(v)
+		}
+	}
+}
+
+// set stores a value already fetched (GET /groups/:path of a configured group).
+func (lm *lazyMap[K, T]) set(k K, v T) {
+	e := lm.entry(k)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.v, e.done = v, true
+}
+
+// peek returns a loaded value without loading.
+func (lm *lazyMap[K, T]) peek(k K) (T, bool) {
+	e := lm.entry(k)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.v, e.done
+}
