@@ -19,57 +19,6 @@ import (
 	"github.com/conductorone/baton-gitlab/pkg/gitlabapi"
 )
 
-func TestParseAPIDate(t *testing.T) {
-	for in, want := range map[string]string{
-		"2020-11-22":                    "2020-11-22",
-		"2020-11-22T14:13:35Z":          "2020-11-22",
-		"2020-11-22T00:00:00.000+01:00": "2020-11-22",
-		"2020-11-22 00:00:00 UTC":       "2020-11-22",
-		"":                              "",
-	} {
-		got, err := parseAPIDate(in)
-		if err != nil || got != want {
-			t.Errorf("parseAPIDate(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"22/11/2020", "2020-13-01", "2020-11-22x", "soon"} {
-		if got, err := parseAPIDate(bad); err == nil {
-			t.Errorf("parseAPIDate(%q) = %q, want an error", bad, got)
-		}
-	}
-}
-
-// GitLab's invitation entity as it is really sent: no id, expires_at a plain date
-// (members.expires_at is a date column), or null. client-go's PendingInvite fails on it.
-func TestDecodeInvitationAsGitLabSendsIt(t *testing.T) {
-	body := `[
-	  {"access_level":30,"created_at":"2020-10-22T14:13:35.000Z","expires_at":"2020-11-22",
-	   "invite_email":"member@example.org","user_name":null,"created_by_name":"Raymond Smith"},
-	  {"access_level":10,"created_at":"2020-10-23T08:00:00Z","expires_at":null,"invite_email":"b@example.org"},
-	  {"access_level":20,"expires_at":"2021-01-02T00:00:00Z","invite_email":"c@example.org"}]`
-	var invs []*apiInvitation
-	if err := json.Unmarshal([]byte(body), &invs); err != nil {
-		t.Fatal(err)
-	}
-	if len(invs) != 3 {
-		t.Fatalf("%d invitations", len(invs))
-	}
-	if invs[0].ExpiresAt != "2020-11-22" || invs[0].AccessLevel != gitlab.DeveloperPermissions || invs[0].InviteEmail != "member@example.org" {
-		t.Errorf("first = %+v", invs[0])
-	}
-	if c := invs[0].CreatedAt.Time(); c == nil || !c.Equal(time.Date(2020, 10, 22, 14, 13, 35, 0, time.UTC)) {
-		t.Errorf("created_at = %v", c)
-	}
-	if invs[1].ExpiresAt != "" || invs[2].ExpiresAt != "2021-01-02" || invs[2].CreatedAt.Time() != nil {
-		t.Errorf("null / timestamp / missing: %+v %+v", invs[1], invs[2])
-	}
-	// The reason for all this: client-go's own type cannot read it.
-	var theirs []*gitlab.PendingInvite
-	if err := json.Unmarshal([]byte(body), &theirs); err == nil {
-		t.Error("client-go's PendingInvite decodes a plain-date expires_at now: apiInvitation may be unnecessary")
-	}
-}
-
 func TestDecodeMemberStateAndCustomRole(t *testing.T) {
 	body := `[
 	  {"id":5,"username":"w","name":"W","state":"active","access_level":30,"expires_at":"2036-01-31",
