@@ -52,7 +52,7 @@ type authzCache struct {
 	users map[int64]*userAuthz
 }
 
-// userAuthz is one user's CTE result.
+// userAuthz is one user's CTE result (the cache keeps the projects only).
 type userAuthz struct {
 	namespaces map[int64]AccessLevel // namespaces_cte: group id -> highest level
 	projects   map[int64]AccessLevel // project id -> MAX(access_level)
@@ -236,27 +236,11 @@ func (w *World) userCTE(ix *authzIndex, userID int64) *userAuthz {
 
 // authzFor returns the user's CTE result, from the cache when the world has not changed.
 func (w *World) authzFor(userID int64) *userAuthz {
-	c := w.authz
-	if c == nil {
-		return w.userCTE(w.buildAuthzIndex(), userID)
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	fp := w.authzFingerprint()
-	if !c.valid || c.fp != fp {
-		c.fp, c.valid = fp, true
-		c.ix = w.buildAuthzIndex()
-		c.users = map[int64]*userAuthz{}
-	}
-	ua := c.users[userID]
-	if ua == nil {
-		ua = w.userCTE(c.ix, userID)
-		c.users[userID] = ua
-	}
-	return ua
+	return w.authzForUsers(map[int64]bool{userID: true})[userID]
 }
 
-// authzFor many users at once (one fingerprint check).
+// authzForUsers is authzFor for many users at once (one fingerprint check). The results
+// are shared with the cache: callers must not change them.
 func (w *World) authzForUsers(userIDs map[int64]bool) map[int64]*userAuthz {
 	out := make(map[int64]*userAuthz, len(userIDs))
 	c := w.authz
@@ -269,8 +253,7 @@ func (w *World) authzForUsers(userIDs map[int64]bool) map[int64]*userAuthz {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	fp := w.authzFingerprint()
-	if !c.valid || c.fp != fp {
+	if fp := w.authzFingerprint(); !c.valid || c.fp != fp {
 		c.fp, c.valid = fp, true
 		c.ix = w.buildAuthzIndex()
 		c.users = map[int64]*userAuthz{}
@@ -279,6 +262,7 @@ func (w *World) authzForUsers(userIDs map[int64]bool) map[int64]*userAuthz {
 		ua := c.users[uid]
 		if ua == nil {
 			ua = w.userCTE(c.ix, uid)
+			ua.namespaces = nil // keep the cache small: callers read the projects
 			c.users[uid] = ua
 		}
 		out[uid] = ua
@@ -302,69 +286,71 @@ func (w *World) ProjectAuthorizations(userID int64) map[int64]AccessLevel {
 // (the intermediate result of lib/gitlab/project_authorizations.rb). It leaves out
 // Minimal Access, as the CTE does. The map is a copy.
 func (w *World) NamespaceAuthorizations(userID int64) map[int64]AccessLevel {
-	ua := w.authzFor(userID)
-	out := make(map[int64]AccessLevel, len(ua.namespaces))
-	for k, v := range ua.namespaces {
-		out[k] = v
-	}
-	return out
+	return w.userCTE(w.buildAuthzIndex(), userID).namespaces // not cached: only the project levels are
 }
 
 // authzFingerprint hashes everything the CTE reads: the groups' parents and locks, the
 // projects' namespaces, every membership row and link with whether it counts today. Two
 // independent 64-bit sums of per-row hashes (order does not matter, as maps have none).
 func (w *World) authzFingerprint() [2]uint64 {
-	var a, b uint64
-	add := func(vals ...uint64) {
-		h1, h2 := uint64(0x9e3779b97f4a7c15), uint64(0xc2b2ae3d27d4eb4f)
-		for _, v := range vals {
-			h1 = mix64(h1 ^ v)
-			h2 = mix64(h2 + v*0xff51afd7ed558ccd)
-		}
-		a += h1
-		b += h2
-	}
-	flag := func(ok bool) uint64 {
-		if ok {
-			return 1
-		}
-		return 0
-	}
+	var fp fingerprint
 	today := w.today()
-	add(1, uint64(len(w.Groups)), uint64(len(w.Projects)))
+	fp.add(1, uint64(len(w.Groups)), uint64(len(w.Projects)), 0, 0)
 	for id, g := range w.Groups {
-		add(2, uint64(id), uint64(g.ParentID), flag(g.ShareWithGroupLock))
+		fp.add(2, uint64(id), uint64(g.ParentID), flag(g.ShareWithGroupLock), 0)
 	}
 	for id, p := range w.Projects {
-		add(3, uint64(id), uint64(p.GroupID), uint64(p.OwnerID))
+		fp.add(3, uint64(id), uint64(p.GroupID), uint64(p.OwnerID), 0)
 	}
 	for gid, ms := range w.GroupMembers {
 		for uid, m := range ms {
-			if m == nil {
-				continue
+			if m != nil {
+				fp.add(4, uint64(gid), uint64(uid), uint64(m.AccessLevel), flag(rowActiveOn(m, today)))
 			}
-			add(4, uint64(gid), uint64(uid), uint64(m.AccessLevel), flag(rowActiveOn(m, today)))
 		}
 	}
 	for pid, ms := range w.ProjectMembers {
 		for uid, m := range ms {
-			if m == nil {
-				continue
+			if m != nil {
+				fp.add(5, uint64(pid), uint64(uid), uint64(m.AccessLevel), flag(rowActiveOn(m, today)))
 			}
-			add(5, uint64(pid), uint64(uid), uint64(m.AccessLevel), flag(rowActiveOn(m, today)))
 		}
 	}
 	for gid, shares := range w.GroupShares {
 		for _, s := range shares {
-			add(6, uint64(gid), uint64(s.GroupID), uint64(s.AccessLevel), flag(expiredOn(s.ExpiresAt, today)))
+			fp.add(6, uint64(gid), uint64(s.GroupID), uint64(s.AccessLevel), flag(expiredOn(s.ExpiresAt, today)))
 		}
 	}
 	for pid, shares := range w.ProjectShares {
 		for _, s := range shares {
-			add(7, uint64(pid), uint64(s.GroupID), uint64(s.AccessLevel), flag(expiredOn(s.ExpiresAt, today)))
+			fp.add(7, uint64(pid), uint64(s.GroupID), uint64(s.AccessLevel), flag(expiredOn(s.ExpiresAt, today)))
 		}
 	}
-	return [2]uint64{a, b}
+	return [2]uint64{fp.a, fp.b}
+}
+
+type fingerprint struct{ a, b uint64 }
+
+// add folds one row (a kind and four values) into both sums.
+func (f *fingerprint) add(kind, v1, v2, v3, v4 uint64) {
+	h1 := mix64(kind ^ 0x9e3779b97f4a7c15)
+	h1 = mix64(h1 ^ v1)
+	h1 = mix64(h1 ^ v2)
+	h1 = mix64(h1 ^ v3)
+	h1 = mix64(h1 ^ v4)
+	h2 := kind*0xc2b2ae3d27d4eb4f + v1
+	h2 = mix64(h2)*0xff51afd7ed558ccd + v2
+	h2 = mix64(h2)*0xff51afd7ed558ccd + v3
+	h2 = mix64(h2)*0xff51afd7ed558ccd + v4
+	f.a += h1
+	f.b += mix64(h2)
+}
+
+func flag(ok bool) uint64 {
+	if ok {
+		return 1
+	}
+	return 0
 }
 
 // mix64 is SplitMix64's finalizer.

@@ -378,7 +378,9 @@ func (c *call) membersAllRows(src memberSource, only int64) map[int64]listRow {
 			invitedVisible = visible
 		}
 	}
-	return w.projectListRows(p.ID, o, groupVisible, invitedVisible)
+	rows := w.projectListRows(p.ID, o, groupVisible, invitedVisible)
+	w.coalesceProjectLevels(p.ID, rows)
+	return rows
 }
 
 // userIDParam reads the :user_id path parameter as Grape's Integer type does.

@@ -142,7 +142,8 @@ func (w *World) groupListRows(groupID int64, o listOpts) map[int64]listRow {
 	return out
 }
 
-// projectListRows is MembersFinder's answer for members/all of a project. groupVisible
+// projectListRows is MembersFinder's answer for members/all of a project, before the
+// COALESCE with project_authorizations (coalesceProjectLevels). groupVisible
 // filters the invited groups of the project's group (GroupMembersFinder), invitedVisible
 // the project's invited groups and their ancestors; nil accepts all.
 func (w *World) projectListRows(projectID int64, o listOpts, groupVisible, invitedVisible func(int64) bool) map[int64]listRow {
@@ -203,19 +204,24 @@ func (w *World) projectListRows(projectID int64, o listOpts, groupVisible, invit
 			}
 		})
 	}
-	// COALESCE(project_authorizations.access_level, member_union.access_level).
-	if len(out) > 0 {
-		users := make(map[int64]bool, len(out))
-		for uid := range out {
-			users[uid] = true
-		}
-		for uid, ua := range w.authzForUsers(users) {
-			if level, ok := ua.projects[projectID]; ok && level > NoAccess {
-				r := out[uid]
-				r.level = level
-				out[uid] = r
-			}
+	return out
+}
+
+// coalesceProjectLevels applies MembersFinder's COALESCE(project_authorizations.access_level,
+// member_union.access_level): a listed user with a project authorization shows its level.
+func (w *World) coalesceProjectLevels(projectID int64, rows map[int64]listRow) {
+	if len(rows) == 0 {
+		return
+	}
+	users := make(map[int64]bool, len(rows))
+	for uid := range rows {
+		users[uid] = true
+	}
+	for uid, ua := range w.authzForUsers(users) {
+		if level := ua.projects[projectID]; level > NoAccess {
+			r := rows[uid]
+			r.level = level
+			rows[uid] = r
 		}
 	}
-	return out
 }
