@@ -12,6 +12,8 @@ type Gitlab struct {
 	AccountCreationAccessLevel string   `mapstructure:"account-creation-access-level"`
 	DeprovisionAction          string   `mapstructure:"deprovision-action"`
 	SkipConfirmation           bool     `mapstructure:"skip-confirmation"`
+	AllowInsecureHttp          bool     `mapstructure:"allow-insecure-http"`
+	CaCertFile                 string   `mapstructure:"ca-cert-file"`
 }
 
 func (c *Gitlab) findFieldByTag(tagValue string) (any, bool) {

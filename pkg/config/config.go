@@ -19,6 +19,8 @@ const (
 	AccountCreationAccessLevelName = "account-creation-access-level"
 	DeprovisionActionName          = "deprovision-action"
 	SkipConfirmationName           = "skip-confirmation"
+	AllowInsecureHTTPName          = "allow-insecure-http"
+	CACertFileName                 = "ca-cert-file"
 )
 
 // DefaultBaseURL is GitLab.com.
@@ -88,6 +90,18 @@ var (
 		field.WithDisplayName("Skip email confirmation"),
 		field.WithDescription("Accounts created on self-managed GitLab skip the email confirmation step"),
 	)
+	AllowInsecureHTTP = field.BoolField(
+		AllowInsecureHTTPName,
+		field.WithDisplayName("Allow plain http"),
+		field.WithDescription("Accept an http:// GitLab URL to a host other than this machine (loopback): the access token then travels unencrypted. "+
+			"Off by default; a warning is logged on every run while it is on"),
+	)
+	CACertFile = field.StringField(
+		CACertFileName,
+		field.WithDisplayName("CA certificates file"),
+		field.WithDescription("Path of a PEM file of CA certificates trusted in addition to the system's, for a self-managed GitLab "+
+			"whose certificate a private CA signed. TLS is always verified"),
+	)
 
 	// ConfigurationFields are the connector's settings.
 	ConfigurationFields = []field.SchemaField{
@@ -99,6 +113,8 @@ var (
 		AccountCreationAccessLevel,
 		DeprovisionAction,
 		SkipConfirmation,
+		AllowInsecureHTTP,
+		CACertFile,
 	}
 )
 

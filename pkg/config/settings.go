@@ -34,6 +34,11 @@ type Checked struct {
 	AccountCreationAccessLevel gitlab.AccessLevelValue
 	DeprovisionAction          string // block, deactivate or delete
 	SkipConfirmation           bool
+	// Transport: --allow-insecure-http, and the CA bundle read from --ca-cert-file.
+	Transport gitlabapi.TransportOptions
+	// InsecureHTTP: the base URL is plain http to a host that is not loopback (allowed by
+	// --allow-insecure-http): the token travels unencrypted, worth a warning on every run.
+	InsecureHTTP bool
 }
 
 // Check checks the values the SDK read (flags, BATON_* environment, config file) and
@@ -57,6 +62,18 @@ func Check(c *Gitlab) (Checked, error) {
 		return s, err
 	}
 	s.BaseURL = u.String()
+	if err := gitlabapi.CheckInsecureHTTP(u, c.AllowInsecureHttp); err != nil {
+		return s, err
+	}
+	s.Transport.AllowInsecureHTTP = c.AllowInsecureHttp
+	s.InsecureHTTP = strings.EqualFold(u.Scheme, "http") && !gitlabapi.IsLoopbackHost(u.Hostname())
+	if f := strings.TrimSpace(c.CaCertFile); f != "" {
+		pem, err := gitlabapi.ReadCACertFile(f)
+		if err != nil {
+			return s, err
+		}
+		s.Transport.CACertPEM, s.Transport.CACertFile = pem, f
+	}
 
 	switch d := strings.ToLower(strings.TrimSpace(c.Deployment)); d {
 	case "", DeploymentAuto:

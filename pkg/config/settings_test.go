@@ -1,9 +1,20 @@
 package config
 
 import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/conductorone/baton-sdk/pkg/field"
 	gitlab "gitlab.com/gitlab-org/api/client-go"
@@ -115,6 +126,7 @@ func TestSchema(t *testing.T) {
 	for name, def := range map[string]any{
 		BaseURLName: DefaultBaseURL, DeploymentName: "auto",
 		AccountCreationAccessLevelName: "guest", DeprovisionActionName: "block", SkipConfirmationName: false,
+		AllowInsecureHTTPName: false,
 	} {
 		if got := byName[name].DefaultValue; got != def {
 			t.Errorf("%s default %v, want %v", name, got, def)
@@ -147,4 +159,81 @@ func TestSchema(t *testing.T) {
 			t.Errorf("conf.gen.go has no field for %s: run go generate ./pkg/config", name)
 		}
 	}
+}
+
+// Plain http to anything but loopback needs --allow-insecure-http (issue 9 point 2);
+// the checked settings say when the token will travel in clear (for the warning).
+func TestCheckPlainHTTP(t *testing.T) {
+	for _, base := range []string{"http://127.0.0.1:8080", "http://localhost", "http://[::1]:3000"} {
+		c := valid()
+		c.BaseUrl = base
+		got, err := Check(c)
+		if err != nil || got.InsecureHTTP || got.Transport.AllowInsecureHTTP {
+			t.Errorf("%s: %+v %v", base, got, err)
+		}
+	}
+	c := valid()
+	c.BaseUrl = "http://gitlab.example.com"
+	_, err := Check(c)
+	if err == nil {
+		t.Fatal("plain http to gitlab.example.com accepted")
+	}
+	for _, w := range []string{"--base-url http://gitlab.example.com", "--allow-insecure-http", "BATON_ALLOW_INSECURE_HTTP=true", "https://gitlab.example.com"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("message lacks %q: %v", w, err)
+		}
+	}
+	c.AllowInsecureHttp = true
+	got, err := Check(c)
+	if err != nil || !got.InsecureHTTP || !got.Transport.AllowInsecureHTTP {
+		t.Errorf("allowed: %+v %v", got, err)
+	}
+	c.BaseUrl = "https://gitlab.example.com"
+	if got, err := Check(c); err != nil || got.InsecureHTTP {
+		t.Errorf("https with the setting on: %+v %v", got, err)
+	}
+}
+
+// --ca-cert-file is read and checked at start-up; errors name the setting (issue 9 point 3).
+func TestCheckCACertFile(t *testing.T) {
+	dir := t.TempDir()
+	c := valid()
+	c.CaCertFile = filepath.Join(dir, "missing.pem")
+	if _, err := Check(c); err == nil || !strings.Contains(err.Error(), "--ca-cert-file "+c.CaCertFile) {
+		t.Errorf("missing file: %v", err)
+	}
+	junk := filepath.Join(dir, "junk.pem")
+	if err := os.WriteFile(junk, []byte("hello"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.CaCertFile = junk
+	if _, err := Check(c); err == nil || !strings.Contains(err.Error(), "no PEM certificate") {
+		t.Errorf("junk file: %v", err)
+	}
+	good := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(good, testCACertPEM(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.CaCertFile = " " + good + " "
+	got, err := Check(c)
+	if err != nil || got.Transport.CACertFile != good || !bytes.Contains(got.Transport.CACertPEM, []byte("BEGIN CERTIFICATE")) {
+		t.Errorf("good file: %+v %v", got.Transport, err)
+	}
+}
+
+// testCACertPEM is a self-signed CA certificate made up for the test.
+func testCACertPEM(t testing.TB) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }

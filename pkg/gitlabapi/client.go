@@ -182,19 +182,26 @@ func ParseInstanceURL(s string) (*url.URL, error) {
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return nil, fmt.Errorf("--base-url %q must not carry a query, fragment or credentials: set it to the URL you open GitLab at, e.g. https://gitlab.example.com", s)
 	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.Path = strings.TrimSuffix(u.Path, "/api/v4")
-	u.Path = strings.TrimRight(u.Path, "/")
+	// Trailing slashes and /api/v4 (repeated: a pasted ".../api/v4/api/v4/" too), so that
+	// parsing the result again gives the same URL.
+	for {
+		p := strings.TrimSuffix(strings.TrimRight(u.Path, "/"), "/api/v4")
+		if p == u.Path {
+			break
+		}
+		u.Path = p
+	}
 	u.RawPath = ""
+	u.ForceQuery = false // "https://gitlab.example.com?"
 	return u, nil
 }
 
-// defaultHTTPClient: newTransport's transport (timeouts, TLS, proxy) and a bound on a
-// whole attempt.
+// defaultHTTPClient: newTransport's transport (timeouts, TLS, proxy), advice on
+// certificate errors, and a bound on a whole attempt.
 func defaultHTTPClient(o TransportOptions) (*http.Client, error) {
 	t, err := newTransport(o)
 	if err != nil {
 		return nil, err
 	}
-	return &http.Client{Transport: t, Timeout: 2 * time.Minute}, nil
+	return &http.Client{Transport: certAdvice{next: t, caFile: o.CACertFile}, Timeout: 2 * time.Minute}, nil
 }

@@ -287,3 +287,62 @@ func RedirectAllowed(base, target *url.URL) error {
 			"set %s to the URL GitLab is served at (%s if that is GitLab)",
 		instance, to, origin(base), baseURLSetting, displayURL(&suggest))
 }
+
+// certAdvice adds to a failed TLS handshake what the user can do about it: GitLab's
+// certificate signed by a CA the system does not trust (--ca-cert-file), made out for
+// another name (--base-url), expired, or a server that does not speak TLS at all. The
+// error keeps its chain (HostUnreachable, errors.As still see the TLS error).
+type certAdvice struct {
+	next   http.RoundTripper
+	caFile string
+}
+
+func (a certAdvice) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := a.next.RoundTrip(r)
+	if err != nil {
+		if advice := a.advice(err, r.URL); advice != "" {
+			err = &advisedError{err: err, advice: advice}
+		}
+	}
+	return resp, err
+}
+
+// CloseIdleConnections lets http.Client.CloseIdleConnections reach the transport.
+func (a certAdvice) CloseIdleConnections() {
+	if c, ok := a.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+func (a certAdvice) advice(err error, u *url.URL) string {
+	var unknown x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var record tls.RecordHeaderError
+	switch {
+	case errors.As(err, &unknown):
+		if a.caFile != "" {
+			return fmt.Sprintf("GitLab's certificate is signed by none of the CAs in %s %s nor the system's: "+
+				"set %s to the PEM file of the CA that signed it", caCertFileSetting, a.caFile, caCertFileSetting)
+		}
+		return fmt.Sprintf("GitLab's certificate is signed by a CA this system does not trust: if GitLab uses a private CA, "+
+			"set %s to a PEM file of that CA's certificate", caCertFileSetting)
+	case errors.As(err, &hostname):
+		return fmt.Sprintf("GitLab's certificate is not made out for %s: set %s to a host name on the certificate", u.Hostname(), baseURLSetting)
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
+		return "GitLab's certificate has expired or is not valid yet: renew it, or check this machine's clock"
+	case errors.As(err, &record) && string(record.RecordHeader[:]) == "HTTP/",
+		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return fmt.Sprintf("the server at %s speaks plain http, not https: check %s", u.Host, baseURLSetting)
+	}
+	return ""
+}
+
+// advisedError is a transport error with advice appended; it unwraps to the error.
+type advisedError struct {
+	err    error
+	advice string
+}
+
+func (e *advisedError) Error() string { return e.err.Error() + " (" + e.advice + ")" }
+func (e *advisedError) Unwrap() error { return e.err }

@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -299,6 +300,7 @@ func (ca *testCA) leaf(t testing.TB, names ...string) tls.Certificate {
 func (ca *testCA) tlsServer(t testing.TB, h http.Handler, names ...string) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // handshake failures are what some tests expect
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{ca.leaf(t, names...)}}
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
@@ -320,6 +322,9 @@ func TestPrivateCABundle(t *testing.T) {
 	_, _, err := transportClient(t, srv.URL, TransportOptions{}).API.Users.CurrentUser()
 	if err == nil || !HostUnreachable(err) {
 		t.Fatalf("a certificate of an unknown CA was accepted or not recognised: %v", err)
+	}
+	if msg := MapError(err, "reading the token's user").Error(); !strings.Contains(msg, "set --ca-cert-file to a PEM file") {
+		t.Errorf("the message does not say what to set: %s", msg)
 	}
 	if rec.sawToken() {
 		t.Fatal("the token was sent before the certificate was verified")
@@ -344,6 +349,25 @@ func TestPrivateCABundle(t *testing.T) {
 	_, _, err = transportClient(t, srv.URL, TransportOptions{CACertPEM: other.pem, CACertFile: "other.pem"}).API.Users.CurrentUser()
 	if err == nil || !HostUnreachable(err) {
 		t.Fatalf("another CA's bundle was accepted: %v", err)
+	}
+	if !strings.Contains(err.Error(), "none of the CAs in --ca-cert-file other.pem") {
+		t.Errorf("the message does not name the bundle: %v", err)
+	}
+
+	// A certificate for another name: the advice names --base-url.
+	named := ca.tlsServer(t, rec, "gitlab.example.com")
+	_, port, _ := net.SplitHostPort(named.Listener.Addr().String())
+	_, _, err = transportClient(t, "https://localhost:"+port, TransportOptions{CACertPEM: ca.pem, CACertFile: "ca.pem"}).API.Users.CurrentUser()
+	if err == nil || !strings.Contains(err.Error(), "not made out for localhost: set --base-url") {
+		t.Errorf("certificate for another name: %v", err)
+	}
+
+	// A plain http server behind an https URL.
+	plain := httptest.NewServer(rec)
+	defer plain.Close()
+	_, _, err = transportClient(t, strings.Replace(plain.URL, "http://", "https://", 1), TransportOptions{}).API.Users.CurrentUser()
+	if err == nil || !HostUnreachable(err) || !strings.Contains(err.Error(), "speaks plain http, not https") {
+		t.Errorf("http server behind an https URL: %v", err)
 	}
 }
 
