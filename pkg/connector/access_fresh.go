@@ -91,33 +91,33 @@ func (f *freshUserInputs) unexpiredShares(shares []groupShare) []groupShare {
 }
 
 func (f *freshUserInputs) directGroupMembers(ctx context.Context, id int64) ([]*directMember, error) {
-	return f.rows(ctx, f.gRows, "groups", id)
+	return f.rows(ctx, f.gRows, gitlabapi.Groups, id)
 }
 
 func (f *freshUserInputs) directProjectMembers(ctx context.Context, id int64) ([]*directMember, error) {
-	return f.rows(ctx, f.pRows, "projects", id)
+	return f.rows(ctx, f.pRows, gitlabapi.Projects, id)
 }
 
 // rows is the user's direct membership of a group or project as a list of zero or one
 // rows (expired memberships left out, as the sync's listings do).
-func (f *freshUserInputs) rows(ctx context.Context, memo map[int64][]*directMember, kind string, id int64) ([]*directMember, error) {
+func (f *freshUserInputs) rows(ctx context.Context, memo map[int64][]*directMember, kind gitlabapi.SourceKind, id int64) ([]*directMember, error) {
 	if rs, ok := memo[id]; ok {
 		return rs, nil
 	}
-	var ms []*apiMember
+	var ms []*gitlabapi.Member
 	if f.userID == 0 {
-		all, err := f.c.listDirectMembers(ctx, kind, id)
+		all, err := f.c.client.ListDirectMembers(ctx, kind, id)
 		if err != nil {
 			return nil, err
 		}
 		ms = all
 	} else {
-		m, err := f.c.getDirectMember(ctx, kind, id, f.userID)
+		m, err := f.c.client.GetDirectMember(ctx, kind, id, f.userID)
 		if err != nil {
 			return nil, err
 		}
 		if m != nil {
-			ms = []*apiMember{m}
+			ms = []*gitlabapi.Member{m}
 		}
 	}
 	out := make([]*directMember, 0, len(ms))

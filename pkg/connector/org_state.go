@@ -262,8 +262,7 @@ func (o *organisationState) groupShares(ctx context.Context, id int64) ([]groupS
 // https://docs.gitlab.com/api/members/#list-all-members-of-a-group-or-project
 func (o *organisationState) directGroupMembers(ctx context.Context, id int64) ([]*directMember, error) {
 	return o.groupMembers.get(id, func() ([]*directMember, error) {
-		doing := fmt.Sprintf("listing the members of group %d", id)
-		ms, err := gitlabapi.ListAll(ctx, doing, listGitLab[*apiMember](o.c.client.API, fmt.Sprintf("groups/%d/members", id), nil))
+		ms, err := o.c.client.ListDirectMembers(ctx, gitlabapi.Groups, id)
 		if err != nil {
 			if gitlabapi.IsNotFound(err) || gitlabapi.HTTPStatus(err) == http.StatusForbidden {
 				ctxzap.Extract(ctx).Warn("cannot list the members of a group: its members get no access through it",
@@ -279,8 +278,7 @@ func (o *organisationState) directGroupMembers(ctx context.Context, id int64) ([
 // directProjectMembers is GET /projects/:id/members (direct members only), once per sync.
 func (o *organisationState) directProjectMembers(ctx context.Context, id int64) ([]*directMember, error) {
 	return o.projectMembers.get(id, func() ([]*directMember, error) {
-		doing := fmt.Sprintf("listing the members of project %d", id)
-		ms, err := gitlabapi.ListAll(ctx, doing, listGitLab[*apiMember](o.c.client.API, fmt.Sprintf("projects/%d/members", id), nil))
+		ms, err := o.c.client.ListDirectMembers(ctx, gitlabapi.Projects, id)
 		if err != nil {
 			return nil, err
 		}

@@ -165,7 +165,7 @@ func provGrantError(t *provTarget, who string, w provWanted, direct *directMembe
 			"cannot grant %s on %s: GitLab does not know user %s (or the token cannot see the %s): %v",
 			w.describe(), t.describe(), who, t.kind, err)
 	}
-	return gitlabapi.MapError(err, fmt.Sprintf("granting %s on %s to %s", w.describe(), t.describe(), who))
+	return gitlabapi.Rephrase(err, fmt.Sprintf("granting %s on %s to %s", w.describe(), t.describe(), who))
 }
 
 // provAwaitingError refuses a grant whose user has (or, when added, GitLab just gave
@@ -215,7 +215,7 @@ func (c *Connector) provResolveMemberRole(ctx context.Context, t *provTarget, w 
 	}
 	roles, err := c.listMemberRoles(ctx, root)
 	if err != nil {
-		return gitlabapi.MapError(err, fmt.Sprintf("reading custom role %d from %s", w.memberRoleID, where))
+		return gitlabapi.Rephrase(err, fmt.Sprintf("reading custom role %d from %s", w.memberRoleID, where))
 	}
 	for _, r := range roles {
 		if r.ID == w.memberRoleID {

@@ -81,7 +81,7 @@ func (c *Connector) provRevokeMembership(ctx context.Context, kind string, g *v2
 					return nil, lerr
 				}
 			}
-			return nil, gitlabapi.MapError(err, fmt.Sprintf("removing %s's %s membership of %s", who, w.describe(), t.describe()))
+			return nil, gitlabapi.Rephrase(err, fmt.Sprintf("removing %s's %s membership of %s", who, w.describe(), t.describe()))
 		}
 		if wrote {
 			// Our DELETE landed (its response was lost) or the membership changed under us:

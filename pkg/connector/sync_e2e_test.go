@@ -573,9 +573,9 @@ func TestSyncWithWorkers(t *testing.T) {
 	}
 }
 
-// The connector's locally computed access must agree with the fake's own model of
-// GitLab's rules (an independent implementation, behind members/all) for every synced
-// group and project: the same users, levels and custom roles.
+// The connector's locally computed access must agree with the fake's oracle, written
+// independently from GitLab's source (a per-user fixed point as in
+// lib/gitlab/project_authorizations.rb), for every synced group and project.
 func TestSyncAgreesWithFakeEffectiveAccess(t *testing.T) {
 	t.Parallel()
 	worlds := map[string]func(fg.Mode) *fg.World{
@@ -620,42 +620,74 @@ func TestSyncAgreesWithFakeEffectiveAccess(t *testing.T) {
 	}
 }
 
+// agreeWithFake checks every synced group's and project's grants against the fake's
+// oracle (internal/fakegitlab/effective.go: GitLab's project_authorizations CTE, its
+// members_with_parents and the custom-role preloaders, written from GitLab's source),
+// through the c1z model (docs/access-model.md): the user's direct membership is a grant
+// on its level (or custom role); a higher effective level is a grant on that level; every
+// other custom role that applies is a grant on its entitlement.
 func agreeWithFake(t *testing.T, f *batontest.Fake, c *batontest.C1Z) {
 	t.Helper()
-	{
-		{
-			check := func(kind, rid string, want map[int64]fg.Access) {
-				t.Helper()
-				got := map[string]string{}
-				for _, gr := range c.GrantsOn(kind, rid) {
-					eid := gr.GetEntitlement().GetId()
-					got[gr.GetPrincipal().GetId().GetResource()] = eid[strings.LastIndex(eid, ":")+1:]
-				}
-				exp := map[string]string{}
-				for uid, a := range want {
-					slug := map[fg.AccessLevel]string{fg.MinimalAccess: "minimal_access", fg.Guest: "guest", fg.Planner: "planner",
-						fg.Reporter: "reporter", fg.Developer: "developer", fg.Maintainer: "maintainer", fg.Owner: "owner"}[a.Level]
-					if a.MemberRoleID != 0 {
-						slug = "member_role_" + id(a.MemberRoleID)
-					}
-					exp[id(uid)] = slug
-				}
-				if fmt.Sprint(got) != fmt.Sprint(exp) {
-					t.Errorf("%s %s: connector %v, fake %v", kind, rid, got, exp)
-				}
+	slugs := map[fg.AccessLevel]string{fg.MinimalAccess: "minimal_access", fg.Guest: "guest", fg.Planner: "planner",
+		fg.Reporter: "reporter", fg.Developer: "developer", fg.Maintainer: "maintainer", fg.Owner: "owner"}
+	expected := func(a fg.Access) []string {
+		var out []string
+		direct, directRole := fg.NoAccess, int64(0)
+		if d := a.Direct; d != nil {
+			direct, directRole = d.AccessLevel, d.MemberRoleID
+			if d.MemberRoleID != 0 {
+				out = append(out, "member_role_"+id(d.MemberRoleID))
+			} else {
+				out = append(out, slugs[d.AccessLevel])
 			}
-			f.Server.Read(func(w *fg.World) {
-				for _, r := range c.ResourcesOfType("group") {
-					gid, _ := strconv.ParseInt(r.GetId().GetResource(), 10, 64)
-					check("group", r.GetId().GetResource(), w.EffectiveGroupMembers(gid))
-				}
-				for _, r := range c.ResourcesOfType("project") {
-					pid, _ := strconv.ParseInt(r.GetId().GetResource(), 10, 64)
-					check("project", r.GetId().GetResource(), w.EffectiveProjectMembers(pid))
-				}
-			})
+		}
+		if a.Level > direct {
+			out = append(out, slugs[a.Level])
+		}
+		for _, r := range a.MemberRoleIDs {
+			if r != directRole {
+				out = append(out, "member_role_"+id(r))
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	check := func(kind, rid string, want map[int64]fg.Access) {
+		t.Helper()
+		got := map[string][]string{}
+		for _, gr := range c.GrantsOn(kind, rid) {
+			eid := gr.GetEntitlement().GetId()
+			uid := gr.GetPrincipal().GetId().GetResource()
+			got[uid] = append(got[uid], eid[strings.LastIndex(eid, ":")+1:])
+		}
+		for uid := range got {
+			sort.Strings(got[uid])
+		}
+		exp := map[string][]string{}
+		for uid, a := range want {
+			exp[id(uid)] = expected(a)
+		}
+		for uid := range got {
+			if fmt.Sprint(got[uid]) != fmt.Sprint(exp[uid]) {
+				t.Errorf("%s %s user %s: connector %v, GitLab's rules %v", kind, rid, uid, got[uid], exp[uid])
+			}
+		}
+		for uid := range exp {
+			if _, ok := got[uid]; !ok {
+				t.Errorf("%s %s user %s: connector nothing, GitLab's rules %v", kind, rid, uid, exp[uid])
+			}
 		}
 	}
+	f.Server.Read(func(w *fg.World) {
+		for _, r := range c.ResourcesOfType("group") {
+			gid, _ := strconv.ParseInt(r.GetId().GetResource(), 10, 64)
+			check("group", r.GetId().GetResource(), w.EffectiveGroupMembers(gid))
+		}
+		for _, r := range c.ResourcesOfType("project") {
+			pid, _ := strconv.ParseInt(r.GetId().GetResource(), 10, 64)
+			check("project", r.GetId().GetResource(), w.EffectiveProjectMembers(pid))
+		}
+	})
 }
 
 // --groups limits the organisation; access from outside it still counts.
