@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/conductorone/baton-gitlab/pkg/connector"
 	"path/filepath"
 	"testing"
 	"time"
@@ -32,7 +33,12 @@ func SyncToFile(t testing.TB, ctx context.Context, builder connectorbuilder.Conn
 			defer cancel()
 		}
 	}
-	srv, err := connectorbuilder.NewConnector(ctx, builder, o.builderOpts...)
+	builderOpts := o.builderOpts
+	if c, ok := builder.(*connector.Connector); ok {
+		// As cmd/baton-gitlab does: the SDK's Cleanup drops the connector's sync state.
+		builderOpts = append(builderOpts, connectorbuilder.WithSessionStore(connector.SessionStoreDroppingState(nil, c)))
+	}
+	srv, err := connectorbuilder.NewConnector(ctx, builder, builderOpts...)
 	if err != nil {
 		return "", err
 	}

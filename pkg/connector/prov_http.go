@@ -10,14 +10,6 @@ import (
 // The membership reads and writes provisioning makes, through pkg/gitlabapi. Nothing
 // here is cached: every read is a fresh GET.
 
-// sourceKind maps a provisioning target kind (provGroup, provProject) to the API's.
-func sourceKind(kind string) gitlabapi.SourceKind {
-	if kind == provGroup {
-		return gitlabapi.Groups
-	}
-	return gitlabapi.Projects
-}
-
 // readDirectMember is the user's DIRECT membership of a group or project; nil when none.
 func (c *Connector) readDirectMember(ctx context.Context, kind string, id, userID int64) (*directMember, error) {
 	m, err := c.client.GetDirectMember(ctx, sourceKind(kind), id, userID)

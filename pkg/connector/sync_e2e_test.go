@@ -3,6 +3,7 @@ package connector_test
 import (
 	"context"
 	"fmt"
+	"github.com/conductorone/baton-gitlab/pkg/connector"
 	"regexp"
 	"sort"
 	"strconv"
@@ -746,5 +747,15 @@ func TestSyncSelfManagedNonAdmin(t *testing.T) {
 	}
 	if got := access(t, c, fg.DemoUserCarol, "group", fg.DemoGroupK8s); got != "maintainer@inherited" {
 		t.Errorf("carol on k8s = %q", got)
+	}
+}
+
+// The sync's state (the organisation's listings) is dropped when the SDK cleans up at the
+// end of the sync: nothing of it stays in memory between syncs.
+func TestSyncStateDroppedAtCleanup(t *testing.T) {
+	t.Parallel()
+	f, _ := demoSync(t, fg.ModeSelfManaged)
+	if connector.HoldsSyncState(f.Connector) {
+		t.Error("the sync's state is still held after the sync")
 	}
 }
