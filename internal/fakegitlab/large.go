@@ -21,6 +21,9 @@ const (
 	LargeTokenUserID int64 = 1
 	LargeGroupBase   int64 = 10_000_000
 	LargeProjectBase int64 = 20_000_000
+	// LargeOutsideGroupID is the private top-level group outside the organisation that a
+	// gitlab.com-mode large world shares into it (the token's user is not a member).
+	LargeOutsideGroupID int64 = LargeProjectBase - 1
 )
 
 // LargeWorld generates a big, deterministic world: the same spec and mode always give
@@ -33,8 +36,9 @@ const (
 //   - several top-level groups (about one group in ten, at least one) and subgroups
 //     under random parents, at most 4 levels deep;
 //   - projects spread over the groups, plus about 1% personal projects;
-//   - about 5% of users belong to nothing (in gitlab.com mode they are Outsiders:
-//     public users of the site outside the organisation); about 3% are members of
+//   - about 5% of users belong to nothing of the organisation (in gitlab.com mode they
+//     are Outsiders: public users of the site outside the organisation, a few of them
+//     members of LargeOutsideGroupID); about 3% are members of
 //     projects only; the others hold 1 to 3 group memberships;
 //   - every access level (Minimal Access on top-level groups only), never below a level
 //     inherited from an ancestor group (GitLab refuses that);
@@ -43,7 +47,18 @@ const (
 //     shares (about 3% of projects) with other top-level groups;
 //   - blocked (2%), deactivated (1%), banned (0.5%) and external (1%) users, and one
 //     access-token bot per 50 projects, Maintainer of its project;
-//   - a pending invitation on each top-level group.
+//   - a pending invitation on each top-level group;
+//   - the shapes that tell effective-access rules apart (addLargeShapes, with its own
+//     random source so the rest of the world does not change): group shares into
+//     subgroups; chained shares (a project shared with group B, B shared with group C,
+//     and B's parent shared with group D); a share_with_group_lock'd group with project
+//     shares below it; stacked custom roles (a custom role on a top-level group and a
+//     higher level, or on self-managed another role, in a subgroup); group shares at
+//     exactly a member's level, with and without a link member_role_id, and above a
+//     member's level with one; in gitlab.com mode one more group, LargeOutsideGroupID, a
+//     PRIVATE top-level group outside the organisation (the token's user is not a
+//     member, its members are outsiders) shared into a top-level group, a subgroup and a
+//     project.
 func LargeWorld(spec LargeSpec, mode Mode) *World {
 	if spec.Users < 1 {
 		spec.Users = 1
@@ -335,6 +350,11 @@ func LargeWorld(spec LargeSpec, mode Mode) *World {
 		w.Reserve(nextBot)
 	}
 
+	addLargeShapes(w, largeShapesIn{
+		seed: seed, mode: mode, groupIDs: groupIDs, parentIdx: parentIdx, tops: tops,
+		projectIDs: projectIDs, roles: roles, epoch: epoch,
+	})
+
 	// A pending invitation on each top-level group.
 	for gi := 0; gi < tops; gi++ {
 		w.GroupInvitations[groupIDs[gi]] = []*Invitation{{
@@ -343,4 +363,267 @@ func LargeWorld(spec LargeSpec, mode Mode) *World {
 		}}
 	}
 	return w
+}
+
+// largeShapesIn is what addLargeShapes needs from LargeWorld's generation.
+type largeShapesIn struct {
+	seed       uint64
+	mode       Mode
+	groupIDs   []int64
+	parentIdx  []int // index into groupIDs, -1 for top-level
+	tops       int
+	projectIDs []int64
+	roles      []*MemberRole
+	epoch      time.Time
+}
+
+// addLargeShapes adds the shapes that tell effective-access rules apart (see LargeWorld).
+// It draws from its own random source, so the world LargeWorld built before does not
+// change. New memberships go to users who have none in the hierarchy they join, so no
+// membership is ever below an inherited one.
+func addLargeShapes(w *World, in largeShapesIn) {
+	if len(in.groupIDs) < 2 {
+		return
+	}
+	rng := rand.New(rand.NewPCG(in.seed^0x2545f4914f6cdd1d, in.seed+0x9e3779b97f4a7c15))
+	created := in.epoch.AddDate(5, 0, 0)
+	idx := map[int64]int{}
+	for i, id := range in.groupIDs {
+		idx[id] = i
+	}
+	root := func(i int) int {
+		for in.parentIdx[i] >= 0 {
+			i = in.parentIdx[i]
+		}
+		return i
+	}
+	// subgroupsOf lists the groups below top-level group t (indexes, generation order).
+	subgroupsOf := func(t int) []int {
+		var out []int
+		for i := range in.groupIDs {
+			if i != t && root(i) == t {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	isAncestor := func(a, b int) bool { // a is b or an ancestor of b
+		for i := b; i >= 0; i = in.parentIdx[i] {
+			if i == a {
+				return true
+			}
+		}
+		return false
+	}
+	// Users with group memberships, and the hierarchies they are in.
+	inRoot := map[int64]map[int]bool{}
+	for gid, ms := range w.GroupMembers {
+		i, ok := idx[gid]
+		if !ok {
+			continue
+		}
+		for uid := range ms {
+			if inRoot[uid] == nil {
+				inRoot[uid] = map[int]bool{}
+			}
+			inRoot[uid][root(i)] = true
+		}
+	}
+	var people []int64
+	for uid := range inRoot {
+		if u := w.Users[uid]; uid != LargeTokenUserID && u != nil && !u.Bot {
+			people = append(people, uid)
+		}
+	}
+	slices.Sort(people)
+	used := map[int64]bool{}
+	// pickUser: a group member with no membership in hierarchy t, not picked before.
+	pickUser := func(t int) int64 {
+		if len(people) == 0 {
+			return 0
+		}
+		start := rng.IntN(len(people))
+		for k := range people {
+			uid := people[(start+k)%len(people)]
+			if !used[uid] && !inRoot[uid][t] {
+				used[uid] = true
+				return uid
+			}
+		}
+		return 0
+	}
+	join := func(gi int, uid int64, level AccessLevel, role int64) {
+		if uid == 0 {
+			return
+		}
+		w.SetGroupMember(in.groupIDs[gi], &Member{UserID: uid, AccessLevel: level, MemberRoleID: role, CreatedAt: created, CreatedByID: LargeTokenUserID})
+		if inRoot[uid] == nil {
+			inRoot[uid] = map[int]bool{}
+		}
+		inRoot[uid][root(gi)] = true
+	}
+	share := func(gi, with int, level AccessLevel, role int64) {
+		gid := in.groupIDs[gi]
+		w.GroupShares[gid] = append(w.GroupShares[gid], Share{GroupID: in.groupIDs[with], AccessLevel: level, MemberRoleID: role})
+	}
+	// roleOf is custom role r's top-level group index (gitlab.com), -1 on self-managed.
+	roleOf := func(r *MemberRole) int {
+		if in.mode == ModeSelfManaged {
+			return -1
+		}
+		return idx[r.GroupID]
+	}
+	// deepIn picks a subgroup of top-level group t (the group itself when it has none).
+	deepIn := func(t int) int {
+		subs := subgroupsOf(t)
+		if len(subs) == 0 {
+			return t
+		}
+		return subs[rng.IntN(len(subs))]
+	}
+	other := func(t int) int { // another top-level group than t (t itself when alone)
+		if in.tops < 2 {
+			return t
+		}
+		return (t + 1 + rng.IntN(in.tops-1)) % in.tops
+	}
+
+	auditor := in.roles[0] // Security Auditor, base Reporter
+	t0 := max(roleOf(auditor), 0)
+
+	// An equal-level share WITHOUT a link role (the member's custom role does not apply,
+	// Authz::MemberRoleInSharedResource), into a subgroup of another hierarchy.
+	x := deepIn(t0)
+	g := deepIn(other(t0))
+	join(x, pickUser(t0), Reporter, auditor.ID)
+	join(x, pickUser(t0), Developer, 0)
+	share(g, x, Reporter, 0)
+
+	// An equal-level share WITH a link role, and a member above the link: the link's role
+	// must belong to the shared group's hierarchy (gitlab.com), so both groups are in t0's.
+	subs := subgroupsOf(t0)
+	var g2, x2 = -1, -1
+	for _, a := range subs {
+		for _, b := range subs {
+			if a != b && !isAncestor(a, b) && !isAncestor(b, a) {
+				g2, x2 = a, b
+				break
+			}
+		}
+		if g2 >= 0 {
+			break
+		}
+	}
+	if g2 < 0 && in.mode == ModeSelfManaged {
+		g2, x2 = deepIn(other(t0)), x
+	}
+	if g2 >= 0 {
+		join(x2, pickUser(t0), Reporter, auditor.ID)
+		join(x2, pickUser(t0), Reporter, 0)
+		join(x2, pickUser(t0), Maintainer, 0)
+		share(g2, x2, Reporter, auditor.ID)
+	}
+
+	// Stacked custom roles: a role on a top-level group and a higher plain level in a
+	// subgroup (each role on its own hierarchy on gitlab.com); on self-managed also a
+	// second role below the first (Triage on top, Release Manager below).
+	for _, r := range in.roles {
+		t := roleOf(r)
+		if t < 0 {
+			t = 0
+		}
+		sub := deepIn(t)
+		if sub == t {
+			continue
+		}
+		uid := pickUser(t)
+		join(t, uid, r.BaseAccessLevel, r.ID)
+		join(sub, uid, Maintainer, 0)
+	}
+	if in.mode == ModeSelfManaged && len(in.roles) >= 3 {
+		if sub := deepIn(0); sub != 0 {
+			uid := pickUser(0)
+			join(0, uid, in.roles[2].BaseAccessLevel, in.roles[2].ID)   // Triage (Guest)
+			join(sub, uid, in.roles[1].BaseAccessLevel, in.roles[1].ID) // Release Manager (Developer)
+		}
+	}
+
+	// Chained shares: project P shared with B; B shared with C; B's parent shared with D.
+	if in.tops >= 2 && len(in.projectIDs) > 0 {
+		for k := 0; k < 3; k++ {
+			p := w.Projects[in.projectIDs[rng.IntN(len(in.projectIDs))]]
+			pt := -1
+			if p.GroupID != 0 {
+				pt = root(idx[p.GroupID])
+			}
+			bt := other(max(pt, 0))
+			b := deepIn(bt)
+			c := deepIn(other(bt))
+			w.ProjectShares[p.ID] = append(w.ProjectShares[p.ID], Share{GroupID: in.groupIDs[b], AccessLevel: Developer})
+			share(b, c, Maintainer, 0)
+			join(c, pickUser(root(c)), Owner, 0)
+			if parent := in.parentIdx[b]; parent >= 0 {
+				d := deepIn(other(bt))
+				share(parent, d, Reporter, 0)
+				join(d, pickUser(root(d)), Maintainer, 0)
+			}
+		}
+	}
+
+	// A share_with_group_lock'd subgroup with project shares below it (they give nothing).
+	if in.tops >= 2 {
+		lockT := in.tops - 1
+		lock := deepIn(lockT)
+		w.SetShareWithGroupLock(in.groupIDs[lock], true)
+		var below []int64
+		for _, pid := range in.projectIDs {
+			if p := w.Projects[pid]; p.GroupID != 0 && isAncestor(lock, idx[p.GroupID]) {
+				below = append(below, pid)
+			}
+		}
+		if len(below) > 0 {
+			pid := below[rng.IntN(len(below))]
+			w.ProjectShares[pid] = append(w.ProjectShares[pid], Share{GroupID: in.groupIDs[deepIn(other(lockT))], AccessLevel: Developer})
+		}
+	}
+
+	// gitlab.com: a private group outside the organisation, shared into it.
+	if in.mode == ModeGitLabCom {
+		var outsiders []int64
+		for _, u := range w.SortedUsers() {
+			if u.Outsider {
+				outsiders = append(outsiders, u.ID)
+			}
+		}
+		if len(outsiders) > 10 {
+			outsiders = outsiders[:10]
+		}
+		w.Groups[LargeOutsideGroupID] = &Group{
+			ID: LargeOutsideGroupID, Name: "Outside Vendor", Path: "outside-vendor",
+			Visibility: "private", Description: "A partner's group, outside the organisation",
+			CreatedAt: in.epoch,
+		}
+		w.Reserve(LargeOutsideGroupID)
+		for k, uid := range outsiders {
+			level := Developer
+			switch k {
+			case 0:
+				level = Owner
+			case 1:
+				level = Maintainer
+			case 2:
+				level = Guest
+			}
+			w.SetGroupMember(LargeOutsideGroupID, &Member{UserID: uid, AccessLevel: level, CreatedAt: created})
+		}
+		outside := Share{GroupID: LargeOutsideGroupID, AccessLevel: Reporter}
+		w.GroupShares[in.groupIDs[0]] = append(w.GroupShares[in.groupIDs[0]], outside)
+		sub := deepIn(other(0))
+		outside.AccessLevel = Developer
+		w.GroupShares[in.groupIDs[sub]] = append(w.GroupShares[in.groupIDs[sub]], outside)
+		if len(in.projectIDs) > 0 {
+			pid := in.projectIDs[rng.IntN(len(in.projectIDs))]
+			w.ProjectShares[pid] = append(w.ProjectShares[pid], outside)
+		}
+	}
 }

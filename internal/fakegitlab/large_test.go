@@ -2,6 +2,7 @@ package fakegitlab
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -38,7 +39,15 @@ func TestLargeWorldShape(t *testing.T) {
 			if people != spec.Users || bots != (spec.Projects+49)/50 {
 				t.Errorf("%d people and %d bots, want %d and %d", people, bots, spec.Users, (spec.Projects+49)/50)
 			}
-			if len(w.Groups) != spec.Groups || len(w.Projects) != spec.Projects {
+			// gitlab.com: one more group, outside the organisation.
+			wantGroups := spec.Groups
+			if mode == ModeGitLabCom {
+				wantGroups++
+				if g := w.Groups[LargeOutsideGroupID]; g == nil || g.ParentID != 0 || g.Visibility != "private" || w.GroupMembers[LargeOutsideGroupID][w.TokenUserID] != nil {
+					t.Errorf("outside group %+v", g)
+				}
+			}
+			if len(w.Groups) != wantGroups || len(w.Projects) != spec.Projects {
 				t.Errorf("%d groups, %d projects", len(w.Groups), len(w.Projects))
 			}
 
@@ -55,7 +64,7 @@ func TestLargeWorldShape(t *testing.T) {
 				if d > maxDepth {
 					maxDepth = d
 				}
-				if g.ParentID == 0 {
+				if g.ParentID == 0 && g.ID != LargeOutsideGroupID {
 					tops++
 					if m := w.GroupMembers[g.ID][admin.ID]; m == nil || m.AccessLevel != Owner {
 						t.Errorf("token user is not Owner of top-level group %d", g.ID)
@@ -85,7 +94,9 @@ func TestLargeWorldShape(t *testing.T) {
 			for gid, members := range w.GroupMembers {
 				g := w.Groups[gid]
 				for uid, m := range members {
-					inGroup[uid] = true
+					if gid != LargeOutsideGroupID {
+						inGroup[uid] = true // a member of the organisation
+					}
 					levels[m.AccessLevel]++
 					if m.AccessLevel == MinimalAccess && g.ParentID != 0 {
 						t.Errorf("Minimal Access in subgroup %d", gid)
@@ -172,6 +183,104 @@ func TestLargeWorldShape(t *testing.T) {
 			id := w.NextID()
 			if w.Users[id] != nil || w.Groups[id] != nil || w.Projects[id] != nil {
 				t.Errorf("NextID %d is taken", id)
+			}
+		})
+	}
+}
+
+// LargeWorld holds every shape that tells effective-access rules apart (review T1), each
+// checked through the oracle.
+func TestLargeWorldHasEveryAccessShape(t *testing.T) {
+	spec := LargeSpec{Users: 1500, Groups: 80, Projects: 200, Seed: 5}
+	for _, mode := range []Mode{ModeGitLabCom, ModeSelfManaged} {
+		t.Run(string(mode), func(t *testing.T) {
+			w := LargeWorld(spec, mode)
+			found := map[string]bool{}
+			for gid, shares := range w.GroupShares {
+				if w.Groups[gid].ParentID != 0 {
+					found["group share into a subgroup"] = true
+				}
+				for _, s := range shares {
+					for uid, m := range w.GroupMembers[s.GroupID] {
+						a := w.EffectiveGroupAccess(gid, uid)
+						switch {
+						case m.AccessLevel == s.AccessLevel && s.MemberRoleID == 0 && m.MemberRoleID != 0 && !slices.Contains(a.MemberRoleIDs, m.MemberRoleID):
+							found["equal-level share without a link role drops the member's role"] = true
+						case m.AccessLevel == s.AccessLevel && s.MemberRoleID != 0:
+							found["equal-level share with a link role"] = true
+						case m.AccessLevel > s.AccessLevel && s.MemberRoleID != 0 && slices.Contains(a.MemberRoleIDs, s.MemberRoleID):
+							found["share below the member's level with a link role"] = true
+						}
+					}
+				}
+			}
+			for gid := range w.GroupMembers {
+				if w.Groups[gid].ParentID == 0 {
+					continue
+				}
+				for uid := range w.GroupMembers[gid] {
+					a := w.EffectiveGroupAccess(gid, uid)
+					for _, r := range a.MemberRoleIDs {
+						if w.MemberRoles[r].BaseAccessLevel < a.Level {
+							found["custom role on an ancestor below a higher level"] = true
+						}
+					}
+					if len(a.MemberRoleIDs) >= 2 {
+						found["two custom roles add up"] = true
+					}
+				}
+			}
+			for pid, shares := range w.ProjectShares {
+				p := w.Projects[pid]
+				for _, s := range shares {
+					if p.GroupID != 0 && w.ShareWithGroupLocked(p.GroupID) {
+						for uid := range w.GroupMembers[s.GroupID] {
+							if w.EffectiveProjectAccess(pid, uid).Level == NoAccess {
+								found["project share below share_with_group_lock gives nothing"] = true
+							}
+						}
+					}
+					if len(w.GroupShares[s.GroupID]) > 0 {
+						found["project shared with a group that is shared with another"] = true
+					}
+				}
+				for uid, a := range w.EffectiveProjectMembers(pid) {
+					if a.Row == nil {
+						found["project access without a members/all row (share of an invited group)"] = true
+						_ = uid
+					}
+				}
+			}
+			want := []string{
+				"group share into a subgroup",
+				"equal-level share without a link role drops the member's role",
+				"equal-level share with a link role",
+				"share below the member's level with a link role",
+				"custom role on an ancestor below a higher level",
+				"project share below share_with_group_lock gives nothing",
+				"project shared with a group that is shared with another",
+				"project access without a members/all row (share of an invited group)",
+			}
+			if mode == ModeSelfManaged {
+				want = append(want, "two custom roles add up")
+			}
+			for _, k := range want {
+				if !found[k] {
+					t.Errorf("no %s", k)
+				}
+			}
+			if mode == ModeGitLabCom {
+				shared := 0
+				for _, shares := range w.GroupShares {
+					for _, s := range shares {
+						if s.GroupID == LargeOutsideGroupID {
+							shared++
+						}
+					}
+				}
+				if shared == 0 || w.EffectiveGroupAccess(LargeOutsideGroupID, w.TokenUserID).Level != NoAccess {
+					t.Errorf("outside group shared %d times, token user access %v", shared, w.EffectiveGroupAccess(LargeOutsideGroupID, w.TokenUserID).Level)
+				}
 			}
 		})
 	}
