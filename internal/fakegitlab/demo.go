@@ -34,6 +34,15 @@ const (
 	DemoUserVictor  int64 = 120 // external, two-factor
 	DemoUserWendy   int64 = 121 // awaiting member of acme/sales: waiting for a seat, no access
 
+	// Users of the access shapes (globex, initech: see DemoWorld).
+	DemoUserGina int64 = 130 // Reporter + custom role on globex, Maintainer of globex/apps: stacked roles
+	DemoUserHank int64 = 131 // Owner of initech (outside): the link's role on globex/apps, nothing from initech/labs' share
+	DemoUserInes int64 = 132 // Reporter + custom role of initech: kept through a link with a role, dropped through one without
+	DemoUserJack int64 = 133 // Reporter of initech, no custom role
+	DemoUserKim  int64 = 134 // Developer of globex-partners: the portal project through its share
+	DemoUserLena int64 = 135 // Developer of globex-partners/emea: globex/apps through a share into a subgroup
+	DemoUserOmar int64 = 136 // Developer of initech/labs: the portal project through two shares, no members/all row
+
 	DemoUserBigTeamFirst  int64 = 200 // bigteam-001
 	DemoUserBigTeamLast   int64 = 319 // bigteam-120
 	DemoBigTeamSize             = 120
@@ -54,15 +63,31 @@ const (
 	DemoGroupContractors   int64 = 20  // acme-contractors
 	DemoGroupPublicOSS     int64 = 900 // public-oss (gitlab.com mode only)
 
+	DemoGroupGlobex         int64 = 30 // globex (owned by the token's user)
+	DemoGroupGlobexApps     int64 = 31 // globex/apps, shared with initech (Reporter, link role) and globex-partners/emea
+	DemoGroupGlobexLocked   int64 = 32 // globex/locked: share_with_group_lock; shared with initech (Reporter, no link role)
+	DemoGroupGlobexVault    int64 = 33 // globex/locked/vault, locked as its parent
+	DemoGroupGlobexPartners int64 = 34 // globex-partners (owned by the token's user), shared with initech/labs at Maintainer
+	DemoGroupInitech        int64 = 35 // initech: PRIVATE, outside the organisation (the token's user is not a member)
+	DemoGroupPartnersEMEA   int64 = 36 // globex-partners/emea
+	DemoGroupInitechLabs    int64 = 37 // initech/labs
+
 	// Projects.
 	DemoProjectAPI           int64 = 50 // acme/platform/api
 	DemoProjectClusterConfig int64 = 51 // acme/platform/infra/k8s/cluster-config
 	DemoProjectCRM           int64 = 52 // acme/sales/crm, shared with acme-contractors at Guest
 	DemoProjectDotfiles      int64 = 53 // sybil/dotfiles (personal)
 	DemoProjectPipeline      int64 = 54 // acme/equipe-donnees/pipeline "Pipeline ✓"
+	DemoProjectPortal        int64 = 60 // globex/apps/portal, shared with globex-partners at Developer
+	DemoProjectVaultKeys     int64 = 61 // globex/locked/vault/keys, shared with globex-partners and initech: locked, no access through them
 
-	// Custom role and invitation.
+	// Custom roles and invitations.
 	DemoMemberRoleSecurityAuditor int64 = 7
+	// gitlab.com only (custom roles belong to a top-level group there): Reporter-based
+	// roles of globex and of initech. On self-managed the shapes use the instance-wide
+	// DemoMemberRoleSecurityAuditor instead, so the instance's role list is unchanged.
+	DemoMemberRoleGlobexAuditor   int64 = 8
+	DemoMemberRoleInitechReviewer int64 = 9
 	DemoInvitationNewHire         int64 = 1
 	DemoInvitationEmail                 = "newhire@acme.example"
 	// DemoInvitationContractor invites DemoInvitationContractorEmail to project
@@ -117,6 +142,32 @@ const (
 //   - gitlab.com mode only: 30 outsiders (stranger-01..30, User.Outsider) and a PUBLIC
 //     top-level group public-oss, outside the organisation (the token user is not a
 //     member), with strangers 01..05 as Developers.
+//
+// The access shapes (both modes, ids 30-37, 60-61, 130-136; the effective levels follow
+// GitLab's project_authorizations CTE, members_with_parents and the EE custom-role
+// preloaders, see effective.go):
+//   - globex (30) > apps (31) > project portal (60); globex > locked (32) > vault (33) >
+//     project keys (61); globex-partners (34) > emea (36); all owned by the token's user.
+//     initech (35) > labs (37) is a PRIVATE top-level group outside the organisation:
+//     the token's user is not a member;
+//   - stacked custom roles: gina is a Reporter with the Globex Auditor role on globex and
+//     a Maintainer of globex/apps: Maintainer there, with the role's permissions;
+//   - chained shares: portal is shared with globex-partners at Developer, and
+//     globex-partners with initech/labs at Maintainer, so omar (Developer of labs) has
+//     Developer on portal, and no row in the project's members/all; hank, Owner of labs'
+//     parent initech, gets nothing from that share (a group share reaches the invited
+//     group's direct members only);
+//   - shares with the outside group, at exactly a member's level: globex/apps with
+//     initech at Reporter WITH the link role Globex Auditor (ines, Reporter with the
+//     Initech Reviewer role, keeps hers; jack, Reporter without one, gets none; hank,
+//     above the link, gets the link's role), globex/locked with initech at Reporter
+//     WITHOUT a link role (ines's role does not apply there);
+//   - a share into a subgroup from a subgroup: globex/apps with globex-partners/emea at
+//     Reporter (lena, Developer of emea, is a Reporter of apps and portal);
+//   - share_with_group_lock on globex/locked (so on vault): keys is shared with
+//     globex-partners and initech at Developer, which gives nothing (kim has no access
+//     to keys; initech's members reach it through globex/locked's group share only).
+//     On self-managed the shapes use DemoMemberRoleSecurityAuditor for both roles.
 func DemoWorld(mode Mode) *World {
 	w := NewWorld()
 	w.Now = DemoNow
@@ -322,6 +373,8 @@ func DemoWorld(mode Mode) *World {
 		CreatedByID: DemoUserAdmin,
 	}}
 
+	addDemoAccessShapes(w, mode, user, group, project, groupMember)
+
 	if mode == ModeGitLabCom {
 		// Enterprise users exist on GitLab.com only: https://docs.gitlab.com/user/enterprise_user/
 		w.Users[DemoUserAlice].EnterpriseGroupID = DemoGroupAcme
@@ -339,4 +392,72 @@ func DemoWorld(mode Mode) *World {
 		}
 	}
 	return w
+}
+
+// addDemoAccessShapes adds the globex / initech shapes (see DemoWorld).
+func addDemoAccessShapes(w *World, mode Mode,
+	user func(id int64, username, name string) *User,
+	group func(id, parent int64, path, name, visibility string),
+	project func(id, groupID, ownerID int64, path, name string),
+	groupMember func(groupID, userID int64, level AccessLevel) *Member,
+) {
+	group(DemoGroupGlobex, 0, "globex", "Globex", "private")
+	group(DemoGroupGlobexApps, DemoGroupGlobex, "apps", "Apps", "private")
+	group(DemoGroupGlobexLocked, DemoGroupGlobex, "locked", "Locked", "private")
+	w.SetShareWithGroupLock(DemoGroupGlobexLocked, true)
+	group(DemoGroupGlobexVault, DemoGroupGlobexLocked, "vault", "Vault", "private") // locked as its parent
+	group(DemoGroupGlobexPartners, 0, "globex-partners", "Globex Partners", "private")
+	group(DemoGroupPartnersEMEA, DemoGroupGlobexPartners, "emea", "EMEA", "private")
+	group(DemoGroupInitech, 0, "initech", "Initech", "private")
+	project(DemoProjectPortal, DemoGroupGlobexApps, 0, "portal", "Portal")
+	project(DemoProjectVaultKeys, DemoGroupGlobexVault, 0, "keys", "Keys")
+
+	globexRole, initechRole := DemoMemberRoleGlobexAuditor, DemoMemberRoleInitechReviewer
+	if mode == ModeGitLabCom {
+		w.MemberRoles[globexRole] = &MemberRole{
+			ID: globexRole, Name: "Globex Auditor", Description: "Reads Globex's vulnerabilities",
+			BaseAccessLevel: Reporter, GroupID: DemoGroupGlobex, Permissions: []string{"read_vulnerability"},
+		}
+		w.MemberRoles[initechRole] = &MemberRole{
+			ID: initechRole, Name: "Initech Reviewer", Description: "Reads code and dependencies",
+			BaseAccessLevel: Reporter, GroupID: DemoGroupInitech, Permissions: []string{"read_code", "read_dependency"},
+		}
+	} else {
+		globexRole, initechRole = DemoMemberRoleSecurityAuditor, DemoMemberRoleSecurityAuditor
+	}
+
+	groupMember(DemoGroupGlobex, DemoUserAdmin, Owner)
+	groupMember(DemoGroupGlobexPartners, DemoUserAdmin, Owner)
+
+	user(DemoUserGina, "gina", "Gina Garcia")
+	groupMember(DemoGroupGlobex, DemoUserGina, Reporter).MemberRoleID = globexRole
+	groupMember(DemoGroupGlobexApps, DemoUserGina, Maintainer)
+
+	user(DemoUserHank, "hank", "Hank Hill")
+	groupMember(DemoGroupInitech, DemoUserHank, Owner)
+	user(DemoUserInes, "ines", "Inès Ibarra")
+	groupMember(DemoGroupInitech, DemoUserInes, Reporter).MemberRoleID = initechRole
+	user(DemoUserJack, "jack", "Jack Jensen")
+	groupMember(DemoGroupInitech, DemoUserJack, Reporter)
+
+	group(DemoGroupInitechLabs, DemoGroupInitech, "labs", "Labs", "private")
+	user(DemoUserOmar, "omar", "Omar Okafor")
+	groupMember(DemoGroupInitechLabs, DemoUserOmar, Developer)
+
+	user(DemoUserKim, "kim", "Kim Kowalski")
+	groupMember(DemoGroupGlobexPartners, DemoUserKim, Developer)
+	user(DemoUserLena, "lena", "Lena Lindqvist")
+	groupMember(DemoGroupPartnersEMEA, DemoUserLena, Developer)
+
+	w.GroupShares[DemoGroupGlobexApps] = []Share{
+		{GroupID: DemoGroupInitech, AccessLevel: Reporter, MemberRoleID: globexRole},
+		{GroupID: DemoGroupPartnersEMEA, AccessLevel: Reporter},
+	}
+	w.GroupShares[DemoGroupGlobexLocked] = []Share{{GroupID: DemoGroupInitech, AccessLevel: Reporter}}
+	w.GroupShares[DemoGroupGlobexPartners] = []Share{{GroupID: DemoGroupInitechLabs, AccessLevel: Maintainer}}
+	w.ProjectShares[DemoProjectPortal] = []Share{{GroupID: DemoGroupGlobexPartners, AccessLevel: Developer}}
+	w.ProjectShares[DemoProjectVaultKeys] = []Share{
+		{GroupID: DemoGroupGlobexPartners, AccessLevel: Developer},
+		{GroupID: DemoGroupInitech, AccessLevel: Developer},
+	}
 }

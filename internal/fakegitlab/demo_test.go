@@ -94,6 +94,14 @@ func TestDemoWorldHasEveryAwkwardCase(t *testing.T) {
 				{DemoGroupBigTeam, "acme/big-team", "Big Team", DemoGroupAcme, "private"},
 				{DemoGroupEquipeDonnees, "acme/equipe-donnees", "Équipe Données", DemoGroupAcme, "private"},
 				{DemoGroupContractors, "acme-contractors", "Acme Contractors", 0, "private"},
+				{DemoGroupGlobex, "globex", "Globex", 0, "private"},
+				{DemoGroupGlobexApps, "globex/apps", "Apps", DemoGroupGlobex, "private"},
+				{DemoGroupGlobexLocked, "globex/locked", "Locked", DemoGroupGlobex, "private"},
+				{DemoGroupGlobexVault, "globex/locked/vault", "Vault", DemoGroupGlobexLocked, "private"},
+				{DemoGroupGlobexPartners, "globex-partners", "Globex Partners", 0, "private"},
+				{DemoGroupPartnersEMEA, "globex-partners/emea", "EMEA", DemoGroupGlobexPartners, "private"},
+				{DemoGroupInitech, "initech", "Initech", 0, "private"},
+				{DemoGroupInitechLabs, "initech/labs", "Labs", DemoGroupInitech, "private"},
 			}
 			if mode == ModeGitLabCom {
 				groups = append(groups, struct {
@@ -145,6 +153,8 @@ func TestDemoWorldHasEveryAwkwardCase(t *testing.T) {
 				{DemoProjectCRM, "acme/sales/crm", "CRM", DemoGroupSales, 0},
 				{DemoProjectDotfiles, "sybil/dotfiles", "dotfiles", 0, DemoUserSybil},
 				{DemoProjectPipeline, "acme/equipe-donnees/pipeline", "Pipeline ✓", DemoGroupEquipeDonnees, 0},
+				{DemoProjectPortal, "globex/apps/portal", "Portal", DemoGroupGlobexApps, 0},
+				{DemoProjectVaultKeys, "globex/locked/vault/keys", "Keys", DemoGroupGlobexVault, 0},
 			}
 			if len(w.Projects) != len(projects) {
 				t.Errorf("%d projects, want %d", len(w.Projects), len(projects))
@@ -187,6 +197,13 @@ func TestDemoWorldHasEveryAwkwardCase(t *testing.T) {
 				{DemoUserQuentin, "quentin", "Quentin Quinn", StateActive, []int64{DemoGroupContractors}, nil},
 				{DemoUserJose, "jose.muller", "José Müller", StateActive, []int64{DemoGroupEquipeDonnees}, nil},
 				{DemoUserSybil, "sybil", "Sybil Schmidt", StateActive, nil, []int64{DemoProjectDotfiles}},
+				{DemoUserGina, "gina", "Gina Garcia", StateActive, []int64{DemoGroupGlobex, DemoGroupGlobexApps}, nil},
+				{DemoUserHank, "hank", "Hank Hill", StateActive, []int64{DemoGroupInitech}, nil},
+				{DemoUserInes, "ines", "Inès Ibarra", StateActive, []int64{DemoGroupInitech}, nil},
+				{DemoUserJack, "jack", "Jack Jensen", StateActive, []int64{DemoGroupInitech}, nil},
+				{DemoUserKim, "kim", "Kim Kowalski", StateActive, []int64{DemoGroupGlobexPartners}, nil},
+				{DemoUserLena, "lena", "Lena Lindqvist", StateActive, []int64{DemoGroupPartnersEMEA}, nil},
+				{DemoUserOmar, "omar", "Omar Okafor", StateActive, []int64{DemoGroupInitechLabs}, nil},
 				{DemoUserTrent, "trent", "Trent Turner", StateActive, nil, nil},
 				{DemoUserVictor, "victor", "Victor Vance", StateActive, []int64{DemoGroupSales}, nil},
 				{DemoUserWendy, "wendy", "Wendy Walker", StateActive, []int64{DemoGroupSales}, nil},
@@ -373,7 +390,7 @@ func TestDemoWorldHasEveryAwkwardCase(t *testing.T) {
 				if w.GroupMembers[DemoGroupPublicOSS][DemoUserAdmin] != nil {
 					t.Error("the token user is a member of public-oss")
 				}
-			} else if strangers != 0 || len(w.Users) != 1+21+DemoBigTeamSize {
+			} else if strangers != 0 || len(w.Users) != 1+21+7+DemoBigTeamSize {
 				t.Errorf("self-managed: %d outsiders, %d users", strangers, len(w.Users))
 			}
 		})

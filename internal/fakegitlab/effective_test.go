@@ -971,3 +971,60 @@ func listedIDs(t *testing.T, body string) string {
 	sort.Strings(ids)
 	return strings.Join(ids, ",")
 }
+
+// The demo world's access shapes (globex / initech, see DemoWorld), in both modes.
+func TestEffectiveDemoAccessShapes(t *testing.T) {
+	for _, mode := range []Mode{ModeGitLabCom, ModeSelfManaged} {
+		t.Run(string(mode), func(t *testing.T) {
+			w := DemoWorld(mode)
+			globexRole, initechRole := DemoMemberRoleGlobexAuditor, DemoMemberRoleInitechReviewer
+			if mode == ModeSelfManaged {
+				globexRole, initechRole = DemoMemberRoleSecurityAuditor, DemoMemberRoleSecurityAuditor
+			}
+			cases := []struct {
+				name        string
+				group, proj int64
+				user        int64
+				level       AccessLevel
+				roles       []int64
+				listed      bool // members/all lists the user (a row)
+			}{
+				{"gina: stacked custom role and a higher level (C3)", DemoGroupGlobexApps, 0, DemoUserGina, Maintainer, []int64{globexRole}, true},
+				{"gina on portal", 0, DemoProjectPortal, DemoUserGina, Maintainer, []int64{globexRole}, true},
+				{"omar: portal through globex-partners' share with initech/labs (C1)", 0, DemoProjectPortal, DemoUserOmar, Developer, nil, false},
+				{"omar: globex-partners through its share", DemoGroupGlobexPartners, 0, DemoUserOmar, Developer, nil, true},
+				{"hank: nothing from a share with initech/labs (direct members only)", DemoGroupGlobexPartners, 0, DemoUserHank, NoAccess, nil, false},
+				{"hank: portal through globex/apps' share with initech", 0, DemoProjectPortal, DemoUserHank, Reporter, []int64{globexRole}, true},
+				{"hank: above the link, the link's role", DemoGroupGlobexApps, 0, DemoUserHank, Reporter, []int64{globexRole}, true},
+				{"hank: locked group's share without link role", DemoGroupGlobexLocked, 0, DemoUserHank, Reporter, nil, true},
+				{"hank: keys through globex/locked's group share (the lock stops project shares only)", 0, DemoProjectVaultKeys, DemoUserHank, Reporter, nil, true},
+				{"ines: equal level, link with a role: her role (C2)", DemoGroupGlobexApps, 0, DemoUserInes, Reporter, []int64{initechRole}, true},
+				{"ines: equal level, link without a role: none (C2)", DemoGroupGlobexLocked, 0, DemoUserInes, Reporter, nil, true},
+				{"jack: equal level, no role of his own", DemoGroupGlobexApps, 0, DemoUserJack, Reporter, nil, true},
+				{"kim: portal through its project share", 0, DemoProjectPortal, DemoUserKim, Developer, nil, true},
+				{"kim: keys' project share is locked (C5)", 0, DemoProjectVaultKeys, DemoUserKim, NoAccess, nil, true},
+				{"kim inherits in emea", DemoGroupPartnersEMEA, 0, DemoUserKim, Developer, nil, true},
+				{"lena: a share from a subgroup into a subgroup", DemoGroupGlobexApps, 0, DemoUserLena, Reporter, nil, true},
+				{"lena on portal", 0, DemoProjectPortal, DemoUserLena, Reporter, nil, true},
+				{"the token user is not in initech", DemoGroupInitech, 0, DemoUserAdmin, NoAccess, nil, false},
+			}
+			for _, tc := range cases {
+				var a Access
+				var listed bool
+				if tc.proj != 0 {
+					a = w.EffectiveProjectAccess(tc.proj, tc.user)
+					_, listed = w.projectListRows(tc.proj, listOpts{withAwaiting: true}, nil, nil)[tc.user]
+				} else {
+					a = w.EffectiveGroupAccess(tc.group, tc.user)
+					_, listed = w.groupListRows(tc.group, listOpts{withAwaiting: true})[tc.user]
+				}
+				if a.Level != tc.level || !slices.Equal(a.MemberRoleIDs, tc.roles) || listed != tc.listed {
+					t.Errorf("%s: %+v listed %v, want %v roles %v listed %v", tc.name, a, listed, tc.level, tc.roles, tc.listed)
+				}
+			}
+			if !w.ShareWithGroupLocked(DemoGroupGlobexVault) || !w.Groups[DemoGroupGlobexVault].ShareWithGroupLock {
+				t.Error("globex/locked/vault is not locked")
+			}
+		})
+	}
+}
