@@ -151,12 +151,12 @@ func rowActiveOn(m *Member, today string) bool {
 	return m != nil && !expiredOn(m.ExpiresAt, today) && m.MembershipState != "awaiting"
 }
 
-// linkGivesAccess: a group link counts until it expires (RemoveExpiredGroupLinksWorker),
+// linkActiveOn: a group link counts until it expires (RemoveExpiredGroupLinksWorker),
 // and only above Minimal Access: join_group_group_links (project_authorizations.rb)
-// excludes minimal-access shares, and members_with_parents' shared rows are never below
-// the member's level, which is above Minimal Access.
-func (w *World) linkGivesAccess(s Share) bool { return linkActiveOn(s, w.today()) }
-
+// excludes minimal-access shares "to prevent LEAST(member_access, 5) = 5 rows from
+// leaking". members_with_parents has no such filter; the fake applies it there too (a
+// Minimal Access row would only show on a top-level group anyway), so the group and
+// project encodings agree.
 func linkActiveOn(s Share, today string) bool {
 	return !expiredOn(s.ExpiresAt, today) && s.AccessLevel > MinimalAccess
 }

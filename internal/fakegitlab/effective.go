@@ -383,16 +383,6 @@ func (w *World) EffectiveProjectMembers(projectID int64) map[int64]Access {
 	return out
 }
 
-// sortedAccessUserIDs returns the map's user ids in ascending order.
-func sortedAccessUserIDs(m map[int64]Access) []int64 {
-	ids := make([]int64, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	return ids
-}
-
 // InheritedFloor is the highest level the user holds through a DIRECT, unexpired
 // membership of an ancestor of the group (for a project: of its group or the group's
 // ancestors), with that ancestor. Shares do not count. GitLab refuses a direct membership
