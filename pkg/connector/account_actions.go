@@ -11,7 +11,6 @@ package connector
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -140,11 +139,10 @@ func accountActionUserID(args *structpb.Struct) (int64, error) {
 	return id, nil
 }
 
-// changeUserState calls POST /users/:id/<action> (block, unblock, deactivate, activate)
-// and turns GitLab's refusals into FailedPrecondition errors that say what to do. GitLab's
-// own message is kept; the user's state (read after a refusal) explains it. The request is
-// made directly, not with client-go's BlockUser & co., which replace GitLab's message with
-// their own guess.
+// changeUserState applies a state change (block, unblock, deactivate, activate) with
+// gitlabapi's ChangeUserState and turns GitLab's refusals into FailedPrecondition errors
+// that say what to do. GitLab's own message is kept; the user's state (read after a
+// refusal) explains it.
 func (c *Connector) changeUserState(ctx context.Context, userID int64, action string) error {
 	direct, err := c.createsAccountsDirectly(ctx)
 	if err != nil {
@@ -154,25 +152,15 @@ func (c *Connector) changeUserState(ctx context.Context, userID int64, action st
 		return status.Errorf(codes.FailedPrecondition,
 			"%s needs GitLab's admin API: self-managed GitLab and an administrator's access token", action)
 	}
-	req, err := c.client.API.NewRequest(http.MethodPost, fmt.Sprintf("users/%d/%s", userID, action), nil,
-		[]gitlab.RequestOptionFunc{gitlab.WithContext(ctx)})
-	if err != nil {
-		return status.Errorf(codes.Internal, "building the %s request: %v", action, err)
-	}
-	if _, err = c.client.API.Do(req, nil); err == nil {
-		return nil
-	}
-	if gitlabapi.IsNotFound(err) {
-		return gitlabapi.MapError(err, fmt.Sprintf("%s GitLab user %d", action, userID))
-	}
-	if gitlabapi.HTTPStatus(err) != http.StatusForbidden {
-		return gitlabapi.MapError(err, fmt.Sprintf("%s GitLab user %d", action, userID))
+	err = c.client.ChangeUserState(ctx, userID, gitlabapi.UserStateAction(action))
+	if err == nil || !gitlabapi.IsForbidden(err) {
+		return err
 	}
 	msg := gitlabapi.GitLabMessage(err)
 	u, _, uerr := c.client.API.Users.GetUser(userID, gitlab.GetUsersOptions{}, gitlab.WithContext(ctx))
 	if uerr != nil || u == nil {
 		// A 403 without a readable user: the token is not allowed to do this.
-		return gitlabapi.MapError(err, fmt.Sprintf("%s GitLab user %d", action, userID))
+		return err
 	}
 	return userStateRefusal(u, action, msg)
 }

@@ -9,8 +9,6 @@ package connector
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -95,7 +93,7 @@ func (s *userSyncer) deleteInstanceUser(ctx context.Context, userID int64) (anno
 		return nil, nil
 	case gitlabapi.IsNotFound(err):
 		return annotations.New(&v2.ResourceDoesNotExist{}), nil
-	case gitlabapi.HTTPStatus(err) == http.StatusConflict:
+	case gitlabapi.IsConflict(err):
 		who := s.c.userLabel(ctx, userID)
 		groups := s.soleOwnedGroups(ctx, userID)
 		what := "the groups they are the sole Owner of"
@@ -118,24 +116,16 @@ func (s *userSyncer) deleteInstanceUser(ctx context.Context, userID int64) (anno
 // Best effort: nil when GitLab does not tell.
 // https://docs.gitlab.com/api/users/#list-projects-and-groups-that-a-user-is-a-member-of
 func (s *userSyncer) soleOwnedGroups(ctx context.Context, userID int64) []string {
-	type membership struct {
-		SourceID    int64  `json:"source_id"`
-		SourceName  string `json:"source_name"`
-		SourceType  string `json:"source_type"`
-		AccessLevel int    `json:"access_level"`
-	}
-	ms, err := gitlabapi.ListAll(ctx, "listing the user's memberships",
-		listGitLab[membership](s.c.client.API, fmt.Sprintf("users/%d/memberships", userID), map[string]string{"type": "Namespace"}))
+	ms, err := s.c.client.ListUserMemberships(ctx, userID, gitlabapi.GroupMemberships)
 	if err != nil {
 		return nil
 	}
 	var out []string
 	for _, m := range ms {
-		if m.SourceType != "Namespace" || m.AccessLevel != int(gitlab.OwnerPermissions) {
+		if m.SourceType != gitlabapi.GroupMemberships || m.AccessLevel != gitlab.OwnerPermissions {
 			continue
 		}
-		all, err := gitlabapi.ListAll(ctx, "listing the group's members",
-			listGitLab[*apiMember](s.c.client.API, fmt.Sprintf("groups/%d/members/all", m.SourceID), nil))
+		all, err := s.c.client.ListAllMembers(ctx, gitlabapi.Groups, m.SourceID)
 		if err != nil {
 			continue
 		}
@@ -153,9 +143,9 @@ func (s *userSyncer) soleOwnedGroups(ctx context.Context, userID int64) []string
 
 // hasOtherActiveOwner: an Owner other than userID whose account is active and whose
 // membership is not awaiting a seat (GitLab's last-owner rule counts only those).
-func hasOtherActiveOwner(members []*apiMember, userID int64) bool {
+func hasOtherActiveOwner(members []*gitlabapi.Member, userID int64) bool {
 	for _, m := range members {
-		if m.ID != userID && m.AccessLevel == gitlab.OwnerPermissions && m.State == "active" && m.MembershipState != membershipAwaiting {
+		if m.ID != userID && m.AccessLevel == gitlab.OwnerPermissions && m.State == "active" && !m.Awaiting() {
 			return true
 		}
 	}
@@ -284,20 +274,16 @@ func (s *userSyncer) removeFromOrganisation(ctx context.Context, userID int64) (
 // member is an active Owner (GET /groups/:id/members/:user_id, then every page of the
 // group's direct members only when the user is an Owner).
 func (s *userSyncer) isLastActiveOwner(ctx context.Context, g *orgGroup, userID int64) (bool, error) {
-	m, _, err := s.c.client.API.GroupMembers.GetGroupMember(g.ID, userID, gitlab.WithContext(ctx))
+	m, err := s.c.client.GetDirectMember(ctx, gitlabapi.Groups, g.ID, userID)
 	if err != nil {
-		if gitlabapi.IsNotFound(err) {
-			return false, nil
-		}
-		return false, gitlabapi.MapError(err, fmt.Sprintf("reading user %d's membership of group %s", userID, g.FullPath))
+		return false, gitlabapi.Rephrase(err, fmt.Sprintf("reading user %d's membership of group %s", userID, g.FullPath))
 	}
-	if m.AccessLevel != gitlab.OwnerPermissions {
+	if m == nil || m.AccessLevel != gitlab.OwnerPermissions {
 		return false, nil
 	}
-	members, err := gitlabapi.ListAll(ctx, "listing members of group "+g.FullPath,
-		listGitLab[*apiMember](s.c.client.API, fmt.Sprintf("groups/%d/members", g.ID), nil))
+	members, err := s.c.client.ListDirectMembers(ctx, gitlabapi.Groups, g.ID)
 	if err != nil {
-		return false, err
+		return false, gitlabapi.Rephrase(err, "listing members of group "+g.FullPath)
 	}
 	return !hasOtherActiveOwner(members, userID), nil
 }
@@ -306,25 +292,19 @@ func (s *userSyncer) isLastActiveOwner(ctx context.Context, g *orgGroup, userID 
 // group. handled is true when the hierarchy needs no walk: removed, or GitLab says the
 // user has no membership there.
 func (s *userSyncer) removeBillableMember(ctx context.Context, g *orgGroup, userID int64, r *removal) (bool, error) {
-	req, err := s.c.client.API.NewRequest(http.MethodDelete, fmt.Sprintf("groups/%d/billable_members/%d", g.ID, userID), nil,
-		[]gitlab.RequestOptionFunc{gitlab.WithContext(ctx)})
-	if err != nil {
-		return false, status.Errorf(codes.Internal, "building the request: %v", err)
-	}
-	_, err = s.c.client.API.Do(req, nil)
-	st := gitlabapi.HTTPStatus(err)
+	removed, err := s.c.client.DeleteBillableMember(ctx, g.ID, userID)
 	switch {
-	case err == nil:
+	case err == nil && removed:
 		r.done = append(r.done, fmt.Sprintf("removed from group %s, its subgroups and projects", g.FullPath))
 		return true, nil
-	case st == http.StatusBadRequest && strings.Contains(gitlabapi.GitLabMessage(err), "No member found"):
-		return true, nil
-	case st == http.StatusBadRequest, st == http.StatusForbidden, st == http.StatusNotFound:
+	case err == nil:
+		return true, nil // GitLab: no membership there
+	case gitlabapi.IsBadRequest(err), gitlabapi.IsForbidden(err), gitlabapi.IsNotFound(err):
 		ctxzap.Extract(ctx).Debug("GitLab refused the billable member removal; removing membership by membership",
-			zap.String("group", g.FullPath), zap.Int("status", st), zap.String("gitlab_message", gitlabapi.GitLabMessage(err)))
+			zap.String("group", g.FullPath), zap.Int("status", gitlabapi.HTTPStatus(err)), zap.String("gitlab_message", gitlabapi.GitLabMessage(err)))
 		return false, nil
 	}
-	return false, gitlabapi.MapError(err, fmt.Sprintf("removing %s from group %s (billable members)", r.who, g.FullPath))
+	return false, gitlabapi.Rephrase(err, fmt.Sprintf("removing %s from group %s (billable members)", r.who, g.FullPath))
 }
 
 // removeFromGroupTree removes the user's direct memberships in the subtree of groupID:
@@ -334,12 +314,11 @@ func (s *userSyncer) removeFromGroupTree(ctx context.Context, tree *groupTree, p
 	g := tree.groups[groupID]
 	member := true
 	if g.ParentID != 0 && tree.groups[g.ParentID] != nil {
-		if _, _, err := s.c.client.API.GroupMembers.GetGroupMember(groupID, userID, gitlab.WithContext(ctx)); err != nil {
-			if !gitlabapi.IsNotFound(err) {
-				return gitlabapi.MapError(err, fmt.Sprintf("checking %s's membership of group %s", r.who, g.FullPath))
-			}
-			member = false
+		m, err := s.c.client.GetDirectMember(ctx, gitlabapi.Groups, groupID, userID)
+		if err != nil {
+			return gitlabapi.Rephrase(err, fmt.Sprintf("checking %s's membership of group %s", r.who, g.FullPath))
 		}
+		member = m != nil
 	}
 	if member {
 		removed, err := s.removeGroupMember(ctx, g, userID, r)
@@ -373,7 +352,7 @@ func (s *userSyncer) removeGroupMember(ctx context.Context, g *orgGroup, userID 
 		return true, nil
 	case gitlabapi.IsNotFound(err):
 		return false, nil
-	case gitlabapi.HTTPStatus(err) == http.StatusForbidden:
+	case gitlabapi.IsForbidden(err):
 		last := false
 		if g.ParentID == 0 {
 			last, _ = s.isLastActiveOwner(ctx, g, userID)
@@ -391,12 +370,12 @@ func (s *userSyncer) removeGroupMember(ctx context.Context, g *orgGroup, userID 
 
 // removeProjectMember removes a direct project member, after checking it is one.
 func (s *userSyncer) removeProjectMember(ctx context.Context, p *orgProject, userID int64, r *removal) error {
-	m, _, err := s.c.client.API.ProjectMembers.GetProjectMember(p.ID, userID, gitlab.WithContext(ctx))
+	m, err := s.c.client.GetDirectMember(ctx, gitlabapi.Projects, p.ID, userID)
 	if err != nil {
-		if gitlabapi.IsNotFound(err) {
-			return nil
-		}
-		return gitlabapi.MapError(err, fmt.Sprintf("checking %s's membership of project %s", r.who, p.PathWithNamespace))
+		return gitlabapi.Rephrase(err, fmt.Sprintf("checking %s's membership of project %s", r.who, p.PathWithNamespace))
+	}
+	if m == nil {
+		return nil
 	}
 	_, err = s.c.client.API.ProjectMembers.DeleteProjectMember(p.ID, userID, gitlab.WithContext(ctx))
 	switch {
@@ -405,7 +384,7 @@ func (s *userSyncer) removeProjectMember(ctx context.Context, p *orgProject, use
 		return nil
 	case gitlabapi.IsNotFound(err):
 		return nil
-	case gitlabapi.HTTPStatus(err) == http.StatusForbidden:
+	case gitlabapi.IsForbidden(err):
 		role := "Maintainer"
 		if m.AccessLevel == gitlab.OwnerPermissions {
 			role = "Owner" // only an Owner removes an Owner
@@ -435,45 +414,40 @@ func (s *userSyncer) cancelInvitations(ctx context.Context, email string) (annot
 	}
 	r := &removal{who: "invitation:" + email}
 	var unreadable []string
-	cancel := func(kind string, id int64, path string) error {
+	cancel := func(kind gitlabapi.SourceKind, id int64, path string) error {
 		inv, err := s.findInvitation(ctx, kind, id, path, email)
 		switch {
-		case err != nil && (gitlabapi.HTTPStatus(err) == http.StatusForbidden || status.Code(err) == codes.PermissionDenied):
+		case gitlabapi.IsForbidden(err):
 			unreadable = append(unreadable, path)
 			return nil
-		case err != nil && (gitlabapi.HTTPStatus(err) == http.StatusNotFound || status.Code(err) == codes.NotFound):
+		case gitlabapi.IsNotFound(err):
 			return nil // deleted since the listing
 		case err != nil:
 			return err
 		case inv == nil:
 			return nil
 		}
-		req, err := s.c.client.API.NewRequest(http.MethodDelete,
-			fmt.Sprintf("%s/%d/invitations/%s", kind, id, url.PathEscape(inv.InviteEmail)), nil, []gitlab.RequestOptionFunc{gitlab.WithContext(ctx)})
-		if err != nil {
-			return status.Errorf(codes.Internal, "building the request: %v", err)
-		}
-		_, err = s.c.client.API.Do(req, nil)
-		what := strings.TrimSuffix(kind, "s") + " " + path
+		err = s.c.client.DeleteInvitation(ctx, kind, id, inv.InviteEmail)
+		what := kind.Singular() + " " + path
 		switch {
 		case err == nil:
 			r.done = append(r.done, "cancelled the invitation to "+what)
 			return nil
 		case gitlabapi.IsNotFound(err):
 			return nil // accepted or cancelled meanwhile
-		case gitlabapi.HTTPStatus(err) == http.StatusForbidden:
+		case gitlabapi.IsForbidden(err):
 			role := "Owner"
-			if kind == "projects" && inv.AccessLevel < gitlab.OwnerPermissions {
+			if kind == gitlabapi.Projects && inv.AccessLevel < gitlab.OwnerPermissions {
 				role = "Maintainer"
 			}
 			r.left = append(r.left, fmt.Sprintf("the %s invitation to %s: GitLab refused (%s): the token's user needs the %s role there",
 				accessLevelName(inv.AccessLevel), what, gitlabapi.GitLabMessage(err), role))
 			return nil
 		}
-		return gitlabapi.MapError(err, fmt.Sprintf("cancelling the invitation of %s to %s", email, what))
+		return gitlabapi.Rephrase(err, fmt.Sprintf("cancelling the invitation of %s to %s", email, what))
 	}
 	for _, n := range nodes {
-		if err := cancel(n.Kind+"s", n.ID, n.FullPath); err != nil {
+		if err := cancel(sourceKind(n.Kind), n.ID, n.FullPath); err != nil {
 			return nil, r.fail(err)
 		}
 	}

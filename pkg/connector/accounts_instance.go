@@ -5,7 +5,6 @@ package connector
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -87,7 +86,7 @@ func (s *userSyncer) createInstanceAccount(ctx context.Context, req accountReque
 			return nil, nil, nil, err
 		}
 		return v2.CreateAccountResponse_SuccessResult_builder{Resource: r, IsCreateAccountResult: true}.Build(), plaintexts, nil, nil
-	case gitlabapi.HTTPStatus(err) == http.StatusConflict:
+	case gitlabapi.IsConflict(err):
 		// 409 "Email has already been taken" (or a username taken since the look-up).
 		existing, ferr := s.findInstanceUser(ctx, req)
 		if ferr != nil {

@@ -5,9 +5,7 @@ package connector
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
@@ -22,41 +20,15 @@ import (
 	"github.com/conductorone/baton-gitlab/pkg/gitlabapi"
 )
 
-// invitationResult is the body of POST /groups/:id/invitations: HTTP 201 whatever
-// happened, and status/message say what did. message is {"<email>": "reason"} or a string.
-// https://docs.gitlab.com/api/invitations/#add-a-member-to-a-group-or-project
-type invitationResult struct {
-	Status  string          `json:"status"`
-	Message json.RawMessage `json:"message"`
-}
-
-func (r invitationResult) text() string {
-	if len(r.Message) == 0 {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(r.Message, &s) == nil {
-		return s
-	}
-	var m map[string]any
-	if json.Unmarshal(r.Message, &m) == nil {
-		parts := make([]string, 0, len(m))
-		for k, v := range m {
-			parts = append(parts, fmt.Sprintf("%s: %v", k, v))
-		}
-		return strings.Join(parts, "; ")
-	}
-	return string(r.Message)
-}
-
 // inviteAccount invites req.email to --account-creation-group at
 // --account-creation-access-level. The result is the pending account
 // (`invitation:<email>`); when GitLab turned the invitation into a membership at once
 // (the email belongs to a GitLab user who was not a member of the group) it is that
 // user's real account.
 //
-// GitLab answers 201 whatever happened; the body's "status" says what did: "error" is
-// an error carrying GitLab's message. https://docs.gitlab.com/api/invitations/
+// GitLab answers 201 whatever happened; the body's "status" says what did (see
+// gitlabapi.InvitationResult): "error" is an error carrying GitLab's message.
+// https://docs.gitlab.com/api/invitations/
 //
 // Before inviting (the pre-check), nothing is sent and an already-exists result is
 // returned when:
@@ -100,7 +72,7 @@ func (s *userSyncer) inviteAccount(ctx context.Context, req accountRequest) (con
 	if err != nil {
 		return nil, nil, err
 	}
-	before := make(map[int64]*gitlab.GroupMember, len(members))
+	before := make(map[int64]*gitlabapi.Member, len(members))
 	for _, m := range members {
 		before[m.ID] = m
 		if m.Email != "" && strings.EqualFold(m.Email, email) {
@@ -116,19 +88,14 @@ func (s *userSyncer) inviteAccount(ctx context.Context, req accountRequest) (con
 	if level == 0 {
 		level = gitlab.GuestPermissions
 	}
-	body := map[string]any{"email": req.email, "access_level": int(level)}
-	httpReq, err := s.c.client.API.NewRequest(http.MethodPost, fmt.Sprintf("groups/%d/invitations", group.ID), body, []gitlab.RequestOptionFunc{gitlab.WithContext(ctx)})
+	res, err := s.c.client.CreateGroupInvitation(ctx, group.ID, gitlabapi.InvitationOptions{Email: req.email, AccessLevel: level})
 	if err != nil {
-		return nil, nil, status.Errorf(codes.Internal, "building the invitation request: %v", err)
+		return nil, nil, gitlabapi.Rephrase(err, fmt.Sprintf("inviting %s to group %s", req.email, group.FullPath))
 	}
-	var res invitationResult
-	if _, err := s.c.client.API.Do(httpReq, &res); err != nil {
-		return nil, nil, gitlabapi.MapError(err, fmt.Sprintf("inviting %s to group %s", req.email, group.FullPath))
-	}
-	if res.Status != "success" {
+	if !res.Succeeded() {
 		return nil, nil, status.Errorf(codes.FailedPrecondition,
 			"inviting %s to group %s as %s: GitLab refused the invitation: %s",
-			req.email, group.FullPath, accessLevelName(level), res.text())
+			req.email, group.FullPath, accessLevelName(level), res.Text())
 	}
 
 	if r, _, err := s.invitedAccount(ctx, group, email); err != nil {
@@ -159,7 +126,7 @@ func (s *userSyncer) inviteAccount(ctx context.Context, req accountRequest) (con
 		}
 		l.Warn("GitLab applied the invitation to an existing member (the email is theirs); their membership was put back as it was",
 			zap.String("group", group.FullPath), zap.Int64("user_id", old.ID), zap.String("username", old.Username),
-			zap.String("access_level", accessLevelName(old.AccessLevel)), zap.String("expires_at", isoDate(old.ExpiresAt)))
+			zap.String("access_level", accessLevelName(old.AccessLevel)), zap.String("expires_at", string(old.ExpiresAt)))
 		r, err := s.accountResourceForMember(ctx, old)
 		if err != nil {
 			return nil, nil, err
@@ -189,15 +156,15 @@ func (s *userSyncer) inviteAccount(ctx context.Context, req accountRequest) (con
 // applied to an existing user: only members whose state after is exactly what the
 // invitation writes (its level, no expiry, no custom role) can be the email's account.
 type invitationChanges struct {
-	added     []*gitlab.GroupMember // not a member before
-	changed   []*gitlab.GroupMember // a member before, in another state
-	unchanged []*gitlab.GroupMember // already in that state before
+	added     []*gitlabapi.Member // not a member before
+	changed   []*gitlabapi.Member // a member before, in another state
+	unchanged []*gitlabapi.Member // already in that state before
 }
 
-func invitationOutcome(before map[int64]*gitlab.GroupMember, after []*gitlab.GroupMember, level gitlab.AccessLevelValue) invitationChanges {
+func invitationOutcome(before map[int64]*gitlabapi.Member, after []*gitlabapi.Member, level gitlab.AccessLevelValue) invitationChanges {
 	var out invitationChanges
 	for _, m := range after {
-		if m.AccessLevel != level || isoDate(m.ExpiresAt) != "" || memberRoleID(m) != 0 {
+		if m.AccessLevel != level || m.ExpiresAt != "" || m.MemberRoleID() != 0 {
 			continue // not what the invitation writes: someone else's change, or untouched
 		}
 		old := before[m.ID]
@@ -221,7 +188,7 @@ func invitationOutcome(before map[int64]*gitlab.GroupMember, after []*gitlab.Gro
 // the same level with an expiry): undoing someone else's change there grants nothing.
 // The error names every member concerned, before and after.
 func (s *userSyncer) ambiguousInvitation(ctx context.Context, group *gitlab.Group, email string, level gitlab.AccessLevelValue,
-	before map[int64]*gitlab.GroupMember, out invitationChanges) error {
+	before map[int64]*gitlabapi.Member, out invitationChanges) error {
 	var lines []string
 	for _, m := range out.added {
 		lines = append(lines, fmt.Sprintf("%s (id %d) became a %s member", m.Username, m.ID, accessLevelName(level)))
@@ -249,52 +216,41 @@ func (s *userSyncer) ambiguousInvitation(ctx context.Context, group *gitlab.Grou
 
 // restoringOnlyRemovesAccess: putting old back lowers the member's access from the
 // invitation's level (no custom role before, whose abilities could be more).
-func restoringOnlyRemovesAccess(old *gitlab.GroupMember, level gitlab.AccessLevelValue) bool {
-	if memberRoleID(old) != 0 {
+func restoringOnlyRemovesAccess(old *gitlabapi.Member, level gitlab.AccessLevelValue) bool {
+	if old.MemberRoleID() != 0 {
 		return false
 	}
-	return old.AccessLevel < level || (old.AccessLevel == level && isoDate(old.ExpiresAt) != "")
+	return old.AccessLevel < level || (old.AccessLevel == level && old.ExpiresAt != "")
 }
 
-func membershipLabel(m *gitlab.GroupMember) string {
+func membershipLabel(m *gitlabapi.Member) string {
 	s := accessLevelName(m.AccessLevel)
 	if m.MemberRole != nil {
 		s = fmt.Sprintf("custom role %q (%s)", m.MemberRole.Name, s)
 	}
-	if d := isoDate(m.ExpiresAt); d != "" {
-		s += " until " + d
+	if m.ExpiresAt != "" {
+		s += " until " + string(m.ExpiresAt)
 	}
 	return s
 }
 
 // sameMembership: same access level, expiry and custom role.
-func sameMembership(a, b *gitlab.GroupMember) bool {
+func sameMembership(a, b *gitlabapi.Member) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	return a.AccessLevel == b.AccessLevel && isoDate(a.ExpiresAt) == isoDate(b.ExpiresAt) && memberRoleID(a) == memberRoleID(b)
-}
-
-func memberRoleID(m *gitlab.GroupMember) int64 {
-	if m.MemberRole == nil {
-		return 0
-	}
-	return m.MemberRole.ID
+	return a.AccessLevel == b.AccessLevel && a.ExpiresAt == b.ExpiresAt && a.MemberRoleID() == b.MemberRoleID()
 }
 
 // restoreGroupMember puts a direct membership back as it was (PUT
 // /groups/:id/members/:user_id with its level, expiry and custom role).
 // https://docs.gitlab.com/api/members/#edit-a-member-of-a-group-or-project
-func (s *userSyncer) restoreGroupMember(ctx context.Context, group *gitlab.Group, old *gitlab.GroupMember) error {
-	opts := &gitlab.EditGroupMemberOptions{AccessLevel: gitlab.Ptr(old.AccessLevel)}
-	if d := isoDate(old.ExpiresAt); d != "" {
-		opts.ExpiresAt = gitlab.Ptr(d)
-	}
-	if id := memberRoleID(old); id != 0 {
-		opts.MemberRoleID = gitlab.Ptr(id)
-	}
-	if _, _, err := s.c.client.API.GroupMembers.EditGroupMember(group.ID, old.ID, opts, gitlab.WithContext(ctx)); err != nil {
-		return gitlabapi.MapError(err, fmt.Sprintf(
+func (s *userSyncer) restoreGroupMember(ctx context.Context, group *gitlab.Group, old *gitlabapi.Member) error {
+	_, err := s.c.client.EditMember(ctx, gitlabapi.Groups, group.ID, old.ID, gitlabapi.EditMemberOptions{
+		AccessLevel: old.AccessLevel, ExpiresAt: old.ExpiresAt, MemberRoleID: old.MemberRoleID(),
+	})
+	if err != nil {
+		return gitlabapi.Rephrase(err, fmt.Sprintf(
 			"GitLab changed %s's membership of %s when their email was invited, and putting it back (%s) failed: set it back by hand",
 			old.Username, group.FullPath, accessLevelName(old.AccessLevel)))
 	}
@@ -307,15 +263,13 @@ func (s *userSyncer) restoreGroupMember(ctx context.Context, group *gitlab.Group
 // where(invite_email: query)), which is case-sensitive, and an invitation may be stored as
 // Jane.Doe@Example.com.
 // https://docs.gitlab.com/api/invitations/#list-all-invitations-pending-for-a-group-or-project
-// Decoded by apiInvitation (gitlab_json.go): client-go's PendingInvite cannot read
-// GitLab's plain-date expires_at.
-func (s *userSyncer) findGroupInvitation(ctx context.Context, group *gitlab.Group, email string) (*apiInvitation, error) {
-	return s.findInvitation(ctx, "groups", group.ID, group.FullPath, email)
+func (s *userSyncer) findGroupInvitation(ctx context.Context, group *gitlab.Group, email string) (*gitlabapi.Invitation, error) {
+	return s.findInvitation(ctx, gitlabapi.Groups, group.ID, group.FullPath, email)
 }
 
 // invitedAccount is the pending account of email when the group has a pending
 // invitation of it (findGroupInvitation), with that invitation; nil when it has none.
-func (s *userSyncer) invitedAccount(ctx context.Context, group *gitlab.Group, email string) (*v2.Resource, *apiInvitation, error) {
+func (s *userSyncer) invitedAccount(ctx context.Context, group *gitlab.Group, email string) (*v2.Resource, *gitlabapi.Invitation, error) {
 	inv, err := s.findGroupInvitation(ctx, group, email)
 	if err != nil || inv == nil {
 		return nil, nil, err
@@ -327,12 +281,12 @@ func (s *userSyncer) invitedAccount(ctx context.Context, group *gitlab.Group, em
 	return r, inv, nil
 }
 
-// findInvitation looks for email's pending invitation in groups/:id or projects/:id.
-func (s *userSyncer) findInvitation(ctx context.Context, kind string, id int64, path, email string) (*apiInvitation, error) {
-	invs, err := gitlabapi.ListAll(ctx, fmt.Sprintf("listing invitations of %s %s", strings.TrimSuffix(kind, "s"), path),
-		listGitLab[*apiInvitation](s.c.client.API, fmt.Sprintf("%s/%d/invitations", kind, id), nil))
+// findInvitation looks for email's pending invitation in a group or project (path names
+// it in messages).
+func (s *userSyncer) findInvitation(ctx context.Context, kind gitlabapi.SourceKind, id int64, path, email string) (*gitlabapi.Invitation, error) {
+	invs, err := s.c.client.ListInvitations(ctx, kind, id)
 	if err != nil {
-		return nil, err
+		return nil, gitlabapi.Rephrase(err, fmt.Sprintf("listing invitations of %s %s", kind.Singular(), path))
 	}
 	for _, inv := range invs {
 		if strings.EqualFold(inv.InviteEmail, email) {
@@ -342,9 +296,10 @@ func (s *userSyncer) findInvitation(ctx context.Context, kind string, id int64, 
 	return nil, nil
 }
 
-func (s *userSyncer) groupDirectMembers(ctx context.Context, group *gitlab.Group) ([]*gitlab.GroupMember, error) {
-	return gitlabapi.ListAll(ctx, "listing members of group "+group.FullPath,
-		func(opt gitlab.ListOptions, reqOpts ...gitlab.RequestOptionFunc) ([]*gitlab.GroupMember, *gitlab.Response, error) {
-			return s.c.client.API.Groups.ListGroupMembers(group.ID, &gitlab.ListGroupMembersOptions{ListOptions: opt}, reqOpts...)
-		})
+func (s *userSyncer) groupDirectMembers(ctx context.Context, group *gitlab.Group) ([]*gitlabapi.Member, error) {
+	ms, err := s.c.client.ListDirectMembers(ctx, gitlabapi.Groups, group.ID)
+	if err != nil {
+		return nil, gitlabapi.Rephrase(err, "listing members of group "+group.FullPath)
+	}
+	return ms, nil
 }

@@ -3,7 +3,6 @@ package connector
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -60,8 +59,7 @@ type invitationTarget struct {
 // pendingInvitations lists the invitations of every organisation group and project
 // (GET /groups/:id/invitations, GET /projects/:id/invitations, 100 per page), once per
 // sync, grouped by email. A group or project whose invitations the token may not see
-// (403: needs Maintainer/Owner) is skipped with one warning for the sync. The answers
-// are decoded by apiInvitation (gitlab_json.go): expires_at is a plain date there.
+// (403: needs Maintainer/Owner) is skipped with one warning for the sync.
 // https://docs.gitlab.com/api/invitations/#list-all-invitations-pending-for-a-group-or-project
 func (o *organisationState) pendingInvitations(ctx context.Context) ([]*pendingInvitation, error) {
 	return o.invitations.get(func() ([]*pendingInvitation, error) {
@@ -70,7 +68,7 @@ func (o *organisationState) pendingInvitations(ctx context.Context) ([]*pendingI
 			return nil, err
 		}
 		byEmail := map[string]*pendingInvitation{}
-		add := func(n orgNode, invs []*apiInvitation) {
+		add := func(n orgNode, invs []*gitlabapi.Invitation) {
 			for _, inv := range invs {
 				email := strings.ToLower(strings.TrimSpace(inv.InviteEmail))
 				if email == "" {
@@ -90,12 +88,11 @@ func (o *organisationState) pendingInvitations(ctx context.Context) ([]*pendingI
 				})
 			}
 		}
-		api := o.c.client.API
 		for _, n := range nodes {
 			where := n.Kind + " " + n.FullPath
-			invs, err := gitlabapi.ListAll(ctx, "listing the pending invitations of "+where,
-				listGitLab[*apiInvitation](api, n.apiPath()+"/invitations", nil))
+			invs, err := o.c.client.ListInvitations(ctx, sourceKind(n.Kind), n.ID)
 			if err != nil {
+				err = gitlabapi.Rephrase(err, "listing the pending invitations of "+where)
 				if o.skipInvitations(ctx, err, where) {
 					continue
 				}
@@ -121,8 +118,7 @@ func (o *organisationState) pendingInvitations(ctx context.Context) ([]*pendingI
 // skipInvitations reports whether an invitations listing error means "not allowed to
 // see them" (403) or "not there" (404): skipped, with one warning per sync.
 func (o *organisationState) skipInvitations(ctx context.Context, err error, where string) bool {
-	code := gitlabapi.HTTPStatus(err)
-	if code != http.StatusForbidden && code != http.StatusNotFound {
+	if !gitlabapi.IsForbidden(err) && !gitlabapi.IsNotFound(err) {
 		return false
 	}
 	o.invitationWarning.Do(func() {
@@ -130,6 +126,12 @@ func (o *organisationState) skipInvitations(ctx context.Context, err error, wher
 			zap.String("first", where), zap.Error(err))
 	})
 	return true
+}
+
+// sourceKind is the gitlabapi kind of a kind named "group" or "project" (an organisation
+// node's, a provisioning target's).
+func sourceKind(kind string) gitlabapi.SourceKind {
+	return gitlabapi.SourceKind(kind + "s")
 }
 
 // pendingAccountResource builds the pending account of an invited email.

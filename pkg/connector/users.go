@@ -328,7 +328,7 @@ func memberAccountResource(m *directMember, awaiting []awaitingMembership) (*v2.
 
 // accountResourceForMember builds an account from a group member record (account
 // creation on GitLab.com when the invited email already had an account).
-func (s *userSyncer) accountResourceForMember(_ context.Context, m *gitlab.GroupMember) (*v2.Resource, error) {
+func (s *userSyncer) accountResourceForMember(_ context.Context, m *gitlabapi.Member) (*v2.Resource, error) {
 	dm := &directMember{
 		UserID: m.ID, Username: m.Username, Name: m.Name, State: m.State,
 		Email: m.Email, WebURL: m.WebURL, Level: m.AccessLevel,
