@@ -28,8 +28,9 @@ import (
 // force_random_password is never used: GitLab would never tell anyone the password it
 // chose. skip_confirmation follows --skip-confirmation.
 //
-// The username is looked up first (GET /users?username=): taken, it is the existing
-// account (see existingInstanceAccount) and nothing is sent. The POST is sent once
+// The username is looked up first (GET /users?username=): taken, nothing is sent, and
+// the answer is already-exists when the account has the requested email too, otherwise
+// a refusal (see existingInstanceAccount). The POST is sent once
 // (gitlabapi.WithoutRetryOnceSent): a retry after a lost answer would come back as 409
 // for the account the first try created, whose password nobody would receive. When the
 // answer is lost (5xx, timeout), the username is read again: an account with this
@@ -148,33 +149,46 @@ func (s *userSyncer) afterLostCreation(ctx context.Context, req accountRequest, 
 	return v2.CreateAccountResponse_SuccessResult_builder{Resource: r, IsCreateAccountResult: true}.Build(), plaintexts, nil, nil
 }
 
-// existingInstanceAccount is the already-exists result for the account holding the
-// requested username or email. The result's resource is that account, whoever it
-// belongs to: a username taken by an account with another email is still the existing
-// account (the rule: "email or username taken → already exists"), and a warning
-// names both emails so the operator can check it is the right person.
+// existingInstanceAccount answers a request whose username or email an account already
+// holds. Only an account with BOTH the requested username and email (case-insensitive)
+// is the requested account: already-exists, carrying it. An account with the username
+// and another email, or with the email and another username, is someone else's:
+// FailedPrecondition naming what to change; the message never shows that account's
+// email.
 func (s *userSyncer) existingInstanceAccount(ctx context.Context, req accountRequest, existing *gitlab.User, gitlabMsg string) (
 	connectorbuilder.CreateAccountResponse, []*v2.PlaintextData, annotations.Annotations, error) {
+	creating := fmt.Sprintf("creating GitLab account %s <%s>", req.username, req.email)
+	said := ""
+	if gitlabMsg != "" {
+		said = fmt.Sprintf(" (GitLab: %s)", gitlabMsg)
+	}
+	sameUsername := strings.EqualFold(existing.Username, req.username)
+	sameEmail := strings.EqualFold(existing.Email, req.email)
+	switch {
+	case sameUsername && !sameEmail:
+		return nil, nil, nil, status.Errorf(codes.FailedPrecondition,
+			"%s: the username %s is already taken by another GitLab account (user id %d) whose email is not %s%s: "+
+				"choose another username (--create-account-login, or \"username\" in the profile)",
+			creating, req.username, existing.ID, req.email, said)
+	case sameEmail && !sameUsername:
+		return nil, nil, nil, status.Errorf(codes.FailedPrecondition,
+			"%s: the email %s already belongs to another GitLab account, @%s (user id %d)%s: "+
+				"use another email, or ask for username %s if that account is the one meant",
+			creating, req.email, existing.Username, existing.ID, said, existing.Username)
+	case !sameUsername:
+		return nil, nil, nil, status.Errorf(codes.FailedPrecondition,
+			"%s: the username or the email is already taken by another GitLab account%s: choose another username or email",
+			creating, said)
+	}
 	r, err := s.accountResource(existing)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	l := ctxzap.Extract(ctx)
 	fields := []zap.Field{zap.String("username", existing.Username), zap.Int64("user_id", existing.ID)}
 	if gitlabMsg != "" {
 		fields = append(fields, zap.String("gitlab_message", gitlabMsg))
 	}
-	switch {
-	case !strings.EqualFold(existing.Email, req.email):
-		l.Warn(fmt.Sprintf("GitLab username %s is taken by an account with another email (%s, requested %s): "+
-			"linking to that existing account, not creating one; check it is the same person",
-			existing.Username, existing.Email, req.email), fields...)
-	case !strings.EqualFold(existing.Username, req.username):
-		l.Warn(fmt.Sprintf("email %s belongs to the existing GitLab account %s (requested username %s): linking to that account, not creating one",
-			req.email, existing.Username, req.username), fields...)
-	default:
-		l.Info("GitLab account already exists", fields...)
-	}
+	ctxzap.Extract(ctx).Info("GitLab account already exists", fields...)
 	return v2.CreateAccountResponse_AlreadyExistsResult_builder{Resource: r, IsCreateAccountResult: true}.Build(), nil, nil, nil
 }
 

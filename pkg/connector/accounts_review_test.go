@@ -2,6 +2,7 @@ package connector
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -125,27 +126,28 @@ func TestCreateAccountSelfManagedLostResponse(t *testing.T) {
 	}
 }
 
-// D2: a username taken by an account with another email is the existing account (the
-// issue's rule), and a warning names both emails.
-func TestCreateAccountSelfManagedUsernameTakenWarns(t *testing.T) {
+// D2: a username taken by an account with another email is someone else's: refused,
+// naming the username to change, and neither the refusal nor the log shows that
+// account's email. Nothing is sent to GitLab but the look-up.
+func TestCreateAccountSelfManagedUsernameOfAnotherAccountRefused(t *testing.T) {
 	e := newAcctEnv(t, fakegitlab.ModeSelfManaged, nil)
 	ctx, logs := observedCtx()
+	e.s.ResetCounts()
 	res, _, _, err := e.users.CreateAccount(ctx, accountInfo("bob", "robert.other@example.org", nil), noPassword)
-	if err != nil {
-		t.Fatal(err)
+	if res != nil {
+		t.Fatalf("result %v, want none", res)
 	}
-	ae, ok := res.(*v2.CreateAccountResponse_AlreadyExistsResult)
-	if !ok || ae.GetResource().GetId().GetResource() != "102" {
-		t.Fatalf("result %v, want already-exists bob (102)", res)
+	acctWantCode(t, err, codes.FailedPrecondition, "username bob", "choose another username", "--create-account-login")
+	if strings.Contains(err.Error(), "bob@acme.example") {
+		t.Errorf("the refusal shows the other account's email: %v", err)
 	}
-	warned := false
-	for _, entry := range logs.FilterLevelExact(zapcore.WarnLevel).All() {
-		if strings.Contains(entry.Message, "bob@acme.example") && strings.Contains(entry.Message, "robert.other@example.org") {
-			warned = true
+	for _, entry := range logs.All() {
+		if strings.Contains(entry.Message, "bob@acme.example") || strings.Contains(fmt.Sprint(entry.ContextMap()), "bob@acme.example") {
+			t.Errorf("a log shows the other account's email: %v", entry)
 		}
 	}
-	if !warned {
-		t.Errorf("no warning naming both emails; logs: %v", logs.All())
+	if n := e.s.Counts()["POST /users"]; n != 0 {
+		t.Errorf("POST /users sent %d times", n)
 	}
 	if u, _ := e.user("bob"); u.Email != "bob@acme.example" {
 		t.Errorf("bob's email changed to %q", u.Email)

@@ -175,24 +175,39 @@ func TestCreateAccountSelfManagedRandomPasswordSkipConfirmation(t *testing.T) {
 	}
 }
 
+// Only an account with the requested username AND email (case-insensitive) is the
+// requested account; anyone else's username or email is a refusal naming what to change.
 func TestCreateAccountSelfManagedAlreadyExists(t *testing.T) {
 	e := newAcctEnv(t, fakegitlab.ModeSelfManaged, nil)
 	var before int
 	e.s.Read(func(w *fakegitlab.World) { before = len(w.Users) })
-	for name, info := range map[string]*v2.AccountInfo{
-		"username taken": accountInfo("bob", "someone-else@acme.example", nil),
-		"email taken":    accountInfo("robert", "BOB@acme.example", nil),
+	res, _, _, err := e.users.CreateAccount(context.Background(), accountInfo("Bob", "BOB@acme.example", nil), noPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ae, ok := res.(*v2.CreateAccountResponse_AlreadyExistsResult)
+	if !ok {
+		t.Fatalf("result %T, want already exists", res)
+	}
+	if got := ae.GetResource().GetId().GetResource(); got != "102" {
+		t.Errorf("existing account %q, want bob (102)", got)
+	}
+	for name, tc := range map[string]struct {
+		info *v2.AccountInfo
+		says []string
+	}{
+		"username of another account": {accountInfo("bob", "someone-else@acme.example", nil),
+			[]string{"username bob", "choose another username"}},
+		"email of another account": {accountInfo("robert", "BOB@acme.example", nil),
+			[]string{"email BOB@acme.example", "use another email"}},
 	} {
-		res, _, _, err := e.users.CreateAccount(context.Background(), info, noPassword)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
+		res, _, _, err := e.users.CreateAccount(context.Background(), tc.info, noPassword)
+		if res != nil {
+			t.Errorf("%s: result %v, want none", name, res)
 		}
-		ae, ok := res.(*v2.CreateAccountResponse_AlreadyExistsResult)
-		if !ok {
-			t.Fatalf("%s: result %T, want already exists", name, res)
-		}
-		if got := ae.GetResource().GetId().GetResource(); got != "102" {
-			t.Errorf("%s: existing account %q, want bob (102)", name, got)
+		acctWantCode(t, err, codes.FailedPrecondition, tc.says...)
+		if strings.Contains(err.Error(), "bob@acme.example") {
+			t.Errorf("%s: the refusal shows the other account's email: %v", name, err)
 		}
 	}
 	var after int
