@@ -66,6 +66,9 @@ type accessInputs interface {
 	// already left out (awaiting ones kept, marked).
 	directGroupMembers(ctx context.Context, id int64) ([]*directMember, error)
 	directProjectMembers(ctx context.Context, id int64) ([]*directMember, error)
+	// hiddenMembers are the members/all rows, on a node, of users who reach it only
+	// through shares the token cannot see (org_hidden.go); nil where none are known.
+	hiddenMembers(ctx context.Context, n orgNode) ([]*directMember, error)
 	// today is the date expiry is compared with (YYYY-MM-DD).
 	today() string
 }
@@ -84,6 +87,8 @@ type accessPath struct {
 	SharedWithGroupID int64
 	SharedFrom        string
 	ExpiresAt         string
+	// Hidden: shared through a group the token cannot read (its id and path unknown).
+	Hidden bool
 }
 
 // appliedRole is a custom role whose permissions apply to the user on a node.
@@ -242,7 +247,25 @@ func computeGroupAccess(ctx context.Context, in accessInputs, groupID int64) (no
 			}
 		}
 	}
-	return acc, nil
+	return acc, offerHidden(ctx, in, acc, orgNode{Kind: "group", ID: groupID, FullPath: self.FullPath})
+}
+
+// offerHidden offers the access of users who reach the node only through shares the
+// token cannot see, at the level GitLab's members/all shows.
+func offerHidden(ctx context.Context, in accessInputs, acc nodeAccess, n orgNode) error {
+	rows, err := in.hiddenMembers(ctx, n)
+	if err != nil {
+		return err
+	}
+	for _, m := range rows {
+		if m.Level > gitlab.NoPermissions {
+			acc.offer(m.UserID, accessPath{Level: m.Level, Source: sourceShared, SharedFrom: n.FullPath,
+				ExpiresAt: m.ExpiresAt, Hidden: true})
+			// members/all shows the custom role Authz::MemberRoleInSharedResource picks.
+			acc.addRole(m.UserID, appliedRole{ID: m.MemberRoleID, Name: m.MemberRoleName, Base: m.MemberRoleBase, Source: sourceShared})
+		}
+	}
+	return nil
 }
 
 // offerGroupShare offers what a group share gives: the invited group's DIRECT members at
@@ -322,6 +345,9 @@ func computeProjectAccess(ctx context.Context, in accessInputs, p *orgProject) (
 				acc.addRole(uid, r)
 			}
 		}
+	}
+	if err := offerHidden(ctx, in, acc, orgNode{Kind: "project", ID: p.ID, FullPath: p.PathWithNamespace}); err != nil {
+		return nil, err
 	}
 	if locked {
 		return acc, nil // share_with_group_lock: the project's shares give nothing

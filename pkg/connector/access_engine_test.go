@@ -43,6 +43,10 @@ func (m *mapInputs) directGroupMembers(_ context.Context, id int64) ([]*directMe
 	return m.groupMembers[id], nil
 }
 
+func (m *mapInputs) hiddenMembers(context.Context, orgNode) ([]*directMember, error) {
+	return nil, nil
+}
+
 func (m *mapInputs) directProjectMembers(_ context.Context, id int64) ([]*directMember, error) {
 	return m.projectMembers[id], nil
 }

@@ -139,6 +139,12 @@ func (f *freshUserInputs) forget(kind string, id int64) {
 	}
 }
 
+// hiddenMembers: provisioning decides on what the token can see (shares with groups it
+// cannot read are invisible to it).
+func (f *freshUserInputs) hiddenMembers(context.Context, orgNode) ([]*directMember, error) {
+	return nil, nil
+}
+
 // access is the user's access to a group or project, computed now.
 func (f *freshUserInputs) access(ctx context.Context, kind string, id int64) (*userAccess, error) {
 	var acc nodeAccess

@@ -87,6 +87,10 @@ func userGrants(res *v2.Resource, a *userAccess) []*v2.Grant {
 				"source_group_id":        v.SourceGroupID,
 				"source_group_full_path": v.SourceGroupFullPath,
 			}
+			if v.Hidden {
+				md["source_group_hidden"] = true
+				md["shared_from_full_path"] = v.SharedFrom
+			}
 			if v.SharedWithGroupID != 0 {
 				md["shared_with_group_id"] = v.SharedWithGroupID
 				md["shared_from_full_path"] = v.SharedFrom
@@ -127,6 +131,9 @@ func grantSlug(level gitlab.AccessLevelValue, memberRoleID int64) (string, bool)
 // immutableFrom marks a grant that comes from another group's membership: it is changed
 // there, not here.
 func immutableFrom(groupID int64) grant.GrantOption {
+	if groupID == 0 {
+		return grant.WithAnnotation(v2.GrantImmutable_builder{}.Build()) // a group the token cannot read
+	}
 	return grant.WithAnnotation(v2.GrantImmutable_builder{
 		SourceId: groupResourceTypeID + ":" + strconv.FormatInt(groupID, 10),
 	}.Build())

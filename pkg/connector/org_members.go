@@ -115,7 +115,7 @@ func (o *organisationState) memberSources(ctx context.Context,
 				continue
 			}
 			seenInvited[sh.GroupID] = true
-			acc, err := computeGroupAccess(ctx, o, sh.GroupID)
+			acc, err := computeGroupAccess(ctx, visibleInputs{o}, sh.GroupID)
 			if err != nil {
 				return err
 			}
@@ -125,6 +125,14 @@ func (o *organisationState) memberSources(ctx context.Context,
 	return nil
 }
 
+// visibleInputs are the sync's inputs without the access of hidden shares: what finding
+// hidden shares (org_hidden.go) itself reads, so that it never waits for itself.
+type visibleInputs struct{ *organisationState }
+
+func (visibleInputs) hiddenMembers(context.Context, orgNode) ([]*directMember, error) {
+	return nil, nil
+}
+
 // allMembers returns one directMember per user who has access somewhere in the
 // organisation, or a direct membership of it (awaiting members included: on GitLab.com
 // they are the organisation's users, waiting for a seat). On GitLab.com these are the
@@ -132,6 +140,33 @@ func (o *organisationState) memberSources(ctx context.Context,
 // membership gives access (active, above Minimal Access).
 func (o *organisationState) allMembers(ctx context.Context) ([]*directMember, error) {
 	return o.members.get(func() ([]*directMember, error) {
+		explained, err := o.explainedMembers(ctx)
+		if err != nil {
+			return nil, err
+		}
+		hidden, err := o.hiddenShareAccess(ctx)
+		if err != nil || len(hidden.users) == 0 {
+			return explained, err
+		}
+		byUser := make(map[int64]*directMember, len(explained)+len(hidden.users))
+		for _, m := range explained {
+			byUser[m.UserID] = m
+		}
+		for id, m := range hidden.users {
+			byUser[id] = m
+		}
+		out := make([]*directMember, 0, len(byUser))
+		for _, id := range sortedKeys(byUser) {
+			out = append(out, byUser[id])
+		}
+		return out, nil
+	})
+}
+
+// explainedMembers is allMembers without the users reached only through shares the
+// token cannot see (org_hidden.go).
+func (o *organisationState) explainedMembers(ctx context.Context) ([]*directMember, error) {
+	return o.explained.get(func() ([]*directMember, error) {
 		byUser := map[int64]*directMember{}
 		var needRecord []int64
 		err := o.memberSources(ctx, func(ms []*directMember, own bool) {
@@ -307,6 +342,20 @@ func (o *organisationState) memberRolesForGroup(ctx context.Context, groupID int
 		}
 		if err := walk(root); err != nil {
 			return nil, err
+		}
+		// Roles seen on members/all rows of users reached through hidden shares.
+		hidden, err := o.hiddenShareAccess(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for n, rows := range hidden.rows {
+			gid := n.ID
+			if n.Kind == "project" {
+				gid = ps.byID[n.ID].GroupID
+			}
+			if tree.rootOf(gid) == root {
+				addRows(rows)
+			}
 		}
 		return sortedRoles(roles), nil
 	})

@@ -190,6 +190,9 @@ type organisationState struct {
 	projectMembers lazyMap[int64, []*directMember]
 	memberRoles    lazyMap[int64, []memberRoleInUse] // org root (or personal project -id) -> roles
 	members        lazy[[]*directMember]             // every member found, one per user
+	explained      lazy[[]*directMember]             // members found through the visible inputs
+	hidden         lazy[*hiddenAccess]               // access through shares the token cannot see
+	hiddenWarning  sync.Once
 	recent         nodeAccessCache
 	awaiting       lazy[map[int64][]awaitingMembership]
 	invitations    lazy[[]*pendingInvitation]

@@ -233,6 +233,8 @@ func provGrant(ent *v2.Entitlement, kind string, targetID int64, slug string, pr
 // describeSource names where a non-direct access comes from, for messages.
 func describeSource(p accessPath) string {
 	switch {
+	case p.Hidden:
+		return fmt.Sprintf("access shared into %s through a group the token cannot read", p.SharedFrom)
 	case p.Source == sourceInherited:
 		return fmt.Sprintf("access inherited from their membership of group %s (id %d)", p.SourceGroupFullPath, p.SourceGroupID)
 	case p.SharedWithGroupID != 0 && p.SourceGroupID != p.SharedWithGroupID:
