@@ -145,10 +145,11 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 			return nil, err
 		}
 	}
-	// Every attempt (retries included) goes through the per-endpoint pacer, and no
-	// redirect takes the token to another server.
+	// Every attempt (retries included) goes through the per-endpoint pacer and has its
+	// Link header made safe for client-go (linkGuard), and no redirect takes the token
+	// to another server.
 	paced := *httpClient
-	paced.Transport = newPacer(httpClient.Transport, opts.Pacing, opts.Deployment)
+	paced.Transport = linkGuard{next: newPacer(httpClient.Transport, opts.Pacing, opts.Deployment)}
 	paced.CheckRedirect = redirectPolicy(u, httpClient.CheckRedirect)
 	httpClient = &paced
 	rp := opts.Retry.withDefaults()

@@ -3,6 +3,7 @@ package gitlabapi
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strconv"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
@@ -104,6 +105,11 @@ func FetchKeysetPage[T any](ctx context.Context, doing, nextLink string, fetch K
 	if resp.NextLink == nextLink {
 		return nil, "", newError(codes.Internal, nil,
 			"%s: GitLab's next-page link did not move forward; stopping to avoid a loop", doing)
+	}
+	if _, perr := url.Parse(resp.NextLink); perr != nil {
+		// Found by FuzzLinkHeader: following it would fail as "cannot reach" the link.
+		return nil, "", newError(codes.Internal, perr,
+			"%s: GitLab's next-page link %q is not a URL; stopping", doing, truncate(resp.NextLink, 200))
 	}
 	return items, resp.NextLink, nil
 }

@@ -123,7 +123,8 @@ func rateLimitWait(h http.Header, now time.Time) (time.Duration, bool) {
 func RateLimitResetAt(h http.Header, now time.Time) (time.Time, bool) {
 	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
 		if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs >= 0 {
-			return now.Add(time.Duration(secs) * time.Second), true
+			// Capped (at ~68 years) so that the Duration cannot overflow into the past.
+			return now.Add(time.Duration(min(secs, math.MaxInt32)) * time.Second), true
 		}
 		if t, err := http.ParseTime(v); err == nil {
 			return t, true

@@ -346,3 +346,52 @@ type advisedError struct {
 
 func (e *advisedError) Error() string { return e.err.Error() + " (" + e.advice + ")" }
 func (e *advisedError) Unwrap() error { return e.err }
+
+// linkGuard drops from a response's Link header the link-values client-go v1.46.0 would
+// crash on: it reads a value's first parameter as `name=value` without checking for the
+// '=' (Response.populateLinkValues: strings.Split(parts[1], "=")[1]), so a server or
+// proxy answering `Link: <...>; rel` panics the connector. Found by FuzzLinkHeader.
+type linkGuard struct{ next http.RoundTripper }
+
+func (g linkGuard) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := g.next.RoundTrip(r)
+	if resp != nil && resp.Header != nil {
+		if values := resp.Header.Values("Link"); len(values) > 0 {
+			safe := make([]string, len(values))
+			changed := false
+			for i, v := range values {
+				safe[i] = safeLinkHeader(v)
+				changed = changed || safe[i] != v
+			}
+			if changed {
+				resp.Header["Link"] = safe
+			}
+		}
+	}
+	return resp, err
+}
+
+// CloseIdleConnections lets http.Client.CloseIdleConnections reach the transport.
+func (g linkGuard) CloseIdleConnections() {
+	if c, ok := g.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// safeLinkHeader is v without the comma-separated link-values whose first parameter has
+// no '=' (kept as is when there are none).
+func safeLinkHeader(v string) string {
+	segments := strings.Split(v, ",")
+	kept := segments[:0:0]
+	for _, seg := range segments {
+		parts := strings.Split(seg, ";")
+		if len(parts) >= 2 && !strings.Contains(parts[1], "=") {
+			continue
+		}
+		kept = append(kept, seg)
+	}
+	if len(kept) == len(segments) {
+		return v
+	}
+	return strings.Join(kept, ",")
+}

@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	gitlab "gitlab.com/gitlab-org/api/client-go"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -527,5 +528,27 @@ func TestHTTPSProxyConnectEndToEnd(t *testing.T) {
 	var unknown x509.UnknownAuthorityError
 	if err == nil || !errors.As(err, &unknown) {
 		t.Errorf("without the CA through the proxy: %v, want an unknown-authority error", err)
+	}
+}
+
+// client-go v1.46.0 indexes past the end of a Link parameter without '=' (a panic in the
+// connector); the client drops such link-values and keeps the others. Found by FuzzLinkHeader.
+func TestLinkHeaderClientGoWouldPanicOn(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Link", `<https://x/api/v4/users?cursor=bad>; rel, <`+"http://"+r.Host+`/api/v4/users?cursor=good>; rel="next"`)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, "[]")
+	}))
+	defer srv.Close()
+	c := transportClient(t, srv.URL, TransportOptions{})
+	_, resp, err := c.API.Users.ListUsers(&gitlab.ListUsersOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(resp.NextLink, "cursor=good") {
+		t.Errorf("next link %q", resp.NextLink)
+	}
+	if got := safeLinkHeader(`<a>; rel="next"`); got != `<a>; rel="next"` {
+		t.Errorf("a good header was changed: %q", got)
 	}
 }
