@@ -128,25 +128,56 @@ func (c *call) canManageOwners(src memberSource) bool {
 	return c.isAdmin() || src.effective(c.world, c.me.ID).Level >= Owner
 }
 
-// isLastOwner: GroupMemberPolicy refuses to update or remove the last owner of a group.
-// A group counts its own direct owners and those of its ancestors (members_with_parents),
-// among users whose account is active and memberships that are not awaiting a seat
-// (members_with_parents uses Member.active_without_invites_and_requests, whose
-// without_invites_and_requests starts from active_state).
-// https://docs.gitlab.com/user/group/#remove-a-member-from-the-group
+// isLastOwner: GroupMemberPolicy prevents update_group_member and destroy_group_member
+// when GroupMember#last_owner_of_the_group? (app/models/members/group_member.rb): the
+// member is an Owner and Group#member_owners_excluding_project_bots (app/models/group.rb),
+// without this member's own row, is empty. Those owners are:
+//   - on a top-level group, its direct members at Owner
+//     (members.non_minimal_access.without_invites_and_requests: active_state, so not
+//     awaiting);
+//   - on a subgroup, members_with_parents(only_active_users: false).all_owners: direct
+//     Owners of the group and its ancestors, and members of groups shared into the group
+//     or an ancestor whose level capped by the share is Owner
+//     (members_from_self_and_ancestor_group_shares, state active, non_minimal_access);
+//
+// project bots excluded (`user.project_bot?`), and the user's state NOT looked at: a
+// blocked Owner counts. Expired rows are gone here, as RemoveExpiredMembersWorker removes
+// them.
 func (w *World) isLastOwner(groupID, userID int64) bool {
 	m := w.GroupMembers[groupID][userID]
-	if m == nil || m.AccessLevel != Owner {
+	if m == nil || m.AccessLevel != Owner || w.memberExpired(m.ExpiresAt) {
 		return false
 	}
-	chain := append([]int64{groupID}, idsOfGroups(w.Ancestors(groupID))...)
-	for _, gid := range chain {
+	owner := func(uid int64, o *Member) bool {
+		if o.AccessLevel != Owner || w.memberExpired(o.ExpiresAt) || o.MembershipState == "awaiting" {
+			return false
+		}
+		u := w.Users[uid]
+		return u != nil && !(u.Bot && strings.HasPrefix(u.Username, "project_"))
+	}
+	chain := []int64{groupID}
+	if g := w.Groups[groupID]; g != nil && g.ParentID != 0 {
+		chain = append(chain, idsOfGroups(w.Ancestors(groupID))...)
+	}
+	for i, gid := range chain {
 		for uid, o := range w.GroupMembers[gid] {
-			if uid == userID || o.AccessLevel != Owner || w.memberExpired(o.ExpiresAt) || o.MembershipState == "awaiting" {
+			if (i != 0 || uid != userID) && owner(uid, o) {
+				return false
+			}
+		}
+	}
+	if len(chain) == 1 {
+		return true // a top-level group counts its direct Owners only
+	}
+	for _, gid := range chain {
+		for _, s := range w.GroupShares[gid] {
+			if s.AccessLevel != Owner || w.memberExpired(s.ExpiresAt) {
 				continue
 			}
-			if u := w.Users[uid]; u != nil && u.State == StateActive {
-				return false
+			for uid, o := range w.GroupMembers[s.GroupID] {
+				if owner(uid, o) {
+					return false
+				}
 			}
 		}
 	}

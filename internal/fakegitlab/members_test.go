@@ -409,19 +409,52 @@ func TestEditMemberChangesInPlace(t *testing.T) {
 
 func TestRemoveLastOwnerOfTopLevelGroupIs403(t *testing.T) {
 	w := memWorld()
-	w.SetGroupMember(1, &Member{UserID: 101, AccessLevel: Owner})
-	w.Users[101].State = StateBlocked // a blocked owner does not count
 	_, cl, _ := memStart(t, w, ModeGitLabCom)
 	_, err := cl.GroupMembers.RemoveGroupMember(1, 100, nil)
 	memWantAPIError(t, err, 403, `{"message":"403 Forbidden"}`)
 	_, _, err = cl.GroupMembers.EditGroupMember(1, 100, &gitlab.EditGroupMemberOptions{AccessLevel: memPtr(gitlab.MaintainerPermissions)})
 	memWantAPIError(t, err, 403, `{"message":"403 Forbidden"}`)
-	// With a second active owner the first one can go.
+	// With a second owner the first one can go.
 	w2 := memWorld()
 	w2.SetGroupMember(1, &Member{UserID: 101, AccessLevel: Owner})
 	_, cl2, _ := memStart(t, w2, ModeGitLabCom)
 	if _, err := cl2.GroupMembers.RemoveGroupMember(1, 101, nil); err != nil {
 		t.Fatalf("removing a second owner: %v", err)
+	}
+}
+
+// Group#member_owners_excluding_project_bots (app/models/group.rb) does not look at the
+// user's state: a blocked second Owner counts, so the first can be removed; an awaiting
+// Owner row does not (without_invites_and_requests is active_state).
+func TestLastOwnerCountsBlockedOwners(t *testing.T) {
+	w := memWorld()
+	w.SetGroupMember(1, &Member{UserID: 101, AccessLevel: Owner})
+	w.Users[101].State = StateBlocked
+	_, cl, _ := memStart(t, w, ModeGitLabCom)
+	if _, err := cl.GroupMembers.RemoveGroupMember(1, 100, nil); err != nil {
+		t.Fatalf("removing an owner beside a blocked owner: %v", err)
+	}
+}
+
+// On a subgroup, members_with_parents counts Owners through a group share at Owner
+// (members_from_self_and_ancestor_group_shares); on a top-level group shares do not count.
+func TestLastOwnerOfSubgroupCountsOwnersThroughShares(t *testing.T) {
+	w := memWorld()
+	w.SetGroupMember(2, &Member{UserID: 101, AccessLevel: Owner})
+	delete(w.GroupMembers[1], 100) // no ancestor Owner: 101 is the subgroup's last Owner
+	if !w.isLastOwner(2, 101) {
+		t.Fatal("101 should be the last Owner of group 2")
+	}
+	other := w.AddGroup(&Group{Name: "other", Path: "other"})
+	w.SetGroupMember(other.ID, &Member{UserID: 102, AccessLevel: Owner})
+	w.GroupShares[2] = append(w.GroupShares[2], Share{GroupID: other.ID, AccessLevel: Owner})
+	if w.isLastOwner(2, 101) {
+		t.Error("an Owner through a share at Owner counts on a subgroup")
+	}
+	w.GroupShares[1] = append(w.GroupShares[1], Share{GroupID: other.ID, AccessLevel: Owner})
+	w.SetGroupMember(1, &Member{UserID: 101, AccessLevel: Owner})
+	if !w.isLastOwner(1, 101) {
+		t.Error("a top-level group counts its direct Owners only")
 	}
 }
 
