@@ -25,7 +25,7 @@ func TestDecodeMemberStateAndCustomRole(t *testing.T) {
 	   "membership_state":"awaiting","web_url":"https://gitlab.example.com/w",
 	   "member_role":{"id":7,"name":"Security Auditor","base_access_level":20,"read_code":true}},
 	  {"id":6,"username":"x","name":"X","state":"blocked","access_level":10,"expires_at":null}]`
-	var ms []*apiMember
+	var ms []*gitlabapi.Member
 	if err := json.Unmarshal([]byte(body), &ms); err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestDecodeMemberStateAndCustomRole(t *testing.T) {
 		t.Errorf("plain member = %+v", x)
 	}
 	// An expired membership is gone (GitLab deletes it on the date).
-	expired := o.toDirectMembers([]*apiMember{{ID: 9, AccessLevel: gitlab.GuestPermissions, ExpiresAt: "2026-11-01"}})
+	expired := o.toDirectMembers([]*gitlabapi.Member{{ID: 9, AccessLevel: gitlab.GuestPermissions, ExpiresAt: "2026-11-01"}})
 	if len(expired) != 0 {
 		t.Errorf("expired membership kept: %+v", expired[0])
 	}
