@@ -37,10 +37,14 @@ check: fmt-check test
 
 ## bench: benchmarks only (docs/performance.md). BENCH selects benchmarks by regexp,
 ## BENCHTIME how long each runs: `make bench BENCH=SyncGitLabCom BENCHTIME=1x` syncs once.
-BENCH        ?= .
-BENCHTIME    ?= 1s
+## The real binary's syncs: `make bench BENCH=BinarySync BENCHTIME=1x` (every world, long);
+## with the default BENCH=. the large BinarySync worlds are skipped (BENCH_SKIP).
+BENCH         ?= .
+BENCHTIME     ?= 1s
+BENCH_SKIP    ?= $(if $(filter .,$(BENCH)),BinarySync/(50k|bignode))
+BENCH_TIMEOUT ?= 3h
 bench:
-	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem -timeout 20m $(PKGS)
+	$(GO) test -run '^$$' -bench '$(BENCH)' -skip '$(BENCH_SKIP)' -benchtime $(BENCHTIME) -benchmem -timeout $(BENCH_TIMEOUT) $(PKGS)
 
 ## demo: sync the fake GitLab's demo world and print what was found (DEMO_MODE=gitlab.com for GitLab.com)
 demo: build

@@ -79,10 +79,11 @@ func RunCLI(t testing.TB, dir string, env []string, args ...string) CLIResult {
 	return res
 }
 
-// RemoveConnectorBinary deletes the binary ConnectorBinary built, if any. Test packages
-// that run the binary call it from TestMain once their tests are done.
+// RemoveConnectorBinary deletes the binaries ConnectorBinary and FakeBinary built, if
+// any. Test packages that run the binary call it from TestMain once their tests are done.
 func RemoveConnectorBinary() {
 	if binPath != "" {
 		_ = os.RemoveAll(filepath.Dir(binPath))
 	}
+	removeFakeBinary()
 }
