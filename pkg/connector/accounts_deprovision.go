@@ -109,10 +109,9 @@ func (s *userSyncer) deleteInstanceUser(ctx context.Context, userID int64) (anno
 	return nil, gitlabapi.MapError(err, "deleting GitLab user "+s.c.userLabel(ctx, userID))
 }
 
-// soleOwnedGroups names the groups the user is the only Owner of, for the 409 message:
+// soleOwnedGroups names the groups the user is the last Owner of, for the 409 message:
 // the user's direct Owner memberships (GET /users/:id/memberships?type=Namespace, admin,
-// every page) whose group has no other ACTIVE Owner (GET /groups/:id/members/all, every
-// page: inherited Owners of a subgroup count too; blocked or awaiting Owners do not).
+// every page) for which GitLab's last-Owner rule holds (isLastOwnerOf, prov_owner.go).
 // Best effort: nil when GitLab does not tell.
 // https://docs.gitlab.com/api/users/#list-projects-and-groups-that-a-user-is-a-member-of
 func (s *userSyncer) soleOwnedGroups(ctx context.Context, userID int64) []string {
@@ -125,31 +124,11 @@ func (s *userSyncer) soleOwnedGroups(ctx context.Context, userID int64) []string
 		if m.SourceType != gitlabapi.GroupMemberships || m.AccessLevel != gitlab.OwnerPermissions {
 			continue
 		}
-		all, err := s.c.client.ListAllMembers(ctx, gitlabapi.Groups, m.SourceID)
-		if err != nil {
-			continue
+		if last, path, err := s.c.isLastOwnerOf(ctx, m.SourceID, userID); err == nil && last {
+			out = append(out, path)
 		}
-		if hasOtherActiveOwner(all, userID) {
-			continue
-		}
-		name := m.SourceName
-		if g, _, err := s.c.client.API.Groups.GetGroup(m.SourceID, &gitlab.GetGroupOptions{WithProjects: gitlab.Ptr(false)}, gitlab.WithContext(ctx)); err == nil {
-			name = g.FullPath
-		}
-		out = append(out, name)
 	}
 	return out
-}
-
-// hasOtherActiveOwner: an Owner other than userID whose account is active and whose
-// membership is not awaiting a seat (GitLab's last-owner rule counts only those).
-func hasOtherActiveOwner(members []*gitlabapi.Member, userID int64) bool {
-	for _, m := range members {
-		if m.ID != userID && m.AccessLevel == gitlab.OwnerPermissions && m.State == "active" && !m.Awaiting() {
-			return true
-		}
-	}
-	return false
 }
 
 // removal records what a deprovisioning did and what it had to leave, for ONE final
@@ -158,10 +137,14 @@ type removal struct {
 	who  string
 	done []string
 	left []string
+	// remains: where the user keeps access the organisation cannot remove (a share with
+	// a group outside it, an ancestor outside it).
+	remains []string
 }
 
-// result: nothing found → ResourceDoesNotExist; anything left → PermissionDenied listing
-// what was left and what was done.
+// result: anything left → PermissionDenied listing what was left and what was done;
+// access that remains through groups outside the organisation → FailedPrecondition
+// naming them; nothing found → ResourceDoesNotExist.
 func (r *removal) result(ctx context.Context, what string) (annotations.Annotations, error) {
 	ctxzap.Extract(ctx).Info(what, zap.String("account", r.who), zap.Strings("done", r.done), zap.Strings("left", r.left))
 	if len(r.left) > 0 {
@@ -171,6 +154,15 @@ func (r *removal) result(ctx context.Context, what string) (annotations.Annotati
 		}
 		return nil, status.Errorf(codes.PermissionDenied, "%s of %s is incomplete: left: %s. Done: %s",
 			what, r.who, strings.Join(r.left, "; "), done)
+	}
+	if len(r.remains) > 0 {
+		done := "nothing was found to remove"
+		if len(r.done) > 0 {
+			done = "done: " + strings.Join(r.done, "; ")
+		}
+		return nil, status.Errorf(codes.FailedPrecondition,
+			"%s of %s is incomplete: they keep access through %s, which the organisation cannot remove: remove them from those groups or remove the shares (%s)",
+			what, r.who, strings.Join(r.remains, "; "), done)
 	}
 	if len(r.done) == 0 {
 		return annotations.New(&v2.ResourceDoesNotExist{}), nil
@@ -231,7 +223,7 @@ func (s *userSyncer) removeFromOrganisation(ctx context.Context, userID int64) (
 		if g.ParentID != 0 {
 			continue // a subgroup has its ancestors' Owners
 		}
-		last, err := s.isLastActiveOwner(ctx, g, userID)
+		last, _, err := s.c.isLastOwnerOf(ctx, g.ID, userID)
 		if err != nil {
 			return nil, err
 		}
@@ -241,7 +233,7 @@ func (s *userSyncer) removeFromOrganisation(ctx context.Context, userID int64) (
 	}
 	if len(lastOwnerOf) > 0 {
 		return nil, status.Errorf(codes.FailedPrecondition,
-			"GitLab refuses to remove %s from the organisation: they are the last Owner of top-level group %s (no other active Owner): "+
+			"GitLab refuses to remove %s from the organisation: they are the last Owner of top-level group %s: "+
 				"make someone else an Owner there first; nothing was removed",
 			who, strings.Join(lastOwnerOf, ", "))
 	}
@@ -267,25 +259,12 @@ func (s *userSyncer) removeFromOrganisation(ctx context.Context, userID int64) (
 			return nil, r.fail(err)
 		}
 	}
+	remains, err := s.c.accessRemaining(ctx, tree, projects, userID)
+	if err != nil {
+		return nil, r.fail(err)
+	}
+	r.remains = remains
 	return r.result(ctx, "removing the GitLab user from the organisation")
-}
-
-// isLastActiveOwner: the user is a direct Owner of top-level group g and no other direct
-// member is an active Owner (GET /groups/:id/members/:user_id, then every page of the
-// group's direct members only when the user is an Owner).
-func (s *userSyncer) isLastActiveOwner(ctx context.Context, g *orgGroup, userID int64) (bool, error) {
-	m, err := s.c.client.GetDirectMember(ctx, gitlabapi.Groups, g.ID, userID)
-	if err != nil {
-		return false, gitlabapi.Rephrase(err, fmt.Sprintf("reading user %d's membership of group %s", userID, g.FullPath))
-	}
-	if m == nil || m.AccessLevel != gitlab.OwnerPermissions {
-		return false, nil
-	}
-	members, err := s.c.client.ListDirectMembers(ctx, gitlabapi.Groups, g.ID)
-	if err != nil {
-		return false, gitlabapi.Rephrase(err, "listing members of group "+g.FullPath)
-	}
-	return !hasOtherActiveOwner(members, userID), nil
 }
 
 // removeBillableMember: DELETE /groups/:id/billable_members/:user_id on a top-level
@@ -353,11 +332,7 @@ func (s *userSyncer) removeGroupMember(ctx context.Context, g *orgGroup, userID 
 	case gitlabapi.IsNotFound(err):
 		return false, nil
 	case gitlabapi.IsForbidden(err):
-		last := false
-		if g.ParentID == 0 {
-			last, _ = s.isLastActiveOwner(ctx, g, userID)
-		}
-		if last {
+		if last, _, _ := s.c.isLastOwnerOf(ctx, g.ID, userID); last {
 			r.left = append(r.left, fmt.Sprintf("group %s: they are its last Owner (make someone else an Owner first)", g.FullPath))
 		} else {
 			r.left = append(r.left, fmt.Sprintf("group %s: GitLab refused (%s): the token's user needs the Owner role in group %s",

@@ -87,3 +87,18 @@ func (c *Connector) otherOwners(ctx context.Context, t *provTarget, userID int64
 	}
 	return 0, nil
 }
+
+// isLastOwnerOf reports whether the user is a group's last Owner by GitLab's rule above
+// (a direct, active Owner with no other Owner), reading fresh; path is the group's full path.
+func (c *Connector) isLastOwnerOf(ctx context.Context, groupID, userID int64) (bool, string, error) {
+	t, err := provLoadTarget(ctx, c.freshInputs(userID), provGroup, groupID)
+	if err != nil {
+		return false, "", err
+	}
+	m, err := c.readDirectMember(ctx, provGroup, groupID, userID)
+	if err != nil || m == nil || m.Level != gitlab.OwnerPermissions || m.Awaiting {
+		return false, t.path, err
+	}
+	n, err := c.otherOwners(ctx, t, userID)
+	return n == 0 && err == nil, t.path, err
+}
