@@ -369,6 +369,11 @@ func (s *treeSampler) sample() int {
 		if p.gone {
 			continue
 		}
+		if pid != s.root && !p.connector {
+			// Seen between fork and exec, it still had its parent's command line.
+			cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+			p.connector = bytes.Contains(cmdline, []byte("_connector-service"))
+		}
 		rss, hwm, ok := procMemory(pid)
 		if !ok {
 			p.gone = true
@@ -401,10 +406,10 @@ func (s *treeSampler) result() (syncer, connector, sum int64, samples int) {
 	defer s.mu.Unlock()
 	for pid, p := range s.procs {
 		switch {
-		case p.connector:
-			connector = max(connector, p.hwm)
 		case pid == s.root:
 			syncer = p.hwm
+		case p.connector:
+			connector = max(connector, p.hwm)
 		}
 	}
 	return syncer, connector, s.sum, s.n
