@@ -1,6 +1,7 @@
 package fakegitlab
 
 import (
+	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -138,65 +139,73 @@ func listBillableMembers(c *call) {
 	if g == nil {
 		return
 	}
-	types := c.world.billableMembers(g.ID)
+	type listing struct {
+		types map[int64]string
+		users []*User
+	}
 	search := strings.ToLower(strings.TrimSpace(c.query.Get("search")))
-	var users []*User
-	for uid := range types {
-		u := c.world.Users[uid]
-		if search != "" && !userMatchesSearch(u, search, false) {
-			continue
+	l := cachedListing(c.s, fmt.Sprintf("billable_members %d %q %q", g.ID, sortBy, search), func() listing {
+		types := c.world.billableMembers(g.ID)
+		var users []*User
+		for uid := range types {
+			u := c.world.Users[uid]
+			if search != "" && !userMatchesSearch(u, search, false) {
+				continue
+			}
+			users = append(users, u)
 		}
-		users = append(users, u)
-	}
-	level := func(u *User) AccessLevel { return c.world.EffectiveGroupAccess(g.ID, u.ID).Level }
-	sort.SliceStable(users, func(i, j int) bool { return users[i].ID < users[j].ID })
-	less := func(a, b *User) int {
-		switch sortBy {
-		case "name_desc":
-			return -strings.Compare(a.Name, b.Name)
-		case "access_level_asc":
-			return int(level(a)) - int(level(b))
-		case "access_level_desc":
-			return int(level(b)) - int(level(a))
-		case "recent_sign_in", "oldest_sign_in":
-			ta, tb := a.CurrentSignInAt, b.CurrentSignInAt
-			switch {
-			case ta == nil && tb == nil:
-				return 0
-			case ta == nil:
-				return 1 // nulls last
-			case tb == nil:
-				return -1
+		level := func(u *User) AccessLevel { return c.world.EffectiveGroupAccess(g.ID, u.ID).Level }
+		sort.SliceStable(users, func(i, j int) bool { return users[i].ID < users[j].ID })
+		less := func(a, b *User) int {
+			switch sortBy {
+			case "name_desc":
+				return -strings.Compare(a.Name, b.Name)
+			case "access_level_asc":
+				return int(level(a)) - int(level(b))
+			case "access_level_desc":
+				return int(level(b)) - int(level(a))
+			case "recent_sign_in", "oldest_sign_in":
+				ta, tb := a.CurrentSignInAt, b.CurrentSignInAt
+				switch {
+				case ta == nil && tb == nil:
+					return 0
+				case ta == nil:
+					return 1 // nulls last
+				case tb == nil:
+					return -1
+				}
+				if sortBy == "recent_sign_in" {
+					return tb.Compare(*ta)
+				}
+				return ta.Compare(*tb)
+			case "last_activity_on_asc", "last_activity_on_desc":
+				ta, tb := a.LastActivityOn, b.LastActivityOn
+				switch {
+				case ta == nil && tb == nil:
+					return 0
+				case ta == nil:
+					return 1
+				case tb == nil:
+					return -1
+				}
+				if sortBy == "last_activity_on_desc" {
+					return tb.Compare(*ta)
+				}
+				return ta.Compare(*tb)
+			case "last_joined":
+				return b.CreatedAt.Compare(a.CreatedAt)
+			case "oldest_joined":
+				return a.CreatedAt.Compare(b.CreatedAt)
 			}
-			if sortBy == "recent_sign_in" {
-				return tb.Compare(*ta)
-			}
-			return ta.Compare(*tb)
-		case "last_activity_on_asc", "last_activity_on_desc":
-			ta, tb := a.LastActivityOn, b.LastActivityOn
-			switch {
-			case ta == nil && tb == nil:
-				return 0
-			case ta == nil:
-				return 1
-			case tb == nil:
-				return -1
-			}
-			if sortBy == "last_activity_on_desc" {
-				return tb.Compare(*ta)
-			}
-			return ta.Compare(*tb)
-		case "last_joined":
-			return b.CreatedAt.Compare(a.CreatedAt)
-		case "oldest_joined":
-			return a.CreatedAt.Compare(b.CreatedAt)
+			return strings.Compare(a.Name, b.Name) // name_asc, the default order
 		}
-		return strings.Compare(a.Name, b.Name) // name_asc, the default order
-	}
-	sort.SliceStable(users, func(i, j int) bool { return less(users[i], users[j]) < 0 })
-	out := make([]map[string]any, 0, len(users))
-	for _, u := range users {
-		m := map[string]any{
+		sort.SliceStable(users, func(i, j int) bool { return less(users[i], users[j]) < 0 })
+		return listing{types: types, users: users}
+	})
+	types, users := l.types, l.users
+	// Rendered for the page served only: a 30,000-member group's listing is 300 pages.
+	render := func(u *User) map[string]any {
+		return map[string]any{
 			"id":               u.ID,
 			"username":         u.Username,
 			"name":             u.Name,
@@ -211,9 +220,8 @@ func listBillableMembers(c *call) {
 			"is_last_owner":    c.world.isLastOwner(g.ID, u.ID),
 			"last_login_at":    jsonTimePtr(u.CurrentSignInAt),
 		}
-		out = append(out, m)
 	}
-	paginate(c, out, func(m map[string]any) int64 { return m["id"].(int64) }, pageOpts{})
+	paginateRender(c, users, func(u *User) int64 { return u.ID }, nil, render, pageOpts{})
 }
 
 // billableMembershipID is a stable id for a direct membership row (the fake keeps no

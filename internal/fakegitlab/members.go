@@ -1,6 +1,7 @@
 package fakegitlab
 
 import (
+	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
@@ -346,21 +347,29 @@ func listMembersHandler(kind string, all bool) handler {
 		if !ok {
 			return
 		}
-		var rows []memberRow
-		if all {
-			for uid, r := range c.membersAllRows(src, 0) {
-				if u := c.world.Users[uid]; u != nil {
-					rows = append(rows, memberRow{user: u, member: r.m, level: r.level, roleID: r.roleID})
-				}
-			}
-		} else {
-			for _, m := range src.members(c.world, false) {
-				if u := c.world.Users[m.UserID]; u != nil {
-					rows = append(rows, memberRow{user: u, member: m, level: m.AccessLevel, roleID: m.MemberRoleID})
-				}
-			}
+		// Computed once per listing (cachedListing): a 30,000-member group is 300 pages.
+		meID := int64(0)
+		if c.me != nil {
+			meID = c.me.ID
 		}
-		sort.Slice(rows, func(i, j int) bool { return rows[i].user.ID < rows[j].user.ID })
+		rows := cachedListing(c.s, fmt.Sprintf("members %s %d all=%v me=%d", kind, src.id(), all, meID), func() []memberRow {
+			var rows []memberRow
+			if all {
+				for uid, r := range c.membersAllRows(src, 0) {
+					if u := c.world.Users[uid]; u != nil {
+						rows = append(rows, memberRow{user: u, member: r.m, level: r.level, roleID: r.roleID})
+					}
+				}
+			} else {
+				for _, m := range src.members(c.world, false) {
+					if u := c.world.Users[m.UserID]; u != nil {
+						rows = append(rows, memberRow{user: u, member: m, level: m.AccessLevel, roleID: m.MemberRoleID})
+					}
+				}
+			}
+			sort.Slice(rows, func(i, j int) bool { return rows[i].user.ID < rows[j].user.ID })
+			return rows
+		})
 		q := strings.ToLower(strings.TrimSpace(c.query.Get("query")))
 		enterpriseGroup := c.enterpriseEmailsGroup(src)
 		var out []memberRow

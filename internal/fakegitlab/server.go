@@ -37,6 +37,28 @@ type Server struct {
 
 	faults *faultState // faults.go
 	counts *counter    // counts.go
+
+	// gen counts the changes the world may have had: every Write, Read and request other
+	// than GET. Listings that are costly to compute and served page by page (billable
+	// members) are cached for one gen (listingCache).
+	gen     uint64
+	listing map[string]any
+	listGen uint64
+}
+
+// cachedListing returns the listing computed for key in the current gen, computing it
+// once: a 30,000-member group's billable members are 300 pages, and recomputing them for
+// every page made the listing quadratic.
+func cachedListing[T any](s *Server, key string, compute func() T) T {
+	if s.listGen != s.gen || s.listing == nil {
+		s.listing, s.listGen = map[string]any{}, s.gen
+	}
+	if v, ok := s.listing[key]; ok {
+		return v.(T)
+	}
+	v := compute()
+	s.listing[key] = v
+	return v
 }
 
 // New returns a server for w. The server owns w from now on: read and change it only
@@ -62,6 +84,7 @@ func (s *Server) Mode() Mode { return s.opts.Mode }
 func (s *Server) Read(f func(w *World)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.gen++ // f may change the world though it should not
 	f(s.world)
 }
 
@@ -69,6 +92,7 @@ func (s *Server) Read(f func(w *World)) {
 func (s *Server) Write(f func(w *World)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.gen++
 	f(s.world)
 }
 
@@ -284,6 +308,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if r.Method != http.MethodGet {
+		s.gen++
+	}
 
 	c := &call{s: s, w: w, r: r, query: r.URL.Query(), world: s.world, header: http.Header{}}
 	rt, params, pathExists := s.rt.match(r.Method, rel)
