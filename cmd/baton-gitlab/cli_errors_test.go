@@ -12,10 +12,12 @@ import (
 	"log"
 	"math/big"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -105,6 +107,50 @@ func TestCLIErrorsEndWithOneCleanLine(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A --base-url that redirects the API to another server (a sign-in front door, a moved
+// instance): the binary stops with FailedPrecondition naming where GitLab pointed and
+// the setting, and the other server never sees the token. Issue 9 point 1.
+func TestCLIRedirectElsewhereKeepsTheToken(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs bin/baton-gitlab")
+	}
+	var mu sync.Mutex
+	var seen []string
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Header.Get("PRIVATE-TOKEN"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"id":1,"username":"root"}`)
+	}))
+	defer other.Close()
+	_, port, _ := net.SplitHostPort(other.Listener.Addr().String())
+	target := "http://localhost:" + port
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target+r.URL.Path, http.StatusFound)
+	}))
+	defer front.Close()
+
+	dir := t.TempDir()
+	res := batontest.RunCLI(t, dir, []string{"BATON_ACCESS_TOKEN=" + batontest.FakeToken},
+		"--base-url", front.URL, "-f", filepath.Join(dir, "sync.c1z"))
+	last := lastLine(res)
+	if res.ExitCode != int(codes.FailedPrecondition) {
+		t.Errorf("exit %d, want %d; last line %q", res.ExitCode, codes.FailedPrecondition, last)
+	}
+	for _, w := range []string{"GitLab at " + front.URL + " redirected to " + target + "/api/v4/user", "not followed", "set --base-url"} {
+		if !strings.HasPrefix(last, "GitLab at ") || !strings.Contains(last, w) {
+			t.Errorf("last line lacks %q: %s", w, last)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 0 {
+		t.Errorf("the other server got %d requests (tokens %q)", len(seen), seen)
+	}
+	t.Logf("redirect: %s", last)
 }
 
 // closedPortURL is an http://127.0.0.1 URL nothing listens at.

@@ -51,6 +51,10 @@ var codeByName = func() map[string]codes.Code {
 	return m
 }()
 
+// urlErrorPrefix is how net/http's *url.Error starts (`Get "https://...": `): it stays in
+// front of an error the client made itself (a refused redirect), which says more.
+var urlErrorPrefix = regexp.MustCompile(`^(Get|Head|Post|Put|Patch|Delete|Options) "[^"]*": `)
+
 // requiredFlags is cobra's message for required flags not given: required flag(s) "a", "b" not set.
 var requiredFlags = regexp.MustCompile(`^required flag\(s\) (.+) not set$`)
 
@@ -82,6 +86,8 @@ func cleanError(err error) (string, int) {
 			}
 		}
 	}
+
+	msg = urlErrorPrefix.ReplaceAllString(msg, "")
 
 	if m, ok := settingsMessage(msg); ok {
 		msg = m

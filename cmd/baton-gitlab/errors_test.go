@@ -44,6 +44,10 @@ func TestCleanError(t *testing.T) {
 			"--deployment: value must be one of [auto gitlab.com self-managed] but got 'x' (set --deployment or BATON_DEPLOYMENT); " +
 				"--deprovision-action: value must be one of [block deactivate delete] but got 'y' (set --deprovision-action or BATON_DEPROVISION_ACTION)",
 			codes.InvalidArgument},
+		{"a refused redirect, wrapped by net/http",
+			fmt.Errorf("runner: error processing task: %w", status.Error(codes.FailedPrecondition,
+				`validate failed: Get "http://localhost:1/api/v4/user": GitLab at http://127.0.0.1:2 redirected to http://localhost:1/api/v4/user, another host: not followed`)),
+			"GitLab at http://127.0.0.1:2 redirected to http://localhost:1/api/v4/user, another host: not followed", codes.FailedPrecondition},
 		{"unknown flag", errors.New("unknown flag: --nosuch"), "unknown flag: --nosuch: see baton-gitlab --help", codes.InvalidArgument},
 		{"plain error", errors.New("something\nbroke"), "something; broke", codes.Unknown},
 		{"canceled", fmt.Errorf("runner: %w", context.Canceled), "runner: context canceled", codes.Canceled},
