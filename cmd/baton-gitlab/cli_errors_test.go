@@ -79,6 +79,11 @@ func TestCLIErrorsEndWithOneCleanLine(t *testing.T) {
 			[]string{"GitLab rejected the access token", "set --access-token"}, codes.Unauthenticated},
 		{"nothing listens at the URL", []string{token}, []string{"--base-url", closed},
 			[]string{"cannot reach", "check --base-url"}, codes.FailedPrecondition},
+		{"account creation on GitLab.com without a group", []string{token},
+			[]string{"--base-url", url, "--deployment", "gitlab.com", "--create-account-profile", `{"email":"jane@example.com"}`},
+			[]string{"cannot create an account on GitLab.com without --account-creation-group", "BATON_ACCOUNT_CREATION_GROUP"}, codes.InvalidArgument},
+		{"--create-account-email alone", []string{token}, []string{"--base-url", url, "--create-account-email", "jane@example.com"},
+			[]string{"--create-account-email alone does not create an account", "--create-account-login"}, codes.InvalidArgument},
 		{"unknown flag", []string{token}, []string{"--nosuch=1"},
 			[]string{"unknown flag: --nosuch", "--help"}, codes.InvalidArgument},
 	} {

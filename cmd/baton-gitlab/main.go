@@ -86,7 +86,7 @@ func newConnector(ctx context.Context, cfg *config.Gitlab, _ *cli.ConnectorOpts)
 	// main prints the returned error and exits: no logging here, or it shows twice.
 	checked, err := config.Check(cfg)
 	if err != nil {
-		return nil, nil, status.Error(codes.InvalidArgument, err.Error())
+		return nil, nil, settingsError(err)
 	}
 	if checked.InsecureHTTP && !connectorService() {
 		ctxzap.Extract(ctx).Warn(insecureHTTPWarning(checked.BaseURL))
@@ -96,15 +96,24 @@ func newConnector(ctx context.Context, cfg *config.Gitlab, _ *cli.ConnectorOpts)
 	ctx = gitlabapi.WithTransportOptions(ctx, checked.Transport)
 	c, err := connector.New(ctx, settingsFrom(checked), checked.Token)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, settingsError(err)
 	}
 	if sdkViper != nil {
 		if err := c.CheckAccountCreationAtStartup(sdkViper.GetString("create-account-login"),
 			sdkViper.GetString("create-account-email"), sdkViper.GetString("create-account-profile")); err != nil {
-			return nil, nil, err
+			return nil, nil, settingsError(err)
 		}
 	}
 	return c, nil, nil
+}
+
+// settingsError: an error found in the settings before any request is InvalidArgument
+// (exit code 3) unless it already carries a gRPC code.
+func settingsError(err error) error {
+	if _, ok := status.FromError(err); ok {
+		return err
+	}
+	return status.Error(codes.InvalidArgument, err.Error())
 }
 
 // insecureHTTPWarning is logged on every run with --allow-insecure-http and a plain
