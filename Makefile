@@ -7,7 +7,7 @@ LDFLAGS      := -X main.version=$(VERSION)
 TEST_TIMEOUT ?= 8m
 PKGS         := ./...
 
-.PHONY: all build test vet fmt fmt-check check bench demo generate clean fuzz release lambda lambda-check docker
+.PHONY: all build test vet fmt fmt-check check bench demo generate clean fuzz release lambda lambda-check docker docker-lambda
 
 all: build
 
@@ -55,16 +55,21 @@ lambda:
 	cd dist/lambda && rm -f ../baton-gitlab-lambda-$(LAMBDA_ARCH).zip && zip -q ../baton-gitlab-lambda-$(LAMBDA_ARCH).zip bootstrap
 	@echo dist/baton-gitlab-lambda-$(LAMBDA_ARCH).zip
 
-## lambda-check (part of test): the Lambda build compiles and has its `lambda` command
+## lambda-check (part of test): the Lambda build compiles, has its `lambda` command, and
+## runs it when the Lambda runtime starts it without arguments (main_lambda.go)
 lambda-check:
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	$(GO) build -tags $(LAMBDA_TAG) -o $$tmp/baton-gitlab ./cmd/baton-gitlab && \
 	$$tmp/baton-gitlab lambda --help | grep -q -- '--lambda-client-id' && \
+	{ AWS_LAMBDA_RUNTIME_API=127.0.0.1:9 $$tmp/baton-gitlab 2>&1 || true; } | tail -n 1 | grep -q -- '--lambda-client-id is required' && \
 	echo "lambda build (-tags $(LAMBDA_TAG)): ok"
 
-## docker: the container image (Dockerfile: the same static binary, distroless, non-root)
+## docker: the container image (Dockerfile: the same static binary, distroless, non-root);
+## docker-lambda: the AWS Lambda container image (Dockerfile.lambda)
 docker:
 	docker build --build-arg VERSION=$(VERSION) -t baton-gitlab:$(VERSION) .
+docker-lambda:
+	docker build -f Dockerfile.lambda --build-arg VERSION=$(VERSION) -t baton-gitlab-lambda:$(VERSION) .
 
 vet:
 	$(GO) vet $(PKGS)

@@ -27,8 +27,13 @@ import (
 // version is set at build time: -ldflags "-X main.version=v1.2.3".
 var version = "dev"
 
+// defaultArgs adjusts the command line before the SDK reads it: the Lambda build
+// (main_lambda.go) starts its `lambda` command when the Lambda runtime starts it bare.
+var defaultArgs = func(args []string) []string { return args }
+
 func main() {
 	ctx := context.Background()
+	os.Args = defaultArgs(os.Args)
 	// sdkconfig.RunConnector, unrolled only to keep the SDK's viper: newConnector reads the
 	// SDK's one-shot --create-account-* flags from it for the start-up check of account
 	// creation (connector.CheckAccountCreationAtStartup).
