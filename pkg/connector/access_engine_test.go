@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
@@ -282,6 +283,7 @@ func TestAccessMinimalAwaitingExpiryPlanner(t *testing.T) {
 	aw.Awaiting = true
 	in.member(1, 4, gitlab.PlannerPermissions)
 	in.member(9, 4, gitlab.GuestPermissions)
+	in.member(9, 5, gitlab.MaintainerPermissions) // Developer through the share; Maintainer only through the expired one
 	in.groups[2].Shares = append(in.groups[2].Shares, groupShare{GroupID: 9, Level: gitlab.OwnerPermissions, ExpiresAt: "2026-01-01"})
 	top, sub := groupAcc(t, in, 1), groupAcc(t, in, 2)
 	for _, c := range []struct {
@@ -292,6 +294,7 @@ func TestAccessMinimalAwaitingExpiryPlanner(t *testing.T) {
 		{top, 1, "minimal_access"}, {sub, 1, ""}, {sub, 2, ""},
 		{top, 3, ""}, {sub, 3, ""},
 		{top, 4, "planner"}, {sub, 4, "planner"},
+		{sub, 5, "developer"}, {top, 5, ""},
 	} {
 		if got := grantsOf(t, c.acc, c.user); got != c.want {
 			t.Errorf("user %d: %q, want %q", c.user, got, c.want)
@@ -316,5 +319,23 @@ func TestAccessDirectBelowSharedLevelIsTwoGrants(t *testing.T) {
 	gs := userGrants(testResource, acc[8])
 	if len(gs) != 2 || isImmutable(gs[0]) || !isImmutable(gs[1]) {
 		t.Errorf("want the direct grant mutable and the shared one immutable: %v", gs)
+	}
+}
+
+// A membership expires on its expires_at date (Expirable#expired?: expires_at <= today;
+// RemoveExpiredMembersWorker deletes it): the inputs leave it out from that date on.
+func TestExpiredMembershipsLeaveTheInputsOnTheirDate(t *testing.T) {
+	rows := []*apiMember{
+		{ID: 1, AccessLevel: gitlab.DeveloperPermissions, ExpiresAt: "2026-06-30"},
+		{ID: 2, AccessLevel: gitlab.DeveloperPermissions, ExpiresAt: "2026-07-01"},
+		{ID: 3, AccessLevel: gitlab.DeveloperPermissions},
+	}
+	o := newOrganisationState(&Connector{}, time.Date(2026, 6, 30, 12, 0, 0, 0, time.UTC))
+	var got []int64
+	for _, m := range o.toDirectMembers(rows) {
+		got = append(got, m.UserID)
+	}
+	if fmt.Sprint(got) != "[2 3]" {
+		t.Errorf("kept %v on 2026-06-30, want [2 3] (user 1's membership expires that day)", got)
 	}
 }

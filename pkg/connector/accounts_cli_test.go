@@ -82,6 +82,7 @@ func actionArgsJSON(userID int64) string {
 }
 
 func TestCLIAccountLifecycleSelfManaged(t *testing.T) {
+	t.Parallel()
 	c := newAcctCLI(t, fakegitlab.ModeSelfManaged)
 	c.ok(t, "sync")
 
@@ -149,6 +150,7 @@ func TestCLIAccountLifecycleSelfManaged(t *testing.T) {
 }
 
 func TestCLIAccountLifecycleGitLabCom(t *testing.T) {
+	t.Parallel()
 	const email = "new.hire@example.org"
 	c := newAcctCLI(t, fakegitlab.ModeGitLabCom, "--account-creation-group", "acme", "--account-creation-access-level", "developer")
 	c.ok(t, "sync")
@@ -281,6 +283,7 @@ func slicesContains[T comparable](list []T, v T) bool {
 // The pending account stays in every sync until the invitation is accepted; then the
 // real account takes its place, with its membership.
 func TestCreateAccountGitLabComPendingUntilAccepted(t *testing.T) {
+	t.Parallel()
 	const email = "new.hire@example.org"
 	ctx := context.Background()
 	f := batontest.NewDemo(t, fakegitlab.ModeGitLabCom, batontest.WithSettings(func(s *connector.Settings) {

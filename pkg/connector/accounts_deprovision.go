@@ -259,11 +259,25 @@ func (s *userSyncer) removeFromOrganisation(ctx context.Context, userID int64) (
 			return nil, r.fail(err)
 		}
 	}
+	// Direct memberships still there: GitLab.com may only schedule a billable member's
+	// removal (PruneDeletionsWorker), and drops it silently when it cannot apply it. One
+	// GET /groups/:id/billable_members/:user_id/memberships per top-level group tells.
+	for _, root := range tree.roots {
+		if g := tree.groups[root]; g.ParentID == 0 {
+			ms, err := s.c.client.ListBillableMemberMemberships(ctx, g.ID, userID)
+			if err != nil {
+				continue // not an Owner there, or no such API: the removals above stand
+			}
+			for _, m := range ms {
+				r.remains = append(r.remains, fmt.Sprintf("their direct membership of %s, still there (a removal GitLab scheduled may be pending)", m.SourceFullName))
+			}
+		}
+	}
 	remains, err := s.c.accessRemaining(ctx, tree, projects, userID)
 	if err != nil {
 		return nil, r.fail(err)
 	}
-	r.remains = remains
+	r.remains = append(r.remains, remains...)
 	return r.result(ctx, "removing the GitLab user from the organisation")
 }
 

@@ -421,6 +421,7 @@ func TestCreateAccountGitLabComRefusedInvitation(t *testing.T) {
 }
 
 func TestDeleteGitLabComRemovesFromOrganisation(t *testing.T) {
+	t.Parallel()
 	e := newAcctEnv(t, fakegitlab.ModeGitLabCom, nil)
 	direct := func(w *fakegitlab.World, userID int64) []string {
 		var where []string

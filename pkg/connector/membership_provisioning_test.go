@@ -877,3 +877,42 @@ func TestLastOwnerIgnoresAwaitingOwners(t *testing.T) {
 		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupContractors, fakegitlab.DemoUserAdmin), fakegitlab.Owner, 0)
 	})
 }
+
+// Review: a plain level granted to a direct member holding a custom role at that base
+// level would drop the role's extra permissions: that lowers access, so it is refused.
+func TestGrantPlainLevelOverCustomRoleRefused(t *testing.T) {
+	forModes(t, func(t *testing.T, e *provEnv) {
+		e.s.ResetCounts()
+		_, _, err := e.grant(t, provGroup, fakegitlab.DemoGroupPlatform, "reporter", fakegitlab.DemoUserMallory)
+		wantCode(t, err, codes.FailedPrecondition, "never lowers")
+		if n := e.writes(); n != 0 {
+			t.Errorf("a refused grant made %d writes", n)
+		}
+		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserMallory), fakegitlab.Reporter, fakegitlab.DemoMemberRoleSecurityAuditor)
+	})
+}
+
+// Issue 8 point 5: a revoke that would leave the same or a higher level through a share
+// (or a parent group) is refused, naming the source: quentin holds Reporter on
+// acme/platform through acme-contractors' share; his direct Guest there is granted and
+// shows as its own grant, but revoking it would leave him Reporter, so it is refused.
+func TestRevokeRefusedWhileAShareGivesAsMuch(t *testing.T) {
+	forModes(t, func(t *testing.T, e *provEnv) {
+		if _, _, err := e.grant(t, provGroup, fakegitlab.DemoGroupPlatform, "guest", fakegitlab.DemoUserQuentin); err != nil {
+			t.Fatal(err)
+		}
+		e.s.ResetCounts()
+		_, err := e.revoke(t, provGroup, fakegitlab.DemoGroupPlatform, "guest", fakegitlab.DemoUserQuentin)
+		wantCode(t, err, codes.FailedPrecondition, "would keep Reporter", "acme-contractors")
+		if n := e.writes(); n != 0 {
+			t.Errorf("a refused revoke made %d writes", n)
+		}
+		wantLevel(t, e.member(provGroup, fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserQuentin), fakegitlab.Guest, 0)
+		// bob: Developer of acme; a direct Developer on acme/platform equals it.
+		e.s.Write(func(w *fakegitlab.World) {
+			w.SetGroupMember(fakegitlab.DemoGroupPlatform, &fakegitlab.Member{UserID: fakegitlab.DemoUserBob, AccessLevel: fakegitlab.Developer, CreatedAt: w.Clock()})
+		})
+		_, err = e.revoke(t, provGroup, fakegitlab.DemoGroupPlatform, "developer", fakegitlab.DemoUserBob)
+		wantCode(t, err, codes.FailedPrecondition, "would keep Developer", "inherited", "acme")
+	})
+}

@@ -22,9 +22,11 @@ import (
 //   - already exactly that → GrantAlreadyExists;
 //   - a direct membership at a lower level, or at the same level with another custom
 //     role (or none) → PUT in place, keeping its expires_at;
-//   - a direct membership at a HIGHER level → refused (FailedPrecondition): a grant never
-//     takes access away; an access request for a lower role would otherwise silently
-//     demote someone. Revoke the higher grant first, then grant the lower one;
+//   - a direct membership at a HIGHER level, or at the same level with a custom role when
+//     a plain level is asked (the role's permissions would go) → refused
+//     (FailedPrecondition): a grant never takes access away; an access request for a lower
+//     role would otherwise silently demote someone. Revoke the higher grant first, then
+//     grant the lower one;
 //   - below what the user holds through a direct membership of an ancestor group →
 //     refused, naming that group (GitLab refuses it: Member#higher_access_level_than_group);
 //   - an awaiting membership → refused (provAwaitingError).
@@ -77,7 +79,9 @@ func (c *Connector) provGrantMembership(ctx context.Context, kind string, princi
 		if err := c.provResolveMemberRole(ctx, t, &w); err != nil {
 			return nil, nil, err
 		}
-		if direct != nil && direct.Level > w.level {
+		// Lower: a lower level, or the same level without the custom role (its extra
+		// permissions would go).
+		if direct != nil && (direct.Level > w.level || (direct.Level == w.level && direct.MemberRoleID != 0 && w.memberRoleID == 0)) {
 			return nil, nil, status.Errorf(codes.FailedPrecondition,
 				"cannot grant %s on %s to %s: they are a direct member at %s, and a grant never lowers access; revoke the %s grant first, then grant %s",
 				w.describe(), t.describe(), who, describeMembership(direct), describeMembership(direct), w.describe())

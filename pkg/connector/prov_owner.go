@@ -2,6 +2,7 @@ package connector
 
 import (
 	"context"
+	"regexp"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 	"google.golang.org/grpc/codes"
@@ -20,7 +21,9 @@ import (
 //     members of groups shared into it (or an ancestor) whose level capped by the share is
 //     Owner.
 //
-// Project bots do not count; blocked users DO (GitLab does not look at the user's state).
+// Project bots (the users of project and group access tokens: user_type project_bot) do
+// not count, service accounts do; blocked users DO (GitLab does not look at the user's
+// state).
 // Every list is read fresh.
 func (c *Connector) provCheckNotLastOwner(ctx context.Context, t *provTarget, userID int64, who, verb string) error {
 	if t.kind != provGroup {
@@ -43,7 +46,7 @@ func (c *Connector) provCheckNotLastOwner(ctx context.Context, t *provTarget, us
 func (c *Connector) otherOwners(ctx context.Context, t *provTarget, userID int64) (int, error) {
 	all := c.freshInputs(0) // every member, read fresh
 	isOwner := func(m *directMember) bool {
-		return m.Level == gitlab.OwnerPermissions && !m.Awaiting && !botUsername.MatchString(m.Username)
+		return m.Level == gitlab.OwnerPermissions && !m.Awaiting && !accessTokenBot.MatchString(m.Username)
 	}
 	chain := []int64{t.id}
 	if !t.topLevel {
@@ -102,3 +105,7 @@ func (c *Connector) isLastOwnerOf(ctx context.Context, groupID, userID int64) (b
 	n, err := c.otherOwners(ctx, t, userID)
 	return n == 0 && err == nil, t.path, err
 }
+
+// accessTokenBot matches the usernames GitLab gives project and group access tokens'
+// bot users (project_<id>_bot_<n>, group_<id>_bot_<n>): User#project_bot?.
+var accessTokenBot = regexp.MustCompile(`^(project|group)_\d+_bot(_[0-9a-z]+)?$`)

@@ -159,6 +159,7 @@ func (o *oneShot) projectMember(projectID, userID int64) *fakegitlab.Member {
 }
 
 func TestOneShotGrantAndRevokeAfterSync(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []fakegitlab.Mode{fakegitlab.ModeGitLabCom, fakegitlab.ModeSelfManaged} {
 		t.Run(string(mode), func(t *testing.T) {
 			o := newOneShot(t, mode)
