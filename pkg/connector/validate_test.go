@@ -223,7 +223,7 @@ func TestValidateTLSFailureIsFailedPrecondition(t *testing.T) {
 	defer plain.Close()
 	c = newValidateConnector(t, strings.Replace(plain.URL, "http://", "https://", 1), gitlabapi.SelfManaged, nil)
 	_, err = c.Validate(context.Background())
-	requireErr(t, err, codes.FailedPrecondition, "cannot reach "+plain.Listener.Addr().String(), "HTTP response to HTTPS client")
+	requireErr(t, err, codes.FailedPrecondition, "cannot reach "+plain.Listener.Addr().String(), "speaks plain http, not https", "check --base-url")
 }
 
 // GitLab answering 5xx to Validate's first request stays Unavailable: the SDK retries it.
