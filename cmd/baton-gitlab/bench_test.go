@@ -36,6 +36,9 @@ import (
 //     GitLab's rate limits; logged by route.
 //   - grants, c1z-MiB: what the c1z holds, and its size on disk.
 //
+// BINARY_SYNC_ARGS adds flags to every run of the binary, to compare settings, e.g.
+// BINARY_SYNC_ARGS="--storage-engine sqlite" (the SDK's c1z engine; pebble by default).
+//
 // The benchmark fails when the sync fails, when the c1z does not hold every group and
 // project (and the expected accounts), or when peak-rss-MiB exceeds the world's target.
 func BenchmarkBinarySync(b *testing.B) {
@@ -77,6 +80,7 @@ func benchBinarySync(b *testing.B, w binaryWorld, mode fg.Mode) {
 	world := w.build(mode)
 	want := expectedResources(world, mode)
 	fake := batontest.StartFakeProcess(b, mode, w.fakeWorld, "--omit-rate-limit-headers")
+	extraArgs := strings.Fields(os.Getenv("BINARY_SYNC_ARGS"))
 
 	var (
 		last     batontest.BinarySync
@@ -97,7 +101,7 @@ func benchBinarySync(b *testing.B, w binaryWorld, mode fg.Mode) {
 			b.Fatal(err)
 		}
 		fake.ResetCounts(b)
-		r := batontest.RunBinarySync(b, dir, fake.URL, mode, binaryRunLimit)
+		r := batontest.RunBinarySync(b, dir, fake.URL, mode, binaryRunLimit, extraArgs...)
 		counts = fake.Counts(b)
 		if r.ExitCode != 0 {
 			b.Fatalf("%s %s: baton-gitlab exited %d after %s (peak RSS %.0f MiB: syncer %.0f, connector %.0f, both together %.0f; %d requests: %s); its errors:\n%s",
@@ -149,8 +153,8 @@ func benchBinarySync(b *testing.B, w binaryWorld, mode fg.Mode) {
 	if toMiB(peak) > w.targetMiB {
 		verdict = "MISSES"
 	}
-	b.Logf("%s %s (%d users, %d groups, %d projects in the world): %d runs; peak RSS %.0f MiB (syncer %.0f, connector %.0f, both together %.0f; wait4 maxrss of the last run %.0f), %s the target of %.0f MiB; wall %.1f s; c1z %.1f MiB: %d users, %d groups, %d projects, %d entitlements, %d grants; %d requests a sync: %s",
-		w.name, mode, len(world.Users), len(world.Groups), len(world.Projects), runs,
+	b.Logf("%s %s (%d users, %d groups, %d projects in the world; extra flags %q): %d runs; peak RSS %.0f MiB (syncer %.0f, connector %.0f, both together %.0f; wait4 maxrss of the last run %.0f), %s the target of %.0f MiB; wall %.1f s; c1z %.1f MiB: %d users, %d groups, %d projects, %d entitlements, %d grants; %d requests a sync: %s",
+		w.name, mode, len(world.Users), len(world.Groups), len(world.Projects), extraArgs, runs,
 		toMiB(peak), toMiB(syncer), toMiB(conn), toMiB(sum), toMiB(last.MaxRSS), verdict, w.targetMiB,
 		wall.Seconds()/float64(runs), toMiB(c1zSize),
 		got.Resources["user"], got.Resources["group"], got.Resources["project"], got.Entitlements, got.Grants,
