@@ -66,17 +66,8 @@ func userGrants(res *v2.Resource, a *userAccess) []*v2.Grant {
 	directLevel, directRole := gitlab.NoPermissions, int64(0)
 	if d := a.Direct; d != nil {
 		directLevel, directRole = d.Level, d.MemberRoleID
-		slug, ok := grantSlug(d.Level, d.MemberRoleID)
-		if ok {
-			md := map[string]interface{}{"source": sourceDirect, "access_level": int64(d.Level)}
-			if d.ExpiresAt != "" {
-				md["expires_at"] = d.ExpiresAt
-			}
-			if d.MemberRoleID != 0 {
-				md["member_role_id"] = d.MemberRoleID
-				md["member_role_name"] = d.MemberRoleName
-			}
-			out = append(out, grant.NewGrant(res, slug, principal, grant.WithGrantMetadata(md)))
+		if slug, ok := grantSlug(d.Level, d.MemberRoleID); ok {
+			out = append(out, directGrant(res, slug, principal, d))
 		}
 	}
 	if v := a.Via; v.Level > directLevel {
@@ -118,6 +109,20 @@ func userGrants(res *v2.Resource, a *userAccess) []*v2.Grant {
 		out = append(out, grant.NewGrant(res, memberRoleSlug(role.ID), principal, grant.WithGrantMetadata(md), immutableFrom(role.SourceGroupID)))
 	}
 	return out
+}
+
+// directGrant is the grant of a direct membership: mutable, with its level, expiry and
+// custom role. The sync and provisioning (provGrant) report it alike.
+func directGrant(res *v2.Resource, slug string, principal *v2.ResourceId, m *directMember) *v2.Grant {
+	md := map[string]interface{}{"source": sourceDirect, "access_level": int64(m.Level)}
+	if m.ExpiresAt != "" {
+		md["expires_at"] = m.ExpiresAt
+	}
+	if m.MemberRoleID != 0 {
+		md["member_role_id"] = m.MemberRoleID
+		md["member_role_name"] = m.MemberRoleName
+	}
+	return grant.NewGrant(res, slug, principal, grant.WithGrantMetadata(md))
 }
 
 // grantSlug is the entitlement of a membership: its custom role's, else its level's.

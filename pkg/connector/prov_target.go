@@ -14,7 +14,6 @@ import (
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
-	"github.com/conductorone/baton-sdk/pkg/types/grant"
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -219,15 +218,7 @@ func provGrant(ent *v2.Entitlement, kind string, targetID int64, slug string, pr
 	if rid == nil {
 		rid = v2.ResourceId_builder{ResourceType: kind, Resource: strconv.FormatInt(targetID, 10)}.Build()
 	}
-	md := map[string]interface{}{"source": sourceDirect, "access_level": int64(m.Level)}
-	if m.ExpiresAt != "" {
-		md["expires_at"] = m.ExpiresAt
-	}
-	if m.MemberRoleID != 0 {
-		md["member_role_id"] = m.MemberRoleID
-		md["member_role_name"] = m.MemberRoleName
-	}
-	return grant.NewGrant(v2.Resource_builder{Id: rid}.Build(), slug, principal.GetId(), grant.WithGrantMetadata(md))
+	return directGrant(v2.Resource_builder{Id: rid}.Build(), slug, principal.GetId(), m)
 }
 
 // describeSource names where a non-direct access comes from, for messages.
