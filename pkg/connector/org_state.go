@@ -194,6 +194,7 @@ type organisationState struct {
 	hidden         lazy[*hiddenAccess]               // access through shares the token cannot see
 	hiddenWarning  sync.Once
 	recent         nodeAccessCache
+	gone           sync.Map // orgNode → true: answered 404 after the sync listed it
 	awaiting       lazy[map[int64][]awaitingMembership]
 	invitations    lazy[[]*pendingInvitation]
 
@@ -230,6 +231,9 @@ func (o *organisationState) group(ctx context.Context, id int64) (*orgGroup, err
 func (o *organisationState) groupDetail(ctx context.Context, id int64) (*orgGroup, error) {
 	return o.groupDetails.get(id, func() (*orgGroup, error) {
 		g, _, err := o.c.client.API.Groups.GetGroup(id, &gitlab.GetGroupOptions{WithProjects: gitlab.Ptr(false)}, gitlab.WithContext(ctx))
+		if gitlabapi.IsNotFound(err) {
+			return o.goneGroup(ctx, id), nil
+		}
 		if err != nil {
 			return nil, gitlabapi.MapError(err, fmt.Sprintf("reading group %d", id))
 		}
@@ -239,6 +243,27 @@ func (o *organisationState) groupDetail(ctx context.Context, id int64) (*orgGrou
 		}
 		return og, nil
 	})
+}
+
+func (o *organisationState) isGone(kind string, id int64) bool {
+	_, gone := o.gone.Load(orgNode{Kind: kind, ID: id})
+	return gone
+}
+
+// goneGroup is a group that answered 404 after the sync listed it (deleted meanwhile,
+// or moved out of the token's sight): one warning naming it; it has no shares (and no
+// members: directGroupMembers answers the same), so it gives no access.
+func (o *organisationState) goneGroup(ctx context.Context, id int64) *orgGroup {
+	g := &orgGroup{ID: id, FullPath: fmt.Sprintf("group %d", id)}
+	if tree, err := o.groupTree(ctx); err == nil && tree.groups[id] != nil {
+		cp := *tree.groups[id]
+		g = &cp
+	}
+	g.Shares = []groupShare{}
+	o.gone.Store(orgNode{Kind: "group", ID: id}, true)
+	ctxzap.Extract(ctx).Warn("gitlab: a group is gone (404) since the sync listed it or found it through a share: its shares and members are skipped",
+		zap.Int64("group_id", id), zap.String("full_path", g.FullPath))
+	return g
 }
 
 // groupShares returns the groups a group is shared with (shared_with_groups of
@@ -282,6 +307,13 @@ func (o *organisationState) directGroupMembers(ctx context.Context, id int64) ([
 func (o *organisationState) directProjectMembers(ctx context.Context, id int64) ([]*directMember, error) {
 	return o.projectMembers.get(id, func() ([]*directMember, error) {
 		ms, err := o.c.client.ListDirectMembers(ctx, gitlabapi.Projects, id)
+		if gitlabapi.IsNotFound(err) {
+			// Deleted (or moved out of the token's sight) since it was listed.
+			ctxzap.Extract(ctx).Warn("gitlab: a project listed in this sync is gone (404): it is synced without access",
+				zap.Int64("project_id", id), zap.Error(err))
+			o.gone.Store(orgNode{Kind: "project", ID: id}, true)
+			return []*directMember{}, nil
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -333,7 +365,11 @@ func (o *organisationState) project(ctx context.Context, id int64) (*orgProject,
 // groupAccess is every user's access to a group, computed now from the sync's inputs.
 func (o *organisationState) groupAccess(ctx context.Context, id int64) (nodeAccess, error) {
 	return o.recent.get(orgNode{Kind: "group", ID: id}, func() (nodeAccess, error) {
-		return computeGroupAccess(ctx, o, id)
+		acc, err := computeGroupAccess(ctx, o, id)
+		if o.isGone("group", id) {
+			return nodeAccess{}, nil // deleted during the sync: no access to report
+		}
+		return acc, err
 	})
 }
 
@@ -344,7 +380,11 @@ func (o *organisationState) projectAccess(ctx context.Context, id int64) (nodeAc
 		if err != nil {
 			return nil, err
 		}
-		return computeProjectAccess(ctx, o, p)
+		acc, err := computeProjectAccess(ctx, o, p)
+		if o.isGone("project", id) {
+			return nodeAccess{}, nil // deleted during the sync: no access to report
+		}
+		return acc, err
 	})
 }
 
