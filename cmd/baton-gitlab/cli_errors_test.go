@@ -50,6 +50,10 @@ func TestCLIErrorsEndWithOneCleanLine(t *testing.T) {
 	_, url := fakegitlab.StartForTest(t, fakegitlab.DemoWorld(fakegitlab.ModeSelfManaged),
 		fakegitlab.Options{Mode: fakegitlab.ModeSelfManaged, Token: batontest.FakeToken})
 	closed := closedPortURL(t)
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "502 Bad Gateway", http.StatusBadGateway)
+	}))
+	t.Cleanup(down.Close)
 	dir := t.TempDir()
 	c1z := filepath.Join(dir, "sync.c1z")
 	token := "BATON_ACCESS_TOKEN=" + batontest.FakeToken
@@ -75,6 +79,8 @@ func TestCLIErrorsEndWithOneCleanLine(t *testing.T) {
 			[]string{"--ca-cert-file " + filepath.Join(dir, "nosuch.pem"), "cannot read it"}, codes.InvalidArgument},
 		{"group that does not exist", []string{token}, []string{"--base-url", url, "--groups", "nosuch"},
 			[]string{"--groups nosuch: no such group", "check the group's full path"}, codes.InvalidArgument},
+		{"GitLab down longer than --outage-timeout", []string{token}, []string{"--base-url", down.URL, "--outage-timeout", "1s"},
+			[]string{"has not answered for", "502 Bad Gateway", "raise --outage-timeout"}, codes.Aborted},
 		{"wrong token", []string{"BATON_ACCESS_TOKEN=glpat-wrong"}, []string{"--base-url", url},
 			[]string{"GitLab rejected the access token", "set --access-token"}, codes.Unauthenticated},
 		{"nothing listens at the URL", []string{token}, []string{"--base-url", closed},

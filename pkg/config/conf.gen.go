@@ -14,6 +14,7 @@ type Gitlab struct {
 	SkipConfirmation           bool     `mapstructure:"skip-confirmation"`
 	AllowInsecureHttp          bool     `mapstructure:"allow-insecure-http"`
 	CaCertFile                 string   `mapstructure:"ca-cert-file"`
+	OutageTimeout              string   `mapstructure:"outage-timeout"`
 }
 
 func (c *Gitlab) findFieldByTag(tagValue string) (any, bool) {

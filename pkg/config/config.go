@@ -21,6 +21,7 @@ const (
 	SkipConfirmationName           = "skip-confirmation"
 	AllowInsecureHTTPName          = "allow-insecure-http"
 	CACertFileName                 = "ca-cert-file"
+	OutageTimeoutName              = "outage-timeout"
 )
 
 // DefaultBaseURL is GitLab.com.
@@ -102,6 +103,13 @@ var (
 		field.WithDescription("Path of a PEM file of CA certificates trusted in addition to the system's, for a self-managed GitLab "+
 			"whose certificate a private CA signed. TLS is always verified"),
 	)
+	OutageTimeout = field.StringField(
+		OutageTimeoutName,
+		field.WithDisplayName("Outage timeout"),
+		field.WithDescription("How long GitLab may fail every request (no answer, or 5xx) before a run stops with an error "+
+			"instead of retrying without end, as a Go duration (30s, 15m, 1h)"),
+		field.WithDefaultValue("15m"),
+	)
 
 	// ConfigurationFields are the connector's settings.
 	ConfigurationFields = []field.SchemaField{
@@ -115,6 +123,7 @@ var (
 		SkipConfirmation,
 		AllowInsecureHTTP,
 		CACertFile,
+		OutageTimeout,
 	}
 )
 

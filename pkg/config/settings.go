@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
@@ -73,6 +74,15 @@ func Check(c *Gitlab) (Checked, error) {
 			return s, err
 		}
 		s.Transport.CACertPEM, s.Transport.CACertFile = pem, f
+	}
+
+	if v := strings.TrimSpace(c.OutageTimeout); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return s, fmt.Errorf("--%s %q: must be a positive duration such as 30s, 15m or 1h (how long GitLab may fail every request before a run stops)",
+				OutageTimeoutName, c.OutageTimeout)
+		}
+		s.Transport.OutageTimeout = d
 	}
 
 	switch d := strings.ToLower(strings.TrimSpace(c.Deployment)); d {

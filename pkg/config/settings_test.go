@@ -78,6 +78,8 @@ func TestCheckErrorsNameTheSetting(t *testing.T) {
 		{"url as account creation group", func(c *Gitlab) { c.AccountCreationGroup = "https://gitlab.com/acme/new" }, []string{"--account-creation-group", "full path"}},
 		{"bad access level", func(c *Gitlab) { c.AccountCreationAccessLevel = "owner" }, []string{`--account-creation-access-level "owner"`, "guest, planner, reporter, developer, maintainer"}},
 		{"bad deprovision action", func(c *Gitlab) { c.DeprovisionAction = "ban" }, []string{`--deprovision-action "ban"`, "block, deactivate, delete"}},
+		{"outage timeout not a duration", func(c *Gitlab) { c.OutageTimeout = "15" }, []string{`--outage-timeout "15"`, "positive duration", "15m"}},
+		{"outage timeout negative", func(c *Gitlab) { c.OutageTimeout = "-1m" }, []string{`--outage-timeout "-1m"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -236,4 +238,17 @@ func testCACertPEM(t testing.TB) []byte {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+// --outage-timeout reaches the transport options (issue 9 point 5).
+func TestCheckOutageTimeout(t *testing.T) {
+	c := valid()
+	c.OutageTimeout = "90s"
+	s, err := Check(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Transport.OutageTimeout != 90*time.Second {
+		t.Errorf("outage timeout %v, want 90s", s.Transport.OutageTimeout)
+	}
 }

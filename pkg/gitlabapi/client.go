@@ -149,7 +149,7 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	// Link header made safe for client-go (linkGuard), and no redirect takes the token
 	// to another server.
 	paced := *httpClient
-	paced.Transport = linkGuard{next: getRetry{next: newPacer(httpClient.Transport, opts.Pacing, opts.Deployment)}}
+	paced.Transport = linkGuard{next: getRetry{next: newOutageGuard(newPacer(httpClient.Transport, opts.Pacing, opts.Deployment), opts.Transport.OutageTimeout)}}
 	paced.CheckRedirect = redirectPolicy(u, httpClient.CheckRedirect)
 	httpClient = &paced
 	rp := opts.Retry.withDefaults()

@@ -71,6 +71,10 @@ func MapError(err error, doing string) error {
 		doing = "calling GitLab"
 	}
 
+	var outage *OutageError
+	if errors.As(err, &outage) {
+		return newError(codes.Aborted, err, "%s: %s", doing, outage.Error())
+	}
 	switch {
 	case errors.Is(err, context.Canceled):
 		return newError(codes.Canceled, err, "%s: canceled", doing)

@@ -56,6 +56,9 @@ type TransportOptions struct {
 	CACertPEM []byte
 	// CACertFile is where CACertPEM was read from, for messages.
 	CACertFile string
+	// OutageTimeout: how long every request may fail (transport errors, 5xx) before the
+	// run stops with an OutageError; DefaultOutageTimeout when 0.
+	OutageTimeout time.Duration
 }
 
 type transportOptionsKey struct{}
@@ -77,7 +80,7 @@ func transportOptionsFrom(ctx context.Context) TransportOptions {
 }
 
 func (o TransportOptions) isZero() bool {
-	return !o.AllowInsecureHTTP && len(o.CACertPEM) == 0 && o.CACertFile == ""
+	return !o.AllowInsecureHTTP && len(o.CACertPEM) == 0 && o.CACertFile == "" && o.OutageTimeout == 0
 }
 
 // IsLoopbackHost reports a host name that can only be this machine: localhost (and
