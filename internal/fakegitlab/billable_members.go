@@ -52,7 +52,9 @@ func (c *call) billableGroup() *Group {
 	if g == nil {
 		return nil
 	}
-	if g.ParentID != 0 || !(c.isAdmin() || c.world.EffectiveGroupAccess(g.ID, c.me.ID).Level >= Owner) {
+	// read_billable_member: `rule { admin | owner }` and `rule { auditor }`
+	// (ee/app/policies/ee/group_policy.rb).
+	if g.ParentID != 0 || !(c.isAdmin() || c.me.Auditor || c.world.EffectiveGroupAccess(g.ID, c.me.ID).Level >= Owner) {
 		c.message(http.StatusBadRequest, "400 Bad request")
 		return nil
 	}
@@ -212,7 +214,7 @@ func listBillableMembers(c *call) {
 			"state":            u.State,
 			"avatar_url":       avatarURL(u.Email),
 			"web_url":          c.baseURL() + "/" + u.Username,
-			"email":            nil, // the public email; the fake's users have none
+			"email":            billableEmail(c, g, u),
 			"last_activity_on": jsonDatePtr(u.LastActivityOn),
 			"membership_type":  types[u.ID],
 			"removable":        types[u.ID] == "group_member" || types[u.ID] == "project_member",
@@ -306,4 +308,17 @@ func removeBillableMember(c *call) {
 		delete(c.world.ProjectMembers[pid], uid)
 	}
 	c.noContent()
+}
+
+// billableEmail is ee/lib/ee/api/entities/billable_member.rb's email: `expose
+// :public_email, as: :email` (the fake's users have no public email: null), replaced by
+// the primary email `if current_user.can_admin_all_resources? ||
+// user.managed_by_user?(current_user, group: options[:group])`: the user is an enterprise
+// user of this top-level group on GitLab.com and the caller has owner_access there
+// (ee/app/models/ee/user.rb). An auditor who is not an Owner sees null.
+func billableEmail(c *call, g *Group, u *User) any {
+	if c.isAdmin() || (c.s.opts.Mode == ModeGitLabCom && u.EnterpriseGroupID == g.ID && c.ownerAccess(g.ID)) {
+		return u.Email
+	}
+	return nil
 }

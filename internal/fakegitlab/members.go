@@ -231,36 +231,29 @@ func memberRoleJSON(r *MemberRole) map[string]any {
 	return m
 }
 
-// enterpriseEmailsGroup is the top-level group whose enterprise users' email the token
-// user may see in member answers about src, 0 when none. On GitLab.com the members API
-// exposes `email` to Owners of a top-level group for its ENTERPRISE users (users whose
-// enterprise group it is), and only in requests about that group's hierarchy.
-// https://docs.gitlab.com/api/members/ (the `email` attribute) and
-// https://docs.gitlab.com/user/enterprise_user/ ; GitLab MR !135873 ("Members API: Allow
-// group Owners to obtain enterprise users emails").
-func (c *call) enterpriseEmailsGroup(src memberSource) int64 {
-	if c.s.opts.Mode != ModeGitLabCom {
-		return 0
-	}
-	root := src.rootGroupID(c.world)
-	if root == 0 || c.world.EffectiveGroupAccess(root, c.me.ID).Level < Owner {
-		return 0
-	}
-	return root
-}
-
-// memberJSON is Entities::Member for a membership row of src shown at level (members/all
-// may show a level capped by a share) with the given custom role.
+// memberJSON is Entities::Member for a direct membership row of src shown at level
+// (members/all may show a level capped by a share) with the given custom role.
 // https://docs.gitlab.com/api/members/#list-all-members-of-a-group-or-project
 func (c *call) memberJSON(src memberSource, u *User, m *Member, level AccessLevel, roleID int64) map[string]any {
-	return c.memberJSONWith(c.enterpriseEmailsGroup(src), u, m, level, roleID)
+	r := memberRow{user: u, member: m, level: level, roleID: roleID}
+	r.srcGroup, r.srcProject = src.sourceIDs()
+	return c.memberJSONWith(c.newMemberViewer(), r)
 }
 
-// memberJSONWith is memberJSON with enterpriseEmailsGroup already worked out (listings
-// work it out once).
-func (c *call) memberJSONWith(enterpriseGroup int64, u *User, m *Member, level AccessLevel, roleID int64) map[string]any {
+// sourceIDs is the source as (group id, project id), one of them 0.
+func (s memberSource) sourceIDs() (int64, int64) {
+	if s.group != nil {
+		return s.group.ID, 0
+	}
+	return 0, s.project.ID
+}
+
+// memberJSONWith renders a row with a viewer shared by the rows of one listing. The EE
+// fields (group_saml_identity, email) depend on the row's own source: identities.go.
+func (c *call) memberJSONWith(v *memberViewer, r memberRow) map[string]any {
+	u, m := r.user, r.member
 	out := c.userBasicJSON(u)
-	out["access_level"] = int(level)
+	out["access_level"] = int(r.level)
 	out["created_at"] = jsonTime(m.CreatedAt)
 	if by := c.world.Users[m.CreatedByID]; by != nil {
 		out["created_by"] = c.userBasicJSON(by) // exposed only when known (expose_nil: false)
@@ -271,13 +264,10 @@ func (c *call) memberJSONWith(enterpriseGroup int64, u *User, m *Member, level A
 		state = "active"
 	}
 	out["membership_state"] = state
-	out["group_saml_identity"] = nil
-	if r := c.world.MemberRoles[roleID]; r != nil && roleID != 0 {
-		out["member_role"] = memberRoleJSON(r) // the key is absent without a custom role
+	if rl := c.world.MemberRoles[r.roleID]; rl != nil && r.roleID != 0 {
+		out["member_role"] = memberRoleJSON(rl) // the key is absent without a custom role
 	}
-	if c.isAdmin() || (enterpriseGroup != 0 && u.EnterpriseGroupID == enterpriseGroup) {
-		out["email"] = u.Email
-	}
+	v.memberEEFields(out, u, r.srcGroup, r.srcProject)
 	return out
 }
 
@@ -324,6 +314,17 @@ type memberRow struct {
 	member *Member
 	level  AccessLevel
 	roleID int64
+	// the row's own source: a group (srcGroup) or a project (srcProject)
+	srcGroup, srcProject int64
+}
+
+// rowFromList turns a members/all row into a memberRow (kind 1: a project's own row).
+func rowFromList(u *User, r listRow) memberRow {
+	mr := memberRow{user: u, member: r.m, level: r.level, roleID: r.roleID, srcGroup: r.source}
+	if r.kind == 1 {
+		mr.srcGroup, mr.srcProject = 0, r.source
+	}
+	return mr
 }
 
 // listMembersHandler: GET .../members (direct members only) and .../members/all
@@ -357,13 +358,14 @@ func listMembersHandler(kind string, all bool) handler {
 			if all {
 				for uid, r := range c.membersAllRows(src, 0) {
 					if u := c.world.Users[uid]; u != nil {
-						rows = append(rows, memberRow{user: u, member: r.m, level: r.level, roleID: r.roleID})
+						rows = append(rows, rowFromList(u, r))
 					}
 				}
 			} else {
+				sg, sp := src.sourceIDs()
 				for _, m := range src.members(c.world, false) {
 					if u := c.world.Users[m.UserID]; u != nil {
-						rows = append(rows, memberRow{user: u, member: m, level: m.AccessLevel, roleID: m.MemberRoleID})
+						rows = append(rows, memberRow{user: u, member: m, level: m.AccessLevel, roleID: m.MemberRoleID, srcGroup: sg, srcProject: sp})
 					}
 				}
 			}
@@ -371,7 +373,7 @@ func listMembersHandler(kind string, all bool) handler {
 			return rows
 		})
 		q := strings.ToLower(strings.TrimSpace(c.query.Get("query")))
-		enterpriseGroup := c.enterpriseEmailsGroup(src)
+		viewer := c.newMemberViewer()
 		var out []memberRow
 		for _, r := range rows {
 			if q != "" && !userMatchesSearch(r.user, q, c.isAdmin()) {
@@ -389,7 +391,7 @@ func listMembersHandler(kind string, all bool) handler {
 		// and offset pages are served (pageOpts without keyset). Only the page served is
 		// rendered.
 		paginateRender(c, out, func(r memberRow) int64 { return r.user.ID }, nil, func(r memberRow) map[string]any {
-			return c.memberJSONWith(enterpriseGroup, r.user, r.member, r.level, r.roleID)
+			return c.memberJSONWith(viewer, r)
 		}, pageOpts{})
 	}
 }
@@ -451,7 +453,7 @@ func getMemberHandler(kind string, all bool) handler {
 				c.message(http.StatusNotFound, "404 Not found")
 				return
 			}
-			c.json(http.StatusOK, c.memberJSON(src, u, r.m, r.level, r.roleID))
+			c.json(http.StatusOK, c.memberJSONWith(c.newMemberViewer(), rowFromList(u, r)))
 			return
 		}
 		m := src.members(c.world, false)[uid]

@@ -107,12 +107,18 @@ type User struct {
 	Password string
 	// ConfirmedAt is nil until the email is confirmed (skip_confirmation confirms at once).
 	ConfirmedAt *time.Time
+	// Auditor, PrivateProfile: users.auditor and users.private_profile (identities.go).
+	Auditor        bool
+	PrivateProfile bool
 }
 
 // Identity is an external identity (LDAP, SAML) linked to a user.
 type Identity struct {
 	Provider  string
 	ExternUID string
+	// SAMLProviderID is the group SAML provider of a "group_saml" identity (GitLab.com),
+	// 0 for an instance provider (identities.go).
+	SAMLProviderID int64
 }
 
 // Group is a GitLab group or subgroup.
@@ -132,6 +138,9 @@ type Group struct {
 	// after_update), app/models/namespace.rb. Use World.SetShareWithGroupLock to change it
 	// on a built world; World.ShareWithGroupLocked reads it.
 	ShareWithGroupLock bool
+	// SAMLProviderID is the group's enabled SAML SSO provider (top-level groups on
+	// GitLab.com), 0 for none (identities.go).
+	SAMLProviderID int64
 }
 
 // Project is a GitLab project, in a group or in a user's personal namespace.
@@ -198,6 +207,10 @@ type World struct {
 	GroupInvitations   map[int64][]*Invitation
 	ProjectInvitations map[int64][]*Invitation
 	MemberRoles        map[int64]*MemberRole
+	// SCIMIdentities: top-level group id -> its SCIM identities (identities.go).
+	SCIMIdentities map[int64][]SCIMIdentity
+	// ExcludeGuestsFromSeats is an Ultimate licence: Guests use no seat (identities.go).
+	ExcludeGuestsFromSeats bool
 	// TokenUserID is the user the API token belongs to.
 	TokenUserID int64
 	// Version is what GET /version reports.

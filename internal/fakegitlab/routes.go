@@ -10,4 +10,5 @@ func (s *Server) routes() {
 	s.billingRoutes()        // billable_members.go
 	s.memberRoleRoutes()     // member_roles.go
 	s.userMembershipRoutes() // user_memberships.go: /users/:id/memberships
+	s.identityRoutes()       // identities.go: SAML/SCIM identities, enterprise users
 }

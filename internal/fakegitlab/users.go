@@ -131,14 +131,14 @@ func (c *call) userPublicJSON(u *User) map[string]any {
 	m["current_sign_in_at"] = jsonTimePtr(u.CurrentSignInAt)
 	ids := []map[string]any{}
 	for _, id := range u.Identities {
-		ids = append(ids, map[string]any{"provider": id.Provider, "extern_uid": id.ExternUID, "saml_provider_id": nil})
+		ids = append(ids, identityJSON(id)) // identities.go
 	}
 	m["identities"] = ids
 	m["can_create_group"] = true
 	m["can_create_project"] = true
 	m["two_factor_enabled"] = u.TwoFactorEnabled
 	m["external"] = u.External
-	m["private_profile"] = false
+	m["private_profile"] = u.PrivateProfile
 	m["commit_email"] = u.Email
 	return m
 }
@@ -151,8 +151,15 @@ func (c *call) userWithAdminJSON(u *User) map[string]any {
 	m["note"] = u.Note
 	m["namespace_id"] = UserNamespaceID(u.ID)
 	m["created_by"] = nil
-	m["is_auditor"] = false
-	m["using_license_seat"] = u.State == StateActive && !u.Bot
+	// EE (ee/lib/ee/api/entities/user_with_admin.rb), rules in identities.go.
+	m["is_auditor"] = u.Auditor
+	m["using_license_seat"] = c.usingLicenseSeat(u)
+	m["provisioned_by_group_id"] = nil
+	m["enterprise_group_id"] = nil
+	m["enterprise_group_associated_at"] = nil
+	if u.EnterpriseGroupID != 0 {
+		m["enterprise_group_id"] = u.EnterpriseGroupID
+	}
 	return m
 }
 
