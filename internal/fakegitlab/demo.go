@@ -374,6 +374,7 @@ func DemoWorld(mode Mode) *World {
 	}}
 
 	addDemoAccessShapes(w, mode, user, group, project, groupMember)
+	addDemoIdentities(w, mode) // demo_identities.go
 
 	if mode == ModeGitLabCom {
 		// Enterprise users exist on GitLab.com only: https://docs.gitlab.com/user/enterprise_user/

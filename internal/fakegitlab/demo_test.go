@@ -271,10 +271,11 @@ func TestDemoWorldHasEveryAwkwardCase(t *testing.T) {
 				}
 			}
 
-			// Enterprise users: alice and bob of acme, on gitlab.com only.
+			// Enterprise users: alice, bob, jose and trent (a member of nothing) of acme, on
+			// gitlab.com only (jose and trent since issue 11: demo_identities.go).
 			for _, u := range w.Users {
 				want := int64(0)
-				if mode == ModeGitLabCom && (u.ID == DemoUserAlice || u.ID == DemoUserBob) {
+				if mode == ModeGitLabCom && (u.ID == DemoUserAlice || u.ID == DemoUserBob || u.ID == DemoUserJose || u.ID == DemoUserTrent) {
 					want = DemoGroupAcme
 				}
 				if u.EnterpriseGroupID != want {
