@@ -64,7 +64,9 @@ func (c *call) user(param string) *User {
 // instance: on gitlab.com there are no internal groups.
 // https://docs.gitlab.com/user/public_access/
 func (c *call) canSeeGroup(g *Group) bool {
-	if c.isAdmin() {
+	// Auditors read every group: `rule { auditor }.policy { enable :read_group }`
+	// (ee/app/policies/ee/group_policy.rb).
+	if c.isAdmin() || (c.me != nil && c.me.Auditor) {
 		return true
 	}
 	if g.Visibility == "public" || g.Visibility == "internal" {
