@@ -362,6 +362,7 @@ func LargeWorld(spec LargeSpec, mode Mode) *World {
 			AccessLevel: Developer, CreatedAt: now.Add(-day), CreatedByID: admin.ID,
 		}}
 	}
+	addLargeIdentities(w, mode) // large_identities.go
 	return w
 }
 
