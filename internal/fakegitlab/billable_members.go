@@ -16,7 +16,11 @@ import (
 //   - only ACTIVE human users count (no blocked/deactivated users, no bots), from the
 //     group, its subgroups, its projects, and the groups invited to any of them;
 //   - membership_type: group_member, project_member, group_invite, project_invite;
-//   - last_login_at is the user's current_sign_in_at;
+//   - last_login_at is the user's current_sign_in_at, last_activity_on the user's
+//     (ee/lib/ee/api/entities/billable_member.rb); email is the public email (null in the
+//     fake) except for enterprise users of the group, whose primary email Owners see
+//     (billableEmail);
+//   - auditors may list them too (read_billable_member: rule { auditor });
 //   - .../:user_id/memberships lists the user's DIRECT memberships in the hierarchy
 //     (404 "404 Not found" for an unknown user, 404 "404 User Not Found" for a user who
 //     is not billable there);

@@ -100,7 +100,8 @@ type User struct {
 	Outsider bool
 	// EnterpriseGroupID is the top-level group that claimed the account as an ENTERPRISE
 	// user (GitLab.com: a verified domain of the group, or SAML/SCIM provisioning), 0 for
-	// none. That group's Owners see the user's email in members answers about the group.
+	// none. That group's Owners see the user's email in member rows whose source is in
+	// the group's hierarchy, in billable members and in GET /groups/:id/enterprise_users.
 	// https://docs.gitlab.com/user/enterprise_user/
 	EnterpriseGroupID int64
 	// Password is set when the account was created with one (never returned).
