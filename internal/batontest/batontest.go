@@ -20,6 +20,7 @@ import (
 	"github.com/conductorone/baton-sdk/pkg/connectorclient"
 	"github.com/conductorone/baton-sdk/pkg/dotc1z"
 	"github.com/conductorone/baton-sdk/pkg/types"
+	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/test/bufconn"
@@ -73,7 +74,12 @@ func SyncE(t testing.TB, ctx context.Context, builder connectorbuilder.Connector
 // returns a client for it, as the CLI's subprocess connection would be.
 func Serve(ctx context.Context, srv types.ConnectorServer) (types.ConnectorClient, func(), error) {
 	lis := bufconn.Listen(1 << 20)
-	gs := grpc.NewServer()
+	// The connector's calls log to ctx's logger (ctxzap), as a test that observes logs
+	// expects: the server side of a gRPC call has a context of its own.
+	logger := ctxzap.Extract(ctx)
+	gs := grpc.NewServer(grpc.UnaryInterceptor(func(sctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+		return h(ctxzap.ToContext(sctx, logger), req)
+	}))
 	v2.RegisterConnectorServiceServer(gs, srv)
 	v2.RegisterGrantsServiceServer(gs, srv)
 	v2.RegisterEntitlementsServiceServer(gs, srv)

@@ -68,16 +68,16 @@ func (o *organisationState) hiddenShareAccess(ctx context.Context) (*hiddenAcces
 				unchecked = append(unchecked, g.FullPath)
 				continue // billable members exist on top-level groups only
 			}
-			billable, err := o.c.client.ListBillableMembers(ctx, root)
+			billable, err := o.billableMembers(ctx, root)
 			if err != nil {
-				if gitlabapi.IsForbidden(err) || gitlabapi.IsBadRequest(err) || gitlabapi.IsNotFound(err) {
-					unchecked = append(unchecked, g.FullPath)
-					continue
-				}
 				return nil, err
 			}
+			if !billable.ok {
+				unchecked = append(unchecked, g.FullPath)
+				continue
+			}
 			found := map[int64]*directMember{}
-			for _, b := range billable {
+			for _, b := range billable.members {
 				if !known[b.ID] {
 					found[b.ID] = &directMember{UserID: b.ID, Username: b.Username, Name: b.Name, State: b.State, WebURL: b.WebURL}
 				}

@@ -197,6 +197,9 @@ type organisationState struct {
 	gone           sync.Map // orgNode → true: answered 404 after the sync listed it
 	awaiting       lazy[map[int64][]awaitingMembership]
 	invitations    lazy[[]*pendingInvitation]
+	billable       lazyMap[int64, billableListing] // top-level group -> its billable members
+	facts          lazy[*accountFacts]             // what the top-level groups tell of accounts
+	saml           samlIdentities                  // group_saml_identity of the member rows read
 
 	invitationWarning sync.Once
 }
@@ -299,6 +302,7 @@ func (o *organisationState) directGroupMembers(ctx context.Context, id int64) ([
 			}
 			return nil, err
 		}
+		o.saml.noteRows(id, ms)
 		return o.toDirectMembers(ms), nil
 	})
 }

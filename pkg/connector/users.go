@@ -134,9 +134,13 @@ func (s *userSyncer) listOrganisationMembers(ctx context.Context, org *organisat
 	if err != nil {
 		return nil, nil, err
 	}
+	facts, err := org.accountFacts(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	page, next := pageOf(members, off, accountsPerPage)
 	out, err := buildResources(page, func(m *directMember) (*v2.Resource, error) {
-		return memberAccountResource(m, awaiting[m.UserID])
+		return memberAccountResource(m, awaiting[m.UserID], org.accountFactsOf(facts, m.UserID))
 	})
 	if err != nil {
 		return nil, nil, err
@@ -241,13 +245,7 @@ func userAccountResource(u *gitlab.User) (*v2.Resource, error) {
 	if u.LastActivityOn != nil {
 		profile["last_activity_on"] = time.Time(*u.LastActivityOn).Format(time.DateOnly)
 	}
-	if len(u.Identities) > 0 {
-		providers := make([]interface{}, 0, len(u.Identities))
-		for _, id := range u.Identities {
-			providers = append(providers, id.Provider)
-		}
-		profile["identity_providers"] = providers
-	}
+	addAdminUserFields(profile, u)
 	accountType := v2.UserTrait_ACCOUNT_TYPE_HUMAN
 	if u.Bot || botUsername.MatchString(u.Username) {
 		accountType = v2.UserTrait_ACCOUNT_TYPE_SERVICE
@@ -257,7 +255,7 @@ func userAccountResource(u *gitlab.User) (*v2.Resource, error) {
 		accountStatus(u.State),
 		rs.WithAccountType(accountType),
 		rs.WithUserProfile(profile),
-		rs.WithMFAStatus(v2.UserTrait_MFAStatus_builder{MfaEnabled: u.TwoFactorEnabled}.Build()),
+		withMFA(u.TwoFactorEnabled),
 	}
 	if u.Email != "" {
 		traits = append(traits, rs.WithEmail(u.Email, true))
@@ -267,6 +265,10 @@ func userAccountResource(u *gitlab.User) (*v2.Resource, error) {
 	}
 	if last := latest(u.LastSignInAt, u.CurrentSignInAt); last != nil {
 		traits = append(traits, rs.WithLastLogin(*last))
+		profile["last_login_at"] = last.UTC().Format(time.RFC3339)
+	}
+	if len(u.Identities) > 0 {
+		traits = append(traits, withSSO(true))
 	}
 	return rs.NewUserResource(displayName(u.Name, u.Username), userResourceType, u.ID, traits,
 		accountOptions(u.WebURL, u.Username, u.External, u.IsAdmin)...)
@@ -283,7 +285,10 @@ func userAccountResource(u *gitlab.User) (*v2.Resource, error) {
 // (Only GitLab.com has awaiting memberships: the user cap of a self-managed instance
 // holds the USER as blocked_pending_approval instead, which the account status shows;
 // so accounts from GET /users carry no such note.)
-func memberAccountResource(m *directMember, awaiting []awaitingMembership) (*v2.Resource, error) {
+//
+// facts are what the top-level groups tell their Owners (accounts_identities.go): last
+// login and activity, identities, enterprise users' email and two-factor status.
+func memberAccountResource(m *directMember, awaiting []awaitingMembership, facts memberAccountFacts) (*v2.Resource, error) {
 	profile := map[string]interface{}{
 		"user_id":  m.UserID,
 		"username": m.Username,
@@ -306,6 +311,7 @@ func memberAccountResource(m *directMember, awaiting []awaitingMembership) (*v2.
 		profile["email"] = m.Email
 		traits = append(traits, rs.WithEmail(m.Email, true))
 	}
+	traits = append(traits, facts.apply(profile, m.Email)...)
 	opts := accountOptions(m.WebURL, m.Username, false, false)
 	if len(awaiting) > 0 {
 		list := make([]interface{}, 0, len(awaiting))
@@ -333,7 +339,7 @@ func (s *userSyncer) accountResourceForMember(_ context.Context, m *gitlabapi.Me
 		UserID: m.ID, Username: m.Username, Name: m.Name, State: m.State,
 		Email: m.Email, WebURL: m.WebURL, Level: m.AccessLevel,
 	}
-	return memberAccountResource(dm, nil)
+	return memberAccountResource(dm, nil, memberAccountFacts{})
 }
 
 func accountOptions(webURL, username string, external, admin bool) []rs.ResourceOption {

@@ -37,6 +37,22 @@ type Member struct {
 	CreatedAt       Time                    `json:"created_at"`
 	MembershipState string                  `json:"membership_state"` // MembershipActive or MembershipAwaiting
 	MemberRole      *MemberRole             `json:"member_role"`      // nil without a custom role
+	// GroupSAMLIdentity is the user's identity with the top-level group's SAML provider:
+	// GitLab shows it on group member rows to the group's Owners when the group has SAML
+	// SSO (EE Member entity, `if: read_group_saml_identity`; EE GroupPolicy
+	// `owner & group_saml_enabled`), never on project member rows. nil otherwise.
+	// https://docs.gitlab.com/api/members/#known-issues
+	GroupSAMLIdentity *Identity `json:"group_saml_identity"`
+}
+
+// Identity is an account's identity with an external identity provider: provider
+// ("group_saml", "ldapmain", "saml", "openid_connect"...), its user id there
+// (extern_uid: a SAML NameID, an LDAP DN, an OIDC subject) and, for group SAML, the
+// group's SAML provider.
+type Identity struct {
+	Provider       string `json:"provider"`
+	ExternUID      string `json:"extern_uid"`
+	SAMLProviderID int64  `json:"saml_provider_id,omitempty"`
 }
 
 // MemberRole is a custom role (a member's member_role, or an entry of the custom role
