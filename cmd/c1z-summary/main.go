@@ -6,12 +6,14 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
@@ -19,17 +21,35 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 || strings.HasPrefix(os.Args[1], "-") {
-		fmt.Fprintln(os.Stderr, "usage: c1z-summary FILE.c1z")
+	flags := flag.NewFlagSet("c1z-summary", flag.ContinueOnError)
+	asOf := flags.String("now", "", "the date the review lists are computed for (YYYY-MM-DD; default today)")
+	flags.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: c1z-summary [-now YYYY-MM-DD] FILE.c1z")
+		flags.PrintDefaults()
+	}
+	if err := flags.Parse(os.Args[1:]); err != nil || flags.NArg() != 1 {
+		if err == nil {
+			flags.Usage()
+		}
 		os.Exit(2)
 	}
-	if err := run(context.Background(), os.Args[1], os.Stdout); err != nil {
+	now := time.Now()
+	if *asOf != "" {
+		t, err := time.Parse(time.DateOnly, *asOf)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "c1z-summary: -now %q is not a date: use YYYY-MM-DD\n", *asOf)
+			os.Exit(2)
+		}
+		now = t
+	}
+	if err := run(context.Background(), flags.Arg(0), os.Stdout, now); err != nil {
 		fmt.Fprintln(os.Stderr, "c1z-summary:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, path string, w io.Writer) error {
+// run prints the summary of the c1z at path; now is the date the review lists use.
+func run(ctx context.Context, path string, w io.Writer, now time.Time) error {
 	if _, err := os.Stat(path); err != nil {
 		return err
 	}
@@ -76,7 +96,10 @@ func run(ctx context.Context, path string, w io.Writer) error {
 			break
 		}
 	}
-	return render(w, d)
+	if err := render(w, d); err != nil {
+		return err
+	}
+	return renderAccountReview(w, d, now)
 }
 
 // levelRank orders GitLab's levels from Owner down; custom roles come last.

@@ -83,7 +83,7 @@ func TestSummaryOfADemoSync(t *testing.T) {
 	}
 	c1z := batontest.Sync(t, ctx, c)
 	var out bytes.Buffer
-	if err := run(ctx, c1z.Path, &out); err != nil {
+	if err := run(ctx, c1z.Path, &out, world.Clock()); err != nil {
 		t.Fatal(err)
 	}
 	s := out.String()
@@ -117,5 +117,63 @@ func TestRenderCollapsesBigTeams(t *testing.T) {
 	}
 	if !strings.Contains(s, "grants:       12") {
 		t.Errorf("count:\n%s", s)
+	}
+}
+
+// section is the part of the summary after header up to the next blank line.
+func section(s, header string) string {
+	i := strings.Index(s, header)
+	if i < 0 {
+		return ""
+	}
+	rest := s[i+len(header):]
+	if j := strings.Index(rest, "\n\n"); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
+}
+
+// The review lists of a demo sync, in both deployments, as of the world's clock: jose
+// last signed in 120 days before it and niaj never; accounts without two-factor holding
+// Maintainer or Owner where the sync knows the two-factor status.
+func TestAccountReviewOfDemoSyncs(t *testing.T) {
+	for _, mode := range []fakegitlab.Mode{fakegitlab.ModeGitLabCom, fakegitlab.ModeSelfManaged} {
+		t.Run(string(mode), func(t *testing.T) {
+			ctx := context.Background()
+			world := fakegitlab.DemoWorld(mode)
+			f := batontest.NewDemo(t, mode)
+			c1z := batontest.Sync(t, ctx, f.Connector)
+			var out bytes.Buffer
+			if err := run(ctx, c1z.Path, &out, world.Clock()); err != nil {
+				t.Fatal(err)
+			}
+			s := out.String()
+			stale := section(s, "Accounts with access not signed in for 90 days or never")
+			jose, niaj := world.Users[fakegitlab.DemoUserJose], world.Users[fakegitlab.DemoUserNiaj]
+			joseLast := jose.CurrentSignInAt.UTC().Format("2006-01-02")
+			if !regexp.MustCompile(`@` + jose.Username + `\s+` + joseLast).MatchString(stale) {
+				t.Errorf("jose (last sign-in %s) not listed as stale:\n%s", joseLast, stale)
+			}
+			if !regexp.MustCompile(`@` + niaj.Username + `\s+never`).MatchString(stale) {
+				t.Errorf("niaj (never signed in) not listed:\n%s", stale)
+			}
+			if strings.Contains(stale, "@"+world.Users[fakegitlab.DemoUserBob].Username+" ") {
+				t.Errorf("bob signed in recently but is listed:\n%s", stale)
+			}
+			noMFA := section(s, "Accounts without two-factor authentication holding Maintainer or Owner")
+			for _, u := range world.SortedUsers() {
+				if strings.Contains(noMFA, "@"+u.Username+" ") && u.TwoFactorEnabled {
+					t.Errorf("%s has two-factor on but is listed:\n%s", u.Username, noMFA)
+				}
+			}
+			// jose: two-factor off, Maintainer of acme/equipe-donnees; known to the sync on
+			// GitLab.com as an enterprise user of acme, on self-managed from GET /users.
+			if !jose.TwoFactorEnabled && !regexp.MustCompile(`@`+jose.Username+`\s+maintainer`).MatchString(noMFA) {
+				t.Errorf("jose (no two-factor, Maintainer) not listed:\n%s", noMFA)
+			}
+			if mode == fakegitlab.ModeGitLabCom && !strings.Contains(noMFA, "two-factor status unknown to this sync") {
+				t.Errorf("GitLab.com: non-enterprise Maintainers' two-factor status is unknown and should be counted:\n%s", noMFA)
+			}
+		})
 	}
 }
