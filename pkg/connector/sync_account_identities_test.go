@@ -211,3 +211,43 @@ func TestSyncAccountFactsNeedOwnerWarnsOnce(t *testing.T) {
 		t.Errorf("the warning names %s, want acme among them", gs)
 	}
 }
+
+// Account facts cost one listing per top-level group and source, never a request per
+// user; an administrator's self-managed sync needs none of them (GET /users has it all).
+func TestAccountFactsCostOneListingPerTopLevelGroup(t *testing.T) {
+	t.Parallel()
+	for _, mode := range modes {
+		t.Run(string(mode), func(t *testing.T) {
+			f, c := demoSync(t, mode)
+			topLevel := 0
+			for _, r := range c.Resources {
+				if r.GetId().GetResourceType() == "group" && r.GetParentResourceId() == nil {
+					topLevel++
+				}
+			}
+			counts := f.Server.Counts()
+			firstPages := map[string]int{} // listing -> first-page requests (a listing may have several pages)
+			for _, r := range f.Requests() {
+				for _, suffix := range []string{"/billable_members", "/saml/identities", "/scim/identities", "/enterprise_users"} {
+					if strings.HasSuffix(r.Path, suffix) && (r.Query.Get("page") == "" || r.Query.Get("page") == "1") {
+						firstPages[suffix]++
+					}
+				}
+			}
+			for _, listing := range []string{"/billable_members", "/saml/identities", "/scim/identities", "/enterprise_users"} {
+				n := firstPages[listing]
+				switch {
+				case mode == fg.ModeSelfManaged && n != 0:
+					t.Errorf("%s: %d listings on an administrator's sync, want none", listing, n)
+				case mode == fg.ModeGitLabCom && (n == 0 || n > topLevel):
+					t.Errorf("%s: %d listings for %d top-level groups, want one per top-level group", listing, n, topLevel)
+				}
+			}
+			for route := range counts {
+				if strings.Contains(route, "/users/:id") || strings.Contains(route, "/scim/:uid") || strings.Contains(route, "/saml/:uid") {
+					t.Errorf("%s: a request per user", route)
+				}
+			}
+		})
+	}
+}

@@ -14,7 +14,7 @@ import (
 )
 
 // listRoute matches the list endpoints, which must all ask for 100 per page.
-var listRoute = regexp.MustCompile(`^/(users|groups|projects)$|/(members|members/all|invitations|descendant_groups|subgroups|projects|billable_members)$`)
+var listRoute = regexp.MustCompile(`^/(users|groups|projects)$|/(members|members/all|invitations|descendant_groups|subgroups|projects|billable_members|saml/identities|scim/identities|enterprise_users)$`)
 
 // hiddenShareNodes are the demo's nodes below globex and globex-partners, which are shared
 // with initech and initech/labs, private groups the token's user cannot read: on
