@@ -20,7 +20,9 @@ import (
 //   - the EE fields of users for administrators: is_auditor, using_license_seat,
 //     provisioned_by_group_id, enterprise_group_id (ee/lib/ee/api/entities/user_with_admin.rb),
 //     and identities with saml_provider_id (lib/api/entities/identity.rb +
-//     ee/lib/ee/api/entities/identity.rb), see users.go.
+//     ee/lib/ee/api/entities/identity.rb), see users.go;
+//   - scim_identities on UserPublic and its descendants (GET /user, admins' /users,
+//     enterprise users): scimIdentitiesJSON.
 //
 // Not served: group_scim_identity on member rows. GitLab added it to
 // ee/lib/ee/api/entities/member.rb in July 2025 (MR !195574, GitLab 18.x); the fake is
@@ -293,4 +295,25 @@ func parseAPITime(v string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// scimIdentitiesJSON is EE UserPublic's `expose :scim_identities, using:
+// API::Entities::ScimIdentity` (ee/lib/ee/api/entities/user_public.rb; the enterprise
+// users API preloads :scim_identities for it): every SCIM identity of the user, as
+// extern_uid, group_id, active (ee/lib/api/entities/scim_identity.rb).
+func (w *World) scimIdentitiesJSON(userID int64) []map[string]any {
+	out := []map[string]any{}
+	gids := make([]int64, 0, len(w.SCIMIdentities))
+	for gid := range w.SCIMIdentities {
+		gids = append(gids, gid)
+	}
+	sort.Slice(gids, func(i, j int) bool { return gids[i] < gids[j] })
+	for _, gid := range gids {
+		for _, id := range w.SCIMIdentities[gid] {
+			if id.UserID == userID {
+				out = append(out, map[string]any{"extern_uid": id.ExternUID, "group_id": gid, "active": id.Active})
+			}
+		}
+	}
+	return out
 }

@@ -203,6 +203,10 @@ func TestEnterpriseUsersTopLevelOwnersOnly(t *testing.T) {
 	if _, ok := u["is_admin"]; ok {
 		t.Fatal("UserPublic has is_admin")
 	}
+	if sc, _ := u["scim_identities"].([]any); len(sc) != 1 || sc[0].(map[string]any)["extern_uid"] != "scim-101" ||
+		sc[0].(map[string]any)["group_id"] != float64(1) || sc[0].(map[string]any)["active"] != true {
+		t.Fatalf("scim_identities: %v", u["scim_identities"])
+	}
 	if _, v := getJSON(t, base, "/groups/1/enterprise_users?two_factor=disabled"); len(v.([]any)) != 1 {
 		t.Fatalf("two_factor=disabled: %v", v)
 	}
@@ -248,7 +252,7 @@ func TestUsersAdminFieldsHiddenFromNonAdmin(t *testing.T) {
 	_, v = getJSON(t, base2, "/users?per_page=100")
 	u = rowsByID(t, v, "id")[101]
 	for _, k := range []string{"is_auditor", "identities", "email", "two_factor_enabled", "last_sign_in_at", "current_sign_in_at",
-		"last_activity_on", "using_license_seat", "private_profile", "external", "is_admin"} {
+		"last_activity_on", "using_license_seat", "private_profile", "external", "is_admin", "scim_identities"} {
 		if _, ok := u[k]; ok {
 			t.Fatalf("non-admin sees %s: %v", k, u)
 		}

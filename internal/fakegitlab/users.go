@@ -134,6 +134,7 @@ func (c *call) userPublicJSON(u *User) map[string]any {
 		ids = append(ids, identityJSON(id)) // identities.go
 	}
 	m["identities"] = ids
+	m["scim_identities"] = c.world.scimIdentitiesJSON(u.ID) // EE, identities.go
 	m["can_create_group"] = true
 	m["can_create_project"] = true
 	m["two_factor_enabled"] = u.TwoFactorEnabled
