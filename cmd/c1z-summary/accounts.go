@@ -12,12 +12,14 @@ import (
 	"github.com/conductorone/baton-sdk/pkg/annotations"
 )
 
-// The accounts an access review looks at first:
+// The accounts an access review looks at first (token bots and service accounts, which
+// never sign in, are left out: the credentials list covers them):
 //   - accounts that hold access but have not signed in for 90 days, or never. Only
 //     where the sync knew their sign-ins (profile last_login_known: an administrator's
 //     GET /users on self-managed, the top-level groups' billable members or enterprise
 //     users on GitLab.com for their Owners); other accounts are counted as unknown.
-//   - accounts without two-factor authentication holding Maintainer or Owner anywhere,
+//   - accounts without two-factor authentication holding Maintainer or Owner anywhere (a
+//     custom role counts by its base level where the grant says it),
 //     where the sync knew their two-factor status (the MFA trait is set: self-managed
 //     administrators' syncs, GitLab.com enterprise users); others are counted as unknown.
 
@@ -51,6 +53,9 @@ func renderAccountReview(w io.Writer, d data, now time.Time) error {
 		if slug == "" {
 			slug = g.GetEntitlement().GetSlug()
 		}
+		if levelRank(slug) == 100 { // a custom role: rank it by its base access level
+			slug = levelSlug(grantAccessLevel(g))
+		}
 		where := places[key(g.GetEntitlement().GetResource().GetId())]
 		rank := levelRank(slug)
 		if rank < levelRank(a.highest) || (rank < 100 && slug == a.highest && where < a.where) {
@@ -58,7 +63,7 @@ func renderAccountReview(w io.Writer, d data, now time.Time) error {
 		}
 	}
 
-	type row struct{ name, login, when, holds string }
+	type row struct{ name, login, when, activity, holds string }
 	var stale, noMFA []row
 	unknownSignIn, unknownMFA := 0, 0
 	for _, r := range d.resources {
@@ -74,6 +79,13 @@ func renderAccountReview(w io.Writer, d data, now time.Time) error {
 		if ok, err := annos.Pick(ut); err != nil || !ok {
 			continue
 		}
+		if ut.GetAccountType() == v2.UserTrait_ACCOUNT_TYPE_SERVICE {
+			continue // token bots and service accounts never sign in nor enrol two-factor
+		}
+		activity := ut.GetProfile().GetFields()["last_activity_on"].GetStringValue()
+		if activity == "" {
+			activity = "-"
+		}
 		holds := fmt.Sprintf("%d grants", a.grants)
 		if a.highest != "" {
 			holds = fmt.Sprintf("%s of %s; %s", a.highest, a.where, holds)
@@ -82,16 +94,16 @@ func renderAccountReview(w io.Writer, d data, now time.Time) error {
 		if !ut.GetProfile().GetFields()["last_login_known"].GetBoolValue() {
 			unknownSignIn++
 		} else if last := ut.GetLastLogin(); last == nil {
-			stale = append(stale, row{r.GetDisplayName(), login, "never", holds})
+			stale = append(stale, row{r.GetDisplayName(), login, "never", activity, holds})
 		} else if t := last.AsTime(); now.Sub(t) > inactiveAfter {
-			stale = append(stale, row{r.GetDisplayName(), login, t.UTC().Format(time.DateOnly), holds})
+			stale = append(stale, row{r.GetDisplayName(), login, t.UTC().Format(time.DateOnly), activity, holds})
 		}
 		if levelRank(a.highest) <= levelRank("maintainer") {
 			switch {
 			case !ut.HasMfaStatus():
 				unknownMFA++
 			case !ut.GetMfaStatus().GetMfaEnabled():
-				noMFA = append(noMFA, row{r.GetDisplayName(), login, a.highest, holds})
+				noMFA = append(noMFA, row{r.GetDisplayName(), login, a.highest, activity, holds})
 			}
 		}
 	}
@@ -106,8 +118,10 @@ func renderAccountReview(w io.Writer, d data, now time.Time) error {
 	if unknownSignIn > 0 {
 		fmt.Fprintf(w, "  (%d more accounts with access: sign-ins unknown to this sync)\n", unknownSignIn)
 	}
-	if err := table(w, "WHO\tUSERNAME\tLAST SIGN-IN\tHOLDS", stale, func(r row) string {
-		return strings.Join([]string{r.name, r.login, r.when, r.holds}, "\t")
+	// LAST ACTIVITY: GitLab counts API and Git use too; an account used only through
+	// tokens shows activity without sign-ins (its tokens are in the credentials list).
+	if err := table(w, "WHO\tUSERNAME\tLAST SIGN-IN\tLAST ACTIVITY\tHOLDS", stale, func(r row) string {
+		return strings.Join([]string{r.name, r.login, r.when, r.activity, r.holds}, "\t")
 	}); err != nil {
 		return err
 	}
@@ -146,4 +160,36 @@ func table[T any](w io.Writer, header string, rows []T, line func(T) string) err
 		fmt.Fprintln(tw, line(r))
 	}
 	return tw.Flush()
+}
+
+// grantAccessLevel is the access_level of a grant's metadata (a custom role's base level
+// on a direct membership's grant), 0 when absent.
+func grantAccessLevel(g *v2.Grant) int {
+	annos := annotations.Annotations(g.GetAnnotations())
+	md := &v2.GrantMetadata{}
+	if ok, err := annos.Pick(md); err != nil || !ok {
+		return 0
+	}
+	return int(md.GetMetadata().GetFields()["access_level"].GetNumberValue())
+}
+
+// levelSlug is the entitlement slug of one of GitLab's access levels ("" for none).
+func levelSlug(level int) string {
+	switch level {
+	case 50:
+		return "owner"
+	case 40:
+		return "maintainer"
+	case 30:
+		return "developer"
+	case 20:
+		return "reporter"
+	case 15:
+		return "planner"
+	case 10:
+		return "guest"
+	case 5:
+		return "minimal_access"
+	}
+	return ""
 }

@@ -171,9 +171,47 @@ func TestAccountReviewOfDemoSyncs(t *testing.T) {
 			if !jose.TwoFactorEnabled && !regexp.MustCompile(`@`+jose.Username+`\s+maintainer`).MatchString(noMFA) {
 				t.Errorf("jose (no two-factor, Maintainer) not listed:\n%s", noMFA)
 			}
+			for _, u := range world.SortedUsers() {
+				if u.Bot && (strings.Contains(stale, "@"+u.Username+" ") || strings.Contains(noMFA, "@"+u.Username+" ")) {
+					t.Errorf("bot %s listed: bots never sign in nor enrol two-factor", u.Username)
+				}
+			}
 			if mode == fakegitlab.ModeGitLabCom && !strings.Contains(noMFA, "two-factor status unknown to this sync") {
 				t.Errorf("GitLab.com: non-enterprise Maintainers' two-factor status is unknown and should be counted:\n%s", noMFA)
 			}
 		})
+	}
+}
+
+// A custom role based on Maintainer counts as Maintainer (its grant's access_level); a
+// service account is never listed.
+func TestAccountReviewCountsCustomRolesByBaseLevel(t *testing.T) {
+	grp := res("group", "11", "Platform", nil)
+	ent := v2.Entitlement_builder{Id: "group:11:member_role_8", Resource: grp, Slug: "member_role_8"}.Build()
+	user := func(id, login string, accountType v2.UserTrait_AccountType) *v2.Resource {
+		r := res("user", id, login, nil)
+		r.SetAnnotations(annotations.New(v2.UserTrait_builder{Login: login, AccountType: accountType,
+			MfaStatus: v2.UserTrait_MFAStatus_builder{MfaEnabled: false}.Build()}.Build()))
+		return r
+	}
+	ana := user("7", "ana", v2.UserTrait_ACCOUNT_TYPE_HUMAN)
+	bot := user("8", "service_account_group_10_abc", v2.UserTrait_ACCOUNT_TYPE_SERVICE)
+	md, _ := structpb.NewStruct(map[string]any{"source": "direct", "access_level": 40, "member_role_id": 8})
+	var grants []*v2.Grant
+	for _, p := range []*v2.Resource{ana, bot} {
+		grants = append(grants, v2.Grant_builder{Entitlement: v2.Entitlement_builder{Id: ent.GetId(), Resource: grp}.Build(), Principal: p,
+			Annotations: annotations.New(v2.GrantMetadata_builder{Metadata: md}.Build())}.Build())
+	}
+	var out bytes.Buffer
+	if err := renderAccountReview(&out, data{resources: []*v2.Resource{grp, ana, bot}, entitlements: []*v2.Entitlement{ent}, grants: grants},
+		fakegitlab.DemoNow); err != nil {
+		t.Fatal(err)
+	}
+	noMFA := section(out.String(), "Accounts without two-factor authentication holding Maintainer or Owner")
+	if !regexp.MustCompile(`@ana\s+maintainer`).MatchString(noMFA) {
+		t.Errorf("ana holds a custom role based on Maintainer without two-factor:\n%s", out.String())
+	}
+	if strings.Contains(out.String(), "service_account_group_10_abc") {
+		t.Errorf("a service account is listed:\n%s", out.String())
 	}
 }

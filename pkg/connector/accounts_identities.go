@@ -2,7 +2,9 @@ package connector
 
 import (
 	"context"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -63,10 +65,12 @@ type scimIdentity struct {
 var noAccountFacts = &accountFacts{}
 
 // billableListing is one top-level group's billable members; ok is false when GitLab
-// would not give them (not an Owner, not a top-level group, no such feature).
+// would not give them: refused (403/400: not an Owner, not a top-level group) or
+// unavailable (404: GitLab Free, Community Edition, an unlicensed instance).
 type billableListing struct {
-	members []*gitlabapi.BillableMember
-	ok      bool
+	members     []*gitlabapi.BillableMember
+	ok          bool
+	unavailable bool
 }
 
 // billableMembers is GET /groups/:id/billable_members of a top-level group, once per sync.
@@ -75,7 +79,7 @@ func (o *organisationState) billableMembers(ctx context.Context, groupID int64) 
 		ms, err := o.c.client.ListBillableMembers(ctx, groupID)
 		if err != nil {
 			if ownerOnlyRefusal(err) {
-				return billableListing{}, nil
+				return billableListing{unavailable: gitlabapi.IsNotFound(err)}, nil
 			}
 			return billableListing{}, err
 		}
@@ -103,40 +107,45 @@ func (o *organisationState) accountFacts(ctx context.Context) (*accountFacts, er
 		}
 		f := &accountFacts{billable: map[int64]*billableFacts{}, enterprise: map[int64]*gitlab.User{},
 			scim: map[int64][]scimIdentity{}, saml: map[int64][]gitlabapi.Identity{}}
-		var noSignIn []string
+		var notOwner, unavailable []string
 		for _, root := range tree.roots {
 			g := tree.groups[root]
 			if g.ParentID != 0 {
-				noSignIn = append(noSignIn, g.FullPath)
-				continue // billable members, enterprise users and SCIM are top-level groups'
+				notOwner = append(notOwner, g.FullPath)
+				continue // billable members, enterprise users, SAML and SCIM are top-level groups'
 			}
 			b, err := o.billableMembers(ctx, root)
 			if err != nil {
 				return nil, err
 			}
-			if !b.ok {
-				noSignIn = append(noSignIn, g.FullPath)
+			switch {
+			case b.unavailable:
+				unavailable = append(unavailable, g.FullPath)
+				continue
+			case !b.ok:
+				notOwner = append(notOwner, g.FullPath)
+				continue
 			}
 			for _, m := range b.members {
 				f.addBillable(m)
 			}
-			if o.c.settings.Deployment == gitlabapi.GitLabCom {
-				if err := o.readEnterpriseUsers(ctx, root, f); err != nil {
-					return nil, err
-				}
+			if o.c.settings.Deployment != gitlabapi.GitLabCom {
+				continue // enterprise users, group SAML and SCIM are GitLab.com's
 			}
-			if err := o.readSCIMIdentities(ctx, g, f); err != nil {
-				return nil, err
-			}
-			if err := o.readSAMLIdentities(ctx, g, f); err != nil {
-				return nil, err
-			}
+			o.readOptionalSource(ctx, g, "enterprise users", func() error { return o.readEnterpriseUsers(ctx, root, f) })
+			o.readOptionalSource(ctx, g, "SCIM identities", func() error { return o.readSCIMIdentities(ctx, g, f) })
+			o.readOptionalSource(ctx, g, "SAML identities", func() error { return o.readSAMLIdentities(ctx, g, f) })
 		}
-		if len(noSignIn) > 0 {
+		if len(notOwner) > 0 {
 			ctxzap.Extract(ctx).Warn("gitlab: last sign-in, last activity, SAML and SCIM identities, and enterprise users' email "+
 				"and two-factor status are given only to Owners of a top-level group: they are missing for the members of these groups. "+
 				"Sync with the token of a user who has the Owner role in each top-level group (or an administrator's on self-managed GitLab)",
-				zap.Strings("groups", noSignIn))
+				zap.Strings("groups", notOwner))
+		}
+		if len(unavailable) > 0 {
+			ctxzap.Extract(ctx).Warn("gitlab: these top-level groups have no billable members listing (GitLab Free, Community Edition or an unlicensed instance): "+
+				"their members' last sign-in and activity are not available to this token",
+				zap.Strings("groups", unavailable))
 		}
 		return f, nil
 	})
@@ -163,6 +172,16 @@ func (f *accountFacts) addBillable(m *gitlabapi.BillableMember) {
 	}
 }
 
+// readOptionalSource reads one enrichment source of a top-level group. It is not needed
+// for access: a failure that survived the client's retries (5xx, 429) is one warning and
+// the accounts lack that source's fields, rather than a failed sync.
+func (o *organisationState) readOptionalSource(ctx context.Context, g *orgGroup, what string, read func() error) {
+	if err := read(); err != nil {
+		ctxzap.Extract(ctx).Warn("gitlab: could not read the "+what+" of a top-level group: its accounts lack those fields in this sync",
+			zap.String("group", g.FullPath), zap.Error(err))
+	}
+}
+
 // readEnterpriseUsers: GET /groups/:id/enterprise_users (GitLab.com). Refused or absent
 // (not an Owner, a GitLab before 17.7): the accounts simply lack those fields.
 func (o *organisationState) readEnterpriseUsers(ctx context.Context, root int64, f *accountFacts) error {
@@ -179,7 +198,8 @@ func (o *organisationState) readEnterpriseUsers(ctx context.Context, root int64,
 	return nil
 }
 
-// readSCIMIdentities: GET /groups/:id/scim/identities. 404 where the group has no SCIM.
+// readSCIMIdentities: GET /groups/:id/scim/identities (an empty list where the group has
+// no SCIM; not paginated: ee/lib/api/provider_identity.rb presents the whole relation).
 func (o *organisationState) readSCIMIdentities(ctx context.Context, g *orgGroup, f *accountFacts) error {
 	ids, err := o.c.client.ListSCIMIdentities(ctx, g.ID)
 	if err != nil {
@@ -244,10 +264,11 @@ func (s *samlIdentities) noteRows(groupID int64, rows []*gitlabapi.Member) {
 	}
 }
 
+// of is a copy of the user's identities (callers append to it).
 func (s *samlIdentities) of(userID int64) []gitlabapi.Identity {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.byUser[userID]
+	return slices.Clone(s.byUser[userID])
 }
 
 func (s *samlIdentities) provider(groupID int64) int64 {
@@ -304,10 +325,6 @@ func (f memberAccountFacts) apply(profile map[string]interface{}, haveEmail stri
 		if len(b.MembershipTypes) > 0 {
 			profile["membership_types"] = stringsToList(b.MembershipTypes)
 		}
-		if haveEmail == "" && b.Email != "" {
-			haveEmail = b.Email
-			traits = append(traits, rs.WithEmail(b.Email, true))
-		}
 	}
 	if e := f.enterprise; e != nil {
 		profile["enterprise"] = true
@@ -320,7 +337,7 @@ func (f memberAccountFacts) apply(profile map[string]interface{}, haveEmail stri
 				activity = d
 			}
 		}
-		if haveEmail == "" && e.Email != "" {
+		if haveEmail == "" && e.Email != "" { // the enterprise user's primary email
 			haveEmail = e.Email
 			traits = append(traits, rs.WithEmail(e.Email, true))
 		}
@@ -330,6 +347,11 @@ func (f memberAccountFacts) apply(profile map[string]interface{}, haveEmail stri
 	}
 	if haveEmail != "" {
 		profile["email"] = haveEmail
+	} else if b := f.billable; b != nil && b.Email != "" {
+		// Not an enterprise user of a group the token owns: billable members show the
+		// user's PUBLIC email, which may be a personal address: kept apart, not the
+		// account's email. (ee/lib/ee/api/entities/billable_member.rb)
+		profile["public_email"] = b.Email
 	}
 	if last != nil {
 		profile["last_login_at"] = last.UTC().Format(time.RFC3339)
@@ -340,7 +362,9 @@ func (f memberAccountFacts) apply(profile map[string]interface{}, haveEmail stri
 	}
 	if len(f.saml) > 0 {
 		profile["identities"] = identitiesToList(f.saml)
-		traits = append(traits, withSSO(true))
+		if signsInThroughDirectory(f.saml) {
+			traits = append(traits, withSSO(true))
+		}
 	}
 	if len(f.scim) > 0 {
 		list := make([]interface{}, 0, len(f.scim))
@@ -388,8 +412,7 @@ func withMFA(enabled bool) rs.UserTraitOption {
 	return rs.WithMFAStatus(v2.UserTrait_MFAStatus_builder{MfaEnabled: enabled}.Build())
 }
 
-// withSSO marks an account linked to an identity provider (a SAML, LDAP or OIDC
-// identity): its sign-in goes through the company's directory.
+// withSSO marks an account linked to the company's identity provider (signsInThroughDirectory).
 func withSSO(enabled bool) rs.UserTraitOption {
 	return rs.WithSSOStatus(v2.UserTrait_SSOStatus_builder{SsoEnabled: enabled}.Build())
 }
@@ -404,15 +427,43 @@ func addAdminUserFields(profile map[string]interface{}, u *gitlab.User) {
 	profile["is_auditor"] = u.IsAuditor
 	profile["private_profile"] = u.PrivateProfile
 	profile["using_license_seat"] = u.UsingLicenseSeat
-	if len(u.Identities) == 0 {
+	ids := adminIdentities(u)
+	if len(ids) == 0 {
 		return
 	}
-	ids := make([]gitlabapi.Identity, 0, len(u.Identities))
-	providers := make([]interface{}, 0, len(u.Identities))
-	for _, id := range u.Identities {
-		ids = append(ids, gitlabapi.Identity{Provider: id.Provider, ExternUID: id.ExternUID})
+	providers := make([]interface{}, 0, len(ids))
+	for _, id := range ids {
 		providers = append(providers, id.Provider)
 	}
 	profile["identities"] = identitiesToList(ids)
 	profile["identity_providers"] = providers
+}
+
+// adminIdentities are a user's identities as GET /users gives them to an administrator.
+func adminIdentities(u *gitlab.User) []gitlabapi.Identity {
+	ids := make([]gitlabapi.Identity, 0, len(u.Identities))
+	for _, id := range u.Identities {
+		if id != nil {
+			ids = append(ids, gitlabapi.Identity{Provider: id.Provider, ExternUID: id.ExternUID})
+		}
+	}
+	return ids
+}
+
+// directoryProviders are the identity providers that are a company directory: group SAML
+// (GitLab.com), and on self-managed SAML, LDAP (ldapmain, ldap...), OpenID Connect and
+// Kerberos. Social sign-ins (google_oauth2, github...) are identities too, but not a
+// directory's: they do not make an account "SSO".
+var directoryProviders = []string{"group_saml", "saml", "ldap", "openid_connect", "kerberos", "cas3"}
+
+// signsInThroughDirectory reports whether an identity is a company directory's.
+func signsInThroughDirectory(ids []gitlabapi.Identity) bool {
+	for _, id := range ids {
+		for _, p := range directoryProviders {
+			if strings.HasPrefix(id.Provider, p) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -251,3 +251,57 @@ func TestAccountFactsCostOneListingPerTopLevelGroup(t *testing.T) {
 		})
 	}
 }
+
+// Self-managed with an Owner's (not an administrator's) token: last logins come from the
+// top-level group's billable members, as on GitLab.com; enterprise users, group SAML and
+// SCIM are GitLab.com's and are not asked for; two-factor status stays unknown.
+func TestSyncAccountFactsSelfManagedOwnerToken(t *testing.T) {
+	t.Parallel()
+	world := fg.DemoWorld(fg.ModeSelfManaged)
+	world.TokenUserID = fg.DemoUserAlice // an Owner of acme, not an administrator
+	f := batontest.NewFake(t, fg.ModeSelfManaged, world)
+	c := batontest.Sync(t, context.Background(), f.Connector)
+	ut := batontest.UserTrait(c.Resource("user", id(fg.DemoUserJose)))
+	want := lastLoginOf(world.Users[fg.DemoUserJose])
+	if !ut.GetProfile().GetFields()["last_login_known"].GetBoolValue() || ut.GetLastLogin() == nil ||
+		!ut.GetLastLogin().AsTime().Equal(want.Truncate(time.Second)) {
+		t.Errorf("jose's last login from acme's billable members = %v, want %v", ut.GetLastLogin(), want)
+	}
+	if ut.HasMfaStatus() {
+		t.Errorf("a non-administrator is not told two-factor status on self-managed: %v", ut.GetMfaStatus())
+	}
+	counts := f.Server.Counts()
+	for _, route := range []string{"GET /groups/:id/saml/identities", "GET /groups/:id/scim/identities", "GET /groups/:id/enterprise_users"} {
+		if counts[route] != 0 {
+			t.Errorf("%s asked %d times on self-managed", route, counts[route])
+		}
+	}
+}
+
+// Accounts GitLab does not bill (blocked users, bots) are not in the billable members
+// listing: their sign-ins stay unknown, never claimed "never signed in". And a token that
+// owns every top-level group gets no Owner warning.
+func TestSyncAccountFactsUnbilledStayUnknown(t *testing.T) {
+	t.Parallel()
+	world := fg.DemoWorld(fg.ModeGitLabCom)
+	f := batontest.NewFake(t, fg.ModeGitLabCom, world)
+	core, logs := observer.New(zapcore.WarnLevel)
+	c := batontest.Sync(t, ctxzap.ToContext(context.Background(), zap.New(core)), f.Connector)
+	checked := 0
+	for _, u := range world.SortedUsers() {
+		r := c.Resource("user", id(u.ID))
+		if r == nil || (u.State == fg.StateActive && !u.Bot) {
+			continue
+		}
+		checked++
+		if p := batontest.UserTrait(r).GetProfile().GetFields(); p["last_login_known"] != nil && u.EnterpriseGroupID == 0 {
+			t.Errorf("%s (%s, bot %v) is not billable: its sign-ins are unknown, not %v", u.Username, u.State, u.Bot, p["last_login_known"])
+		}
+	}
+	if checked == 0 {
+		t.Fatal("the demo world has no blocked user or bot among the synced accounts")
+	}
+	if w := logs.FilterMessageSnippet("given only to Owners of a top-level group").All(); len(w) != 0 {
+		t.Errorf("the token owns every top-level group, yet: %v", w[0].ContextMap())
+	}
+}

@@ -267,7 +267,7 @@ func userAccountResource(u *gitlab.User) (*v2.Resource, error) {
 		traits = append(traits, rs.WithLastLogin(*last))
 		profile["last_login_at"] = last.UTC().Format(time.RFC3339)
 	}
-	if len(u.Identities) > 0 {
+	if ids := adminIdentities(u); signsInThroughDirectory(ids) {
 		traits = append(traits, withSSO(true))
 	}
 	return rs.NewUserResource(displayName(u.Name, u.Username), userResourceType, u.ID, traits,

@@ -56,8 +56,9 @@ func (c *Client) ListSAMLIdentities(ctx context.Context, groupID int64) ([]*SAML
 }
 
 // ListSCIMIdentities is every SCIM identity of a top-level group (GET
-// groups/:id/scim/identities; GitLab.com, group SSO with SCIM, Owners). GitLab answers
-// 404 where the group has no SCIM (or the feature does not exist) and 403 to a non-Owner.
+// groups/:id/scim/identities; GitLab.com, group SSO with SCIM, Owners): the whole list in
+// one answer (ee/lib/api/provider_identity.rb), empty where the group has no SCIM; 403 to
+// a non-Owner.
 // https://docs.gitlab.com/api/scim/#get-scim-identities-for-a-group
 func (c *Client) ListSCIMIdentities(ctx context.Context, groupID int64) ([]*SCIMIdentity, error) {
 	return ListAll(ctx, fmt.Sprintf("listing the SCIM identities of group %d", groupID),
