@@ -45,6 +45,11 @@ type Settings struct {
 	DeprovisionAction DeprovisionAction
 	// SkipConfirmation: accounts created on self-managed GitLab skip email confirmation.
 	SkipConfirmation bool
+	// DeployCredentialsPerProject: list every group's and project's deploy tokens and every
+	// project's deploy keys (opt-in: 1 request per group, 2 per project; credentials.go).
+	DeployCredentialsPerProject bool
+	// SSHKeysPerUser: list every synced account's SSH keys (opt-in: 1 request per account).
+	SSHKeysPerUser bool
 
 	// Version goes into the User-Agent (baton-gitlab/<Version>).
 	Version string
