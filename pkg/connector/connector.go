@@ -135,13 +135,14 @@ func (c *Connector) Metadata(ctx context.Context) (*v2.ConnectorMetadata, error)
 // func(c *Connector, md *v2.ConnectorMetadata) { md.SetAccountCreationSchema(...) }) }`).
 var metadataExtras []func(c *Connector, md *v2.ConnectorMetadata)
 
-// ResourceSyncers returns a syncer per resource type: accounts, groups, projects.
+// ResourceSyncers returns a syncer per resource type: accounts, groups, projects, and
+// the credentials (credentials.go).
 func (c *Connector) ResourceSyncers(ctx context.Context) []connectorbuilder.ResourceSyncerV2 {
-	return []connectorbuilder.ResourceSyncerV2{
+	return append([]connectorbuilder.ResourceSyncerV2{
 		newUserSyncer(c),
 		newGroupSyncer(c),
 		newProjectSyncer(c),
-	}
+	}, newCredentialSyncers(c)...)
 }
 
 // tokenUser is the token's user (GET /user), fetched once per process and shared by

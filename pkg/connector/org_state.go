@@ -199,6 +199,7 @@ type organisationState struct {
 	invitations    lazy[[]*pendingInvitation]
 
 	invitationWarning sync.Once
+	creds             credentialLoads // the credentials inventory (credentials_inventory.go)
 }
 
 func newOrganisationState(c *Connector, now time.Time) *organisationState {
