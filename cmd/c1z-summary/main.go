@@ -2,6 +2,7 @@
 // projects, entitlements and grants, and a table of who has which access level where.
 //
 //	c1z-summary sync.c1z
+//	c1z-summary credentials sync.c1z   (credentials to review: credentials.go)
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
@@ -19,6 +21,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "credentials" { // the credentials report (credentials.go)
+		os.Exit(credentialsCommand(context.Background(), os.Args[2:], os.Stdout, os.Stderr, time.Now()))
+	}
 	if len(os.Args) != 2 || strings.HasPrefix(os.Args[1], "-") {
 		fmt.Fprintln(os.Stderr, "usage: c1z-summary FILE.c1z")
 		os.Exit(2)
