@@ -10,4 +10,5 @@ func (s *Server) routes() {
 	s.billingRoutes()        // billable_members.go
 	s.memberRoleRoutes()     // member_roles.go
 	s.userMembershipRoutes() // user_memberships.go: /users/:id/memberships
+	s.credentialRoutes()     // credentials_*.go, service_accounts.go
 }
