@@ -151,6 +151,20 @@ func (c *credential) reach() string {
 	return ""
 }
 
+// ownerPhrase is the owner in words: "@bob", "group acme/platform", "project acme/api".
+func (c *credential) ownerPhrase() string {
+	switch c.OwnerKind {
+	case "user":
+		return c.Owner
+	case "instance":
+		if c.Kind == deployKeyTypeID {
+			return "no project"
+		}
+		return "a group or project GitLab's instance listing does not name"
+	}
+	return c.OwnerKind + " " + c.Owner
+}
+
 // credentialState is revoked, expired or active: GitLab's PersonalAccessToken#active?
 // (not revoked, not expired), DeployToken.active, Key#expired?. An expiry at or before
 // now has passed (Expirable#expired?: expires_at <= Time.current; a date column reads as
@@ -313,7 +327,7 @@ func credentialResource(c *credential, synced func(userID int64) bool) (*v2.Reso
 	if strings.TrimSpace(name) == "" {
 		name = fmt.Sprintf("%s %d", c.Kind, c.GitLabID)
 	}
-	opts = append(opts, rs.WithDescription(fmt.Sprintf("%s of %s %s (%s): %s",
-		credentialResourceType(c.Kind).GetDisplayName(), c.OwnerKind, c.Owner, c.State, c.reach())))
+	opts = append(opts, rs.WithDescription(fmt.Sprintf("%s of %s (%s): %s",
+		credentialResourceType(c.Kind).GetDisplayName(), c.ownerPhrase(), c.State, c.reach())))
 	return rs.NewSecretResource(name, credentialResourceType(c.Kind), c.ID, traits, opts...)
 }

@@ -79,7 +79,7 @@ func (g *gatherer) deployCredentials(ctx context.Context, instance bool) error {
 		}
 	}
 	for _, id := range sortedKeys(instanceTokens) {
-		g.addDeployToken(instanceTokens[id], "instance", 0, "the instance", "GET /deploy_tokens")
+		g.addDeployToken(instanceTokens[id], "instance", 0, "unknown", "GET /deploy_tokens")
 	}
 	return nil
 }
@@ -127,7 +127,7 @@ func (g *gatherer) addDeployKey(k *gitlabapi.DeployKey, projectID int64, path st
 	}
 	c.ID = fmt.Sprintf("%d:%d", projectID, k.ID)
 	if projectID == 0 {
-		c.ID, c.OwnerKind, c.Owner = fmt.Sprintf("instance:%d", k.ID), "instance", "the instance"
+		c.ID, c.OwnerKind, c.Owner = fmt.Sprintf("instance:%d", k.ID), "instance", "none"
 	}
 	c.State = credentialState(false, c.ExpiresAt, g.o.now)
 	g.add(c)
