@@ -54,7 +54,9 @@ func (s *credentialSyncer) Delete(ctx context.Context, id *v2.ResourceId, _ *v2.
 	switch s.kind {
 	case personalAccessTokenTypeID:
 		_, revokeErr = api.PersonalAccessTokens.RevokePersonalAccessTokenByID(parts[0], opt)
-		if refusedHere(revokeErr) && s.c.settings.Deployment == gitlabapi.GitLabCom {
+		// GitLab answers 400 when the token's user may not revoke the token
+		// (PersonalAccessTokens::RevokeService: "Not permitted to revoke" → bad_request!).
+		if (refusedHere(revokeErr) || gitlabapi.IsBadRequest(revokeErr)) && s.c.settings.Deployment == gitlabapi.GitLabCom {
 			revokeErr = s.throughInventories(ctx, revokeErr, func(root int64) error {
 				_, err := api.GroupCredentials.RevokeGroupPersonalAccessToken(root, parts[0], opt)
 				return err
@@ -92,7 +94,7 @@ func (s *credentialSyncer) Delete(ctx context.Context, id *v2.ResourceId, _ *v2.
 		revokeErr = s.deleteSSHKey(ctx, parts[0], parts[1])
 	}
 	if revokeErr != nil {
-		return nil, revocationError(revokeErr, doing)
+		return nil, revocationError(s.kind, revokeErr, doing)
 	}
 	ctxzap.Extract(ctx).Info("gitlab: credential revoked", zap.String("type", s.kind), zap.String("id", id.GetResource()))
 	return nil, nil
@@ -152,9 +154,13 @@ func (s *credentialSyncer) throughInventories(ctx context.Context, first error, 
 }
 
 // revocationError is GitLab's refusal as one clear line.
-func revocationError(err error, doing string) error {
+func revocationError(kind string, err error, doing string) error {
 	mapped := gitlabapi.MapError(err, doing)
 	switch {
+	case kind == personalAccessTokenTypeID && gitlabapi.IsBadRequest(err):
+		return status.Errorf(codes.PermissionDenied, "%s: GitLab refused (400%s, its answer when the token's user may not revoke "+
+			"the token): only the token's owner or an administrator (self-managed) may, or on GitLab.com the top-level group's Owner "+
+			"through its credentials inventory (enterprise users' tokens, Ultimate)", doing, gitlabMessageSuffix(err))
 	case gitlabapi.IsForbidden(err):
 		return status.Errorf(codes.PermissionDenied, "%s: GitLab refused (403%s): the token's user must own the credential, be an "+
 			"administrator (self-managed), the group's Owner or project's Maintainer, or on GitLab.com the top-level group's Owner "+
@@ -163,7 +169,7 @@ func revocationError(err error, doing string) error {
 		return status.Errorf(codes.NotFound, "%s: GitLab answered 404: it is already gone (deleted, or its bot removed) or the "+
 			"token's user cannot see it; sync again to see its current state", doing)
 	case gitlabapi.IsBadRequest(err):
-		return status.Errorf(codes.FailedPrecondition, "%s: GitLab refused (400%s): it may be revoked already; sync again to see its state",
+		return status.Errorf(codes.FailedPrecondition, "%s: GitLab refused (400%s); sync again to see its current state",
 			doing, gitlabMessageSuffix(err))
 	}
 	return mapped
