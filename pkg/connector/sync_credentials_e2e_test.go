@@ -81,8 +81,8 @@ func TestSyncCredentialsDemo(t *testing.T) {
 			// State, status, dates, owner and reach.
 			type check struct {
 				typ, id, state, owner, reach, expires string // expires "" = never
-				identity                                  string
-				lastUsed                                  bool
+				identity                              string
+				lastUsed                              bool
 			}
 			checks := []check{
 				{"personal_access_token", "701", "active", "@acme-admin", "everything @acme-admin can access (scopes: api)", "2027-06-01", "1", true},
