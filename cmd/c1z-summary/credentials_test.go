@@ -2,12 +2,19 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
+
+	"github.com/conductorone/baton-gitlab/internal/batontest"
+	"github.com/conductorone/baton-gitlab/internal/fakegitlab"
+	"github.com/conductorone/baton-gitlab/pkg/connector"
+	"github.com/conductorone/baton-gitlab/pkg/gitlabapi"
 )
 
 // secret builds a credential resource the way the connector does (credentials.go).
@@ -87,6 +94,42 @@ func TestCredentialReport(t *testing.T) {
 	for _, gone := range []string{"healthy", "revoked-forever"} {
 		if strings.Contains(s, gone) {
 			t.Errorf("%s should not be listed:\n%s", gone, s)
+		}
+	}
+}
+
+// The report of a demo sync (self-managed, administrator): the demo world's credentials
+// include expiring, never-expiring, unused, expired and revoked ones.
+func TestCredentialReportOfADemoSync(t *testing.T) {
+	ctx := context.Background()
+	const token = "glpat-credentials-report-test"
+	world := fakegitlab.DemoWorld(fakegitlab.ModeSelfManaged)
+	_, url := fakegitlab.StartForTest(t, world, fakegitlab.Options{Mode: fakegitlab.ModeSelfManaged, Token: token})
+	c, err := connector.New(ctx, connector.Settings{BaseURL: url, Deployment: gitlabapi.SelfManaged}, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetClock(func() time.Time { return fakegitlab.DemoNow })
+	c1z := batontest.Sync(t, ctx, c)
+	var out, errs bytes.Buffer
+	if code := credentialsCommand(ctx, []string{c1z.Path}, &out, &errs, fakegitlab.DemoNow); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs.String())
+	}
+	s := out.String()
+	for _, row := range []*regexp.Regexp{
+		regexp.MustCompile(`personal_access_token\s+ci-deploy\s+@alice\s+2026-11-21\s+\S+\s+expires in 19 days\s+everything @alice can access`),
+		regexp.MustCompile(`deploy_token\s+acme-release\s+.*2026-11-20\s+never\s+expires in 18 days`),
+		regexp.MustCompile(`personal_access_token\s+never-expires\s+@carol\s+never\s+2026-07-04\s+never expires; not used for 120 days`),
+		regexp.MustCompile(`personal_access_token\s+backup\s+@service_account_\w+\s+never\s+\S+\s+never expires\s`),
+		regexp.MustCompile(`deploy_key\s+ci-pusher\s+project acme/platform/api\s+never\s+never\s+never expires; never used, created 250 days ago\s+project acme/platform/api, Git read and write`),
+	} {
+		if !row.MatchString(s) {
+			t.Errorf("no row matching %s:\n%s", row, s)
+		}
+	}
+	for _, absent := range []string{"baton-sync", "never-used", "old-laptop", "leaked-token", "platform-ci", "legacy-read"} {
+		if strings.Contains(s, absent) {
+			t.Errorf("%s is listed (healthy, expired or revoked):\n%s", absent, s)
 		}
 	}
 }
