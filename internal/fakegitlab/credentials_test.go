@@ -558,3 +558,38 @@ func TestLargeWorldHasEveryKindOfCredential(t *testing.T) {
 		t.Fatalf("X-Total %s, want %d", h.Get("X-Total"), bots+people)
 	}
 }
+
+func TestTokenBotsAndServiceAccountsAreMembersLikeAnyone(t *testing.T) {
+	for _, mode := range []fakegitlab.Mode{fakegitlab.ModeGitLabCom, fakegitlab.ModeSelfManaged} {
+		_, u := credDemo(t, mode, 0)
+		for _, c := range []struct {
+			path  string
+			user  int64
+			level fakegitlab.AccessLevel
+		}{
+			{fmt.Sprintf("/projects/%d/members/%d", fakegitlab.DemoProjectAPI, fakegitlab.DemoUserAPIBot), fakegitlab.DemoUserAPIBot, fakegitlab.Maintainer},
+			{fmt.Sprintf("/groups/%d/members/%d", fakegitlab.DemoGroupPlatform, fakegitlab.DemoUserPlatformBot), fakegitlab.DemoUserPlatformBot, fakegitlab.Developer},
+			{fmt.Sprintf("/groups/%d/members/%d", fakegitlab.DemoGroupAcme, fakegitlab.DemoUserServiceAccount), fakegitlab.DemoUserServiceAccount, fakegitlab.Reporter},
+			// Inherited like anyone's: the platform bot is a Developer of the projects below.
+			{fmt.Sprintf("/projects/%d/members/all/%d", fakegitlab.DemoProjectAPI, fakegitlab.DemoUserPlatformBot), fakegitlab.DemoUserPlatformBot, fakegitlab.Developer},
+		} {
+			status, _, body := credCall(t, "GET", u, c.path)
+			m := byIDMap(body)
+			if status != 200 || m["access_level"] != float64(c.level) || m["id"] != float64(c.user) {
+				t.Fatalf("%s %s: %d %v", mode, c.path, status, body)
+			}
+		}
+	}
+}
+
+func TestRevokingNeedsTheAPIScope(t *testing.T) {
+	w := fakegitlab.DemoWorld(fakegitlab.ModeSelfManaged)
+	_, u := fakegitlab.StartForTest(t, w, fakegitlab.Options{Mode: fakegitlab.ModeSelfManaged, Token: testToken, TokenScopes: []string{"read_api"}})
+	if status, _, _ := credCall(t, "GET", u, "/personal_access_tokens"); status != 200 {
+		t.Fatalf("read_api listing: %d", status)
+	}
+	status, _, _ := credCall(t, "DELETE", u, fmt.Sprintf("/personal_access_tokens/%d", fakegitlab.DemoPATBobExpired))
+	if status != http.StatusForbidden {
+		t.Fatalf("read_api revoke: %d, want 403 insufficient_scope", status)
+	}
+}

@@ -239,22 +239,31 @@ func listPATs(c *call) {
 	if !ok {
 		return
 	}
-	var out []*PersonalAccessToken
-	for _, t := range c.world.SortedPATs() {
-		if c.world.Users[t.UserID] == nil {
-			continue // the user was deleted, and its tokens with it
+	// The filtered, sorted listing is computed once for all its pages (a large instance's
+	// every token, page after page, would otherwise be sorted again for each page).
+	q := c.r.URL.Query()
+	q.Del("page")
+	q.Del("per_page")
+	key := "personal_access_tokens admin=" + strconv.FormatBool(admin) + " me=" + strconv.FormatInt(c.me.ID, 10) + " " + q.Encode()
+	out := cachedListing(c.s, key, func() []*PersonalAccessToken {
+		var out []*PersonalAccessToken
+		for _, t := range c.world.SortedPATs() {
+			if c.world.Users[t.UserID] == nil {
+				continue // the user was deleted, and its tokens with it
+			}
+			if !admin && (t.UserID != c.me.ID || t.Impersonation) {
+				continue
+			}
+			if only != 0 && t.UserID != only {
+				continue
+			}
+			if f.match(c.world, t) {
+				out = append(out, t)
+			}
 		}
-		if !admin && (t.UserID != c.me.ID || t.Impersonation) {
-			continue
-		}
-		if only != 0 && t.UserID != only {
-			continue
-		}
-		if f.match(c.world, t) {
-			out = append(out, t)
-		}
-	}
-	sortTokens(out, f.sort)
+		sortTokens(out, f.sort)
+		return out
+	})
 	paginateRender(c, out, func(t *PersonalAccessToken) int64 { return t.ID }, nil, c.patJSON, pageOpts{})
 }
 
@@ -371,12 +380,16 @@ func (c *call) resourceTokenJSON(r credResource) func(t *PersonalAccessToken) ma
 // (PersonalAccessTokensFinder with user: resource.bots, impersonation: false).
 func (c *call) resourceTokens(r credResource) []*PersonalAccessToken {
 	bots := c.world.resourceBots(r.members(c.world))
+	if len(bots) == 0 {
+		return nil
+	}
 	var out []*PersonalAccessToken
-	for _, t := range c.world.SortedPATs() {
+	for _, t := range c.world.creds().PATs {
 		if bots[t.UserID] && !t.Impersonation {
 			out = append(out, t)
 		}
 	}
+	slices.SortFunc(out, func(a, b *PersonalAccessToken) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 
