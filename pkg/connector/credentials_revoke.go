@@ -157,6 +157,8 @@ func (s *credentialSyncer) throughInventories(ctx context.Context, first error, 
 func revocationError(kind string, err error, doing string) error {
 	mapped := gitlabapi.MapError(err, doing)
 	switch {
+	case strings.Contains(mapped.Error(), "insufficient_scope"):
+		return mapped // the token lacks the api scope: MapError says so
 	case kind == personalAccessTokenTypeID && gitlabapi.IsBadRequest(err):
 		return status.Errorf(codes.PermissionDenied, "%s: GitLab refused (400%s, its answer when the token's user may not revoke "+
 			"the token): only the token's owner or an administrator (self-managed) may, or on GitLab.com the top-level group's Owner "+

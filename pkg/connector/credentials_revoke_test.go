@@ -183,3 +183,21 @@ func TestRevokeCredentialGitLabComRefused(t *testing.T) {
 		}
 	})
 }
+
+// A read_api token syncs but cannot revoke: GitLab's 403 insufficient_scope says the api
+// scope is needed, and nothing changes.
+func TestRevokeCredentialNeedsAPIScope(t *testing.T) {
+	t.Parallel()
+	f := batontest.NewDemo(t, fg.ModeSelfManaged, batontest.WithServerOptions(func(o *fg.Options) {
+		o.TokenScopes = []string{"read_api"}
+	}))
+	err := revokeCredential(t, builderOf(t, f.Connector), "personal_access_token", id(fg.DemoPATAliceExpiring))
+	if status.Code(err) != codes.PermissionDenied || !strings.Contains(err.Error(), "api scope") {
+		t.Fatalf("revoking with a read_api token: %v", err)
+	}
+	f.Server.Read(func(w *fg.World) {
+		if w.Creds.PATs[fg.DemoPATAliceExpiring].Revoked {
+			t.Error("alice's token was revoked by a read_api token")
+		}
+	})
+}
