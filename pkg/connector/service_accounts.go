@@ -47,6 +47,33 @@ type actsFor struct {
 	ID   int64
 }
 
+// defaultServiceAccountName matches GitLab's default service account usernames:
+// service_account_group_<group id>_<hex> for a group's (Namespaces::ServiceAccounts::
+// CreateService) and service_account_<hex> for an instance's (Users::ServiceAccounts::
+// CreateService).
+var defaultServiceAccountName = regexp.MustCompile(`^service_account_(?:group_(\d+)_)?[0-9a-z]+$`)
+
+// defaultServiceAccount links a service account GitLab's listings did not give (they
+// were refused) by its default username: a group's, or on self-managed GitLab the
+// instance's. A renamed service account is not recognised this way.
+func (o *organisationState) defaultServiceAccount(username string) (actsFor, bool) {
+	m := defaultServiceAccountName.FindStringSubmatch(username)
+	if m == nil {
+		return actsFor{}, false
+	}
+	if m[1] != "" {
+		id, err := strconv.ParseInt(m[1], 10, 64)
+		if err != nil {
+			return actsFor{}, false
+		}
+		return actsFor{Kind: "group", ID: id}, true
+	}
+	if o.c.settings.Deployment == gitlabapi.SelfManaged {
+		return actsFor{Kind: "instance"}, true
+	}
+	return actsFor{}, false
+}
+
 // serviceAccounts are the service accounts GitLab lists, by user id, once per sync: an
 // administrator's GET /service_accounts (self-managed), and otherwise each top-level
 // group's GET /groups/:id/service_accounts. Refusals (a tier or role they need) are one
@@ -131,7 +158,11 @@ func (o *organisationState) markServiceAccounts(ctx context.Context, accounts []
 		}
 		userID, _ := strconv.ParseInt(r.GetId().GetResource(), 10, 64)
 		kind, id := tokenBotResource(ut.GetLogin())
-		if sa, isSA := sas[userID]; isSA {
+		sa, isSA := sas[userID]
+		if !isSA && kind == "" {
+			sa, isSA = o.defaultServiceAccount(ut.GetLogin())
+		}
+		if isSA {
 			kind, id = sa.Kind, sa.ID
 		}
 		if kind == "" {
@@ -142,7 +173,7 @@ func (o *organisationState) markServiceAccounts(ctx context.Context, accounts []
 			fields["acts_for_id"] = structpb.NewNumberValue(float64(id))
 			fields["acts_for"] = structpb.NewStringValue(o.nodePath(ctx, kind, id))
 		}
-		if _, isSA := sas[userID]; isSA {
+		if isSA {
 			fields["service_account"] = structpb.NewBoolValue(true)
 		} else {
 			fields["token_bot"] = structpb.NewBoolValue(true)

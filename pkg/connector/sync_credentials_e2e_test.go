@@ -308,3 +308,39 @@ func TestSyncCredentialsOptIn(t *testing.T) {
 		})
 	}
 }
+
+// Self-managed with a non-admin token (alice, Owner of acme): her own tokens and keys,
+// the access tokens of exactly the groups and projects where a token bot is a member,
+// and the service account linked by its default username (GET /groups/:id/service_accounts
+// needs an administrator on self-managed GitLab).
+func TestSyncCredentialsSelfManagedNonAdmin(t *testing.T) {
+	t.Parallel()
+	world := fg.DemoWorld(fg.ModeSelfManaged)
+	world.TokenUserID = fg.DemoUserAlice
+	f := batontest.NewFake(t, fg.ModeSelfManaged, world)
+	c := batontest.Sync(t, t.Context(), f.Connector)
+	sameStrings(t, "credentials synced", credentialIDs(c), []string{
+		"personal_access_token:702",
+		"group_access_token:11:711", "project_access_token:50:709", "project_access_token:50:710",
+		"ssh_key:101:861",
+	})
+	var listed []string
+	for _, r := range f.Requests() {
+		if strings.HasSuffix(r.Path, "/access_tokens") {
+			listed = append(listed, r.Path)
+		}
+	}
+	sameStrings(t, "access token listings", listed, []string{
+		fmt.Sprintf("/groups/%d/access_tokens", fg.DemoGroupPlatform),
+		fmt.Sprintf("/projects/%d/access_tokens", fg.DemoProjectAPI),
+	})
+	sa := c.Resource("user", id(fg.DemoUserServiceAccount))
+	if sa == nil || batontest.UserTrait(sa).GetAccountType() != v2.UserTrait_ACCOUNT_TYPE_SERVICE ||
+		profileOf(sa)["acts_for_type"] != "instance" || profileOf(sa)["service_account"] != true {
+		t.Errorf("the service account: %v", profileOf(sa))
+	}
+	if k := c.Resource("ssh_key", fmt.Sprintf("%d:%d", fg.DemoUserAlice, fg.DemoSSHKeyAlice)); k == nil ||
+		profileOf(k)["source"] != "GET /user/keys" || secretTrait(t, k).GetIdentityId().GetResource() != id(fg.DemoUserAlice) {
+		t.Errorf("alice's own SSH key: %v", k)
+	}
+}
