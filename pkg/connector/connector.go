@@ -121,8 +121,10 @@ func (c *Connector) Metadata(ctx context.Context) (*v2.ConnectorMetadata, error)
 	md := v2.ConnectorMetadata_builder{
 		DisplayName: "GitLab",
 		Description: "Syncs GitLab users, groups (with their subgroups), projects and their members' access levels " +
-			"(Guest to Owner, custom roles), and provisions access: membership grants and revokes, account " +
-			"creation (invitations on GitLab.com, real accounts on self-managed GitLab) and deprovisioning.",
+			"(Guest to Owner, custom roles), the credentials that can act on GitLab (personal, group and project access " +
+			"tokens, deploy tokens and keys, SSH keys; never their values), and provisions access: membership grants and " +
+			"revokes, account creation (invitations on GitLab.com, real accounts on self-managed GitLab), deprovisioning and " +
+			"credential revocation.",
 	}.Build()
 	for _, extra := range metadataExtras {
 		extra(c, md)
