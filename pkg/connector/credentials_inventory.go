@@ -84,7 +84,7 @@ func (o *organisationState) warnOnce(ctx context.Context, key, msg string, err e
 // skippable: a listing GitLab refuses (403: a role or tier it needs; 404: the endpoint
 // or feature does not exist on this GitLab, or the object is gone) is skipped.
 func skippable(err error) bool {
-	return gitlabapi.IsForbidden(err) || gitlabapi.IsNotFound(err) || gitlabapi.HTTPStatus(err) == 401
+	return gitlabapi.IsForbidden(err) || gitlabapi.IsNotFound(err)
 }
 
 type gatherer struct {

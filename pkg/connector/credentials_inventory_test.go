@@ -26,7 +26,9 @@ import (
 // answers them for acme (10) from the fake's world, in GitLab's documented shapes
 // (ee/spec/requests/api/manage/groups_spec.rb; doc/api/groups.md "Credentials inventory
 // management": Entities::PersonalAccessToken, plus resource_type and resource_id for
-// resource access tokens, user_id for SSH keys). alice is acme's enterprise user.
+// resource access tokens, user_id for SSH keys). alice is acme's enterprise user. It
+// also serves GET /groups/:id/service_accounts/:user_id/personal_access_tokens (doc/api/
+// group_service_accounts.md), which the fake lacks too.
 
 type inventoryFront struct {
 	srv     *fg.Server
@@ -36,6 +38,10 @@ type inventoryFront struct {
 
 func (h *inventoryFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	acme := fmt.Sprintf("/api/v4/groups/%d/manage/", fg.DemoGroupAcme)
+	saTokens := fmt.Sprintf("/api/v4/groups/%d/service_accounts/%d/personal_access_tokens", fg.DemoGroupAcme, fg.DemoUserServiceAccount)
+	if r.URL.Path == saTokens {
+		r.URL.Path = acme + "service_account_tokens"
+	}
 	if !strings.HasPrefix(r.URL.Path, acme) {
 		h.srv.ServeHTTP(w, r)
 		return
@@ -69,6 +75,8 @@ func (h *inventoryFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return m
 		}
 		switch rest {
+		case "service_account_tokens": // GET /groups/:id/service_accounts/:user_id/personal_access_tokens
+			out = append(out, pat(world.Creds.PATs[fg.DemoPATServiceAccount]))
 		case "personal_access_tokens":
 			out = append(out, pat(world.Creds.PATs[fg.DemoPATAliceExpiring]))
 		case "resource_access_tokens":
@@ -147,6 +155,13 @@ func TestCredentialsGitLabComInventory(t *testing.T) {
 	if r := c1z.Resource("group_access_token", fmt.Sprintf("%d:%d", fg.DemoGroupPlatform, fg.DemoPATPlatformBotOld)); r != nil &&
 		r.GetStatus().GetStatus() != v2.Status_RESOURCE_STATUS_DISABLED {
 		t.Error("the expired group access token is not disabled")
+	}
+	// The group service account's token, from GET /groups/:id/service_accounts/:id/personal_access_tokens.
+	if sa := c1z.Resource("personal_access_token", id(fg.DemoPATServiceAccount)); sa == nil ||
+		profileOf(sa)["owner"] != "@"+fg.DemoServiceAccountUsername(fg.ModeGitLabCom) ||
+		profileOf(sa)["source"] != "GET /groups/:id/service_accounts/:user_id/personal_access_tokens" ||
+		secretTrait(t, sa).GetIdentityId().GetResource() != id(fg.DemoUserServiceAccount) {
+		t.Errorf("the service account's token: %v", sa)
 	}
 	if k := c1z.Resource("ssh_key", fmt.Sprintf("%d:%d", fg.DemoUserAlice, fg.DemoSSHKeyAlice)); k == nil || profileOf(k)["owner"] != "@alice" {
 		t.Errorf("alice's SSH key from acme's inventory: %v", k)
