@@ -120,7 +120,7 @@ func (g *gatherer) gather(ctx context.Context) error {
 	if u, err := o.c.tokenUser(ctx); err == nil && g.users[u.ID] == nil {
 		g.users[u.ID] = &directMember{UserID: u.ID, Username: u.Username, Name: u.Name}
 	}
-	if err := g.ownAndInstanceTokens(ctx, instance); err != nil {
+	if err := g.ownAndInstanceTokens(ctx); err != nil {
 		return err
 	}
 	if !instance {
@@ -139,7 +139,7 @@ func (g *gatherer) gather(ctx context.Context) error {
 
 // ownAndInstanceTokens: GET /personal_access_tokens (every token for an administrator,
 // the token user's own otherwise).
-func (g *gatherer) ownAndInstanceTokens(ctx context.Context, instance bool) error {
+func (g *gatherer) ownAndInstanceTokens(ctx context.Context) error {
 	tokens, err := g.o.c.client.ListPersonalAccessTokens(ctx)
 	if err != nil {
 		if skippable(err) {
