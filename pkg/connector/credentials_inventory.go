@@ -3,6 +3,7 @@ package connector
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sort"
 	"strconv"
 	"sync"
@@ -82,9 +83,12 @@ func (o *organisationState) warnOnce(ctx context.Context, key, msg string, err e
 }
 
 // skippable: a listing GitLab refuses (403: a role or tier it needs; 404: the endpoint
-// or feature does not exist on this GitLab, or the object is gone) is skipped.
+// or feature does not exist on this GitLab, or the object is gone; 401: GitLab's
+// unauthorized! in the token APIs, e.g. a token bot listing access tokens) is skipped.
+// A 401 cannot be a bad token here: the sync has used the same token for every listing
+// before the inventory's.
 func skippable(err error) bool {
-	return gitlabapi.IsForbidden(err) || gitlabapi.IsNotFound(err)
+	return gitlabapi.IsForbidden(err) || gitlabapi.IsNotFound(err) || gitlabapi.HTTPStatus(err) == http.StatusUnauthorized
 }
 
 type gatherer struct {
