@@ -3,6 +3,7 @@ package connector
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 
@@ -68,7 +69,8 @@ func (s *credentialSyncer) Delete(ctx context.Context, id *v2.ResourceId, _ *v2.
 		} else {
 			_, revokeErr = api.ProjectAccessTokens.RevokeProjectAccessToken(parts[0], parts[1], opt)
 		}
-		if refusedHere(revokeErr) && s.c.settings.Deployment == gitlabapi.GitLabCom {
+		if (refusedHere(revokeErr) || gitlabapi.IsBadRequest(revokeErr) || gitlabapi.HTTPStatus(revokeErr) == http.StatusUnauthorized) &&
+			s.c.settings.Deployment == gitlabapi.GitLabCom {
 			revokeErr = s.throughInventories(ctx, revokeErr, func(root int64) error {
 				return s.c.client.RevokeHierarchyResourceAccessToken(ctx, root, parts[1])
 			})
@@ -153,28 +155,46 @@ func (s *credentialSyncer) throughInventories(ctx context.Context, first error, 
 	return last
 }
 
-// revocationError is GitLab's refusal as one clear line.
+// revocationError is GitLab's refusal as one clear line. GitLab refuses a revocation
+// the user may not make with 400 (PersonalAccessTokens::RevokeService "Not permitted",
+// ResourceAccessTokens::RevokeService "<user> cannot delete <bot>"), 401 (unauthorized!)
+// or 403, depending on the endpoint: all say who may.
 func revocationError(kind string, err error, doing string) error {
 	mapped := gitlabapi.MapError(err, doing)
+	code := gitlabapi.HTTPStatus(err)
 	switch {
 	case strings.Contains(mapped.Error(), "insufficient_scope"):
 		return mapped // the token lacks the api scope: MapError says so
-	case kind == personalAccessTokenTypeID && gitlabapi.IsBadRequest(err):
-		return status.Errorf(codes.PermissionDenied, "%s: GitLab refused (400%s, its answer when the token's user may not revoke "+
-			"the token): only the token's owner or an administrator (self-managed) may, or on GitLab.com the top-level group's Owner "+
-			"through its credentials inventory (enterprise users' tokens, Ultimate)", doing, gitlabMessageSuffix(err))
-	case gitlabapi.IsForbidden(err):
-		return status.Errorf(codes.PermissionDenied, "%s: GitLab refused (403%s): the token's user must own the credential, be an "+
-			"administrator (self-managed), the group's Owner or project's Maintainer, or on GitLab.com the top-level group's Owner "+
-			"(enterprise users' credentials, Ultimate)", doing, gitlabMessageSuffix(err))
-	case gitlabapi.IsNotFound(err):
+	case code == http.StatusForbidden || code == http.StatusUnauthorized ||
+		(code == http.StatusBadRequest && kind != deployTokenTypeID && kind != deployKeyTypeID && kind != sshKeyTypeID):
+		return status.Errorf(codes.PermissionDenied, "%s: GitLab refused (%d%s): %s", doing, code, gitlabMessageSuffix(err), whoMayRevoke(kind))
+	case code == http.StatusNotFound:
 		return status.Errorf(codes.NotFound, "%s: GitLab answered 404: it is already gone (deleted, or its bot removed) or the "+
 			"token's user cannot see it; sync again to see its current state", doing)
-	case gitlabapi.IsBadRequest(err):
+	case code == http.StatusBadRequest:
 		return status.Errorf(codes.FailedPrecondition, "%s: GitLab refused (400%s); sync again to see its current state",
 			doing, gitlabMessageSuffix(err))
 	}
 	return mapped
+}
+
+// whoMayRevoke says who GitLab lets revoke a credential of kind.
+func whoMayRevoke(kind string) string {
+	switch kind {
+	case personalAccessTokenTypeID:
+		return "only the token's owner or an administrator (self-managed) may revoke it, or on GitLab.com the top-level group's Owner " +
+			"through its credentials inventory (enterprise users' tokens, Ultimate)"
+	case groupAccessTokenTypeID:
+		return "revoking a group access token needs the group's Owner role (or an administrator)"
+	case projectAccessTokenTypeID:
+		return "revoking a project access token needs the project's Maintainer or Owner role (or an administrator)"
+	case deployTokenTypeID:
+		return "revoking a deploy token needs the Maintainer or Owner role of its group or project"
+	case deployKeyTypeID:
+		return "removing a deploy key from a project needs the project's Maintainer or Owner role"
+	}
+	return "only the key's user or an administrator (self-managed) may delete it, or on GitLab.com the top-level group's Owner " +
+		"for an enterprise user's key (Ultimate)"
 }
 
 func gitlabMessageSuffix(err error) string {

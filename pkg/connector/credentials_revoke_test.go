@@ -201,3 +201,30 @@ func TestRevokeCredentialNeedsAPIScope(t *testing.T) {
 		}
 	})
 }
+
+// A Developer may not revoke the project's access token: GitLab's 400 ("dave cannot
+// delete API Deploy Bot") is a permission error that says who may, and nothing changes.
+func TestRevokeCredentialNotPermitted(t *testing.T) {
+	t.Parallel()
+	world := fg.DemoWorld(fg.ModeSelfManaged)
+	world.TokenUserID = fg.DemoUserDave
+	f := batontest.NewFake(t, fg.ModeSelfManaged, world)
+	srv := builderOf(t, f.Connector)
+	err := revokeCredential(t, srv, "project_access_token", fmt.Sprintf("%d:%d", fg.DemoProjectAPI, fg.DemoPATAPIBot))
+	if status.Code(err) != codes.PermissionDenied || !strings.Contains(err.Error(), "project's Maintainer or Owner role") ||
+		!strings.Contains(err.Error(), "revoking project access token 50:710") {
+		t.Fatalf("a Developer revoking the project access token: %v", err)
+	}
+	err = revokeCredential(t, srv, "deploy_key", fmt.Sprintf("%d:%d", fg.DemoProjectAPI, fg.DemoDeployKeyCI))
+	if c := status.Code(err); c != codes.PermissionDenied && c != codes.NotFound {
+		t.Errorf("a Developer removing a deploy key: %v", err)
+	}
+	f.Server.Read(func(w *fg.World) {
+		if w.Creds.PATs[fg.DemoPATAPIBot] == nil || w.Creds.PATs[fg.DemoPATAPIBot].Revoked || w.Users[fg.DemoUserAPIBot] == nil {
+			t.Error("the project access token was revoked by a Developer")
+		}
+		if _, on := w.Creds.DeployKeys[fg.DemoDeployKeyCI].Projects[fg.DemoProjectAPI]; !on {
+			t.Error("the deploy key was removed by a Developer")
+		}
+	})
+}
