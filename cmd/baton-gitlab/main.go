@@ -139,13 +139,15 @@ func connectorService() bool {
 // settingsFrom copies the checked settings into the connector's.
 func settingsFrom(c config.Checked) connector.Settings {
 	return connector.Settings{
-		BaseURL:                    c.BaseURL,
-		Deployment:                 c.Deployment,
-		AccountCreationGroup:       c.AccountCreationGroup,
-		Groups:                     c.Groups,
-		AccountCreationAccessLevel: c.AccountCreationAccessLevel,
-		DeprovisionAction:          connector.DeprovisionAction(c.DeprovisionAction),
-		SkipConfirmation:           c.SkipConfirmation,
-		Version:                    version,
+		BaseURL:                     c.BaseURL,
+		Deployment:                  c.Deployment,
+		AccountCreationGroup:        c.AccountCreationGroup,
+		Groups:                      c.Groups,
+		AccountCreationAccessLevel:  c.AccountCreationAccessLevel,
+		DeprovisionAction:           connector.DeprovisionAction(c.DeprovisionAction),
+		SkipConfirmation:            c.SkipConfirmation,
+		DeployCredentialsPerProject: c.DeployCredentialsPerProject,
+		SSHKeysPerUser:              c.SSHKeysPerUser,
+		Version:                     version,
 	}
 }

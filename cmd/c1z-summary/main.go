@@ -2,6 +2,7 @@
 // projects, entitlements and grants, and a table of who has which access level where.
 //
 //	c1z-summary sync.c1z
+//	c1z-summary credentials sync.c1z   (credentials to review: credentials.go)
 package main
 
 import (
@@ -21,6 +22,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "credentials" { // the credentials report (credentials.go)
+		os.Exit(credentialsCommand(context.Background(), os.Args[2:], os.Stdout, os.Stderr, time.Now()))
+	}
 	flags := flag.NewFlagSet("c1z-summary", flag.ContinueOnError)
 	asOf := flags.String("now", "", "the date the review lists are computed for (YYYY-MM-DD; default today)")
 	flags.Usage = func() {

@@ -392,6 +392,7 @@ func DemoWorld(mode Mode) *World {
 			}
 		}
 	}
+	addDemoCredentials(w, mode) // credentials_demo.go
 	return w
 }
 

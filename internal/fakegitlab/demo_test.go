@@ -291,7 +291,9 @@ func TestDemoWorldHasEveryAwkwardCase(t *testing.T) {
 				t.Error("project_50_bot_1 is not a bot")
 			}
 			for _, u := range w.Users {
-				if u.Bot && u.ID != DemoUserAPIBot {
+				// The credentials (credentials_demo.go) add a group access token bot and a
+				// service account, bots as well.
+				if u.Bot && u.ID != DemoUserAPIBot && u.ID != DemoUserPlatformBot && u.ID != DemoUserServiceAccount {
 					t.Errorf("unexpected bot %s", u.Username)
 				}
 			}
@@ -391,7 +393,7 @@ func TestDemoWorldHasEveryAwkwardCase(t *testing.T) {
 				if w.GroupMembers[DemoGroupPublicOSS][DemoUserAdmin] != nil {
 					t.Error("the token user is a member of public-oss")
 				}
-			} else if strangers != 0 || len(w.Users) != 1+21+7+DemoBigTeamSize {
+			} else if strangers != 0 || len(w.Users) != 1+21+7+2+DemoBigTeamSize { // +2: the credentials' group bot and service account
 				t.Errorf("self-managed: %d outsiders, %d users", strangers, len(w.Users))
 			}
 		})

@@ -287,16 +287,6 @@ func listEnterpriseUsers(c *call) {
 	paginateRender(c, out, func(u *User) int64 { return u.ID }, nil, c.userPublicJSON, pageOpts{})
 }
 
-// parseAPITime reads a Grape DateTime query value.
-func parseAPITime(v string) (time.Time, bool) {
-	for _, layout := range []string{time.RFC3339Nano, time.RFC3339, "2006-01-02T15:04:05Z0700", "2006-01-02"} {
-		if t, err := time.Parse(layout, v); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
-}
-
 // scimIdentitiesJSON is EE UserPublic's `expose :scim_identities, using:
 // API::Entities::ScimIdentity` (ee/lib/ee/api/entities/user_public.rb; the enterprise
 // users API preloads :scim_identities for it): every SCIM identity of the user, as

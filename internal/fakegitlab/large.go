@@ -48,6 +48,8 @@ const (
 //   - blocked (2%), deactivated (1%), banned (0.5%) and external (1%) users, and one
 //     access-token bot per 50 projects, Maintainer of its project;
 //   - a pending invitation on each top-level group;
+//   - credentials (addLargeCredentials, its own random source): the bots' access
+//     tokens, people's personal access tokens and SSH keys, deploy keys and tokens;
 //   - the shapes that tell effective-access rules apart (addLargeShapes, with its own
 //     random source so the rest of the world does not change): group shares into
 //     subgroups; chained shares (a project shared with group B, B shared with group C,
@@ -362,7 +364,8 @@ func LargeWorld(spec LargeSpec, mode Mode) *World {
 			AccessLevel: Developer, CreatedAt: now.Add(-day), CreatedByID: admin.ID,
 		}}
 	}
-	addLargeIdentities(w, mode) // large_identities.go
+	addLargeIdentities(w, mode)                               // large_identities.go
+	addLargeCredentials(w, seed, groupIDs[:tops], projectIDs) // credentials_large.go
 	return w
 }
 

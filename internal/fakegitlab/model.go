@@ -212,6 +212,8 @@ type World struct {
 	SCIMIdentities map[int64][]SCIMIdentity
 	// ExcludeGuestsFromSeats is an Ultimate licence: Guests use no seat (identities.go).
 	ExcludeGuestsFromSeats bool
+	// Creds are the tokens and keys that can act on GitLab (credentials_model.go).
+	Creds *Credentials
 	// TokenUserID is the user the API token belongs to.
 	TokenUserID int64
 	// Version is what GET /version reports.
@@ -239,6 +241,7 @@ func NewWorld() *World {
 		GroupInvitations:   map[int64][]*Invitation{},
 		ProjectInvitations: map[int64][]*Invitation{},
 		MemberRoles:        map[int64]*MemberRole{},
+		Creds:              newCredentials(),
 		Version:            "17.8.0-ee",
 		nextID:             1000,
 		authz:              &authzCache{},

@@ -11,4 +11,5 @@ func (s *Server) routes() {
 	s.memberRoleRoutes()     // member_roles.go
 	s.userMembershipRoutes() // user_memberships.go: /users/:id/memberships
 	s.identityRoutes()       // identities.go: SAML/SCIM identities, enterprise users
+	s.credentialRoutes()     // credentials_*.go, service_accounts.go
 }

@@ -4,17 +4,19 @@ package config
 import "reflect"
 
 type Gitlab struct {
-	AccessToken                string   `mapstructure:"access-token"`
-	BaseUrl                    string   `mapstructure:"base-url"`
-	AccountCreationGroup       string   `mapstructure:"account-creation-group"`
-	Deployment                 string   `mapstructure:"deployment"`
-	Groups                     []string `mapstructure:"groups"`
-	AccountCreationAccessLevel string   `mapstructure:"account-creation-access-level"`
-	DeprovisionAction          string   `mapstructure:"deprovision-action"`
-	SkipConfirmation           bool     `mapstructure:"skip-confirmation"`
-	AllowInsecureHttp          bool     `mapstructure:"allow-insecure-http"`
-	CaCertFile                 string   `mapstructure:"ca-cert-file"`
-	OutageTimeout              string   `mapstructure:"outage-timeout"`
+	AccessToken                 string   `mapstructure:"access-token"`
+	BaseUrl                     string   `mapstructure:"base-url"`
+	AccountCreationGroup        string   `mapstructure:"account-creation-group"`
+	Deployment                  string   `mapstructure:"deployment"`
+	Groups                      []string `mapstructure:"groups"`
+	AccountCreationAccessLevel  string   `mapstructure:"account-creation-access-level"`
+	DeprovisionAction           string   `mapstructure:"deprovision-action"`
+	SkipConfirmation            bool     `mapstructure:"skip-confirmation"`
+	AllowInsecureHttp           bool     `mapstructure:"allow-insecure-http"`
+	CaCertFile                  string   `mapstructure:"ca-cert-file"`
+	OutageTimeout               string   `mapstructure:"outage-timeout"`
+	DeployCredentialsPerProject bool     `mapstructure:"deploy-credentials-per-project"`
+	SshKeysPerUser              bool     `mapstructure:"ssh-keys-per-user"`
 }
 
 func (c *Gitlab) findFieldByTag(tagValue string) (any, bool) {

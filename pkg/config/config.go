@@ -11,17 +11,19 @@ import (
 // access-token, base-url and account-creation-group keep the names of the earlier
 // baton-gitlab connector so existing configurations keep working.
 const (
-	AccessTokenName                = "access-token"
-	BaseURLName                    = "base-url"
-	AccountCreationGroupName       = "account-creation-group"
-	DeploymentName                 = "deployment"
-	GroupsName                     = "groups"
-	AccountCreationAccessLevelName = "account-creation-access-level"
-	DeprovisionActionName          = "deprovision-action"
-	SkipConfirmationName           = "skip-confirmation"
-	AllowInsecureHTTPName          = "allow-insecure-http"
-	CACertFileName                 = "ca-cert-file"
-	OutageTimeoutName              = "outage-timeout"
+	AccessTokenName                 = "access-token"
+	BaseURLName                     = "base-url"
+	AccountCreationGroupName        = "account-creation-group"
+	DeploymentName                  = "deployment"
+	GroupsName                      = "groups"
+	AccountCreationAccessLevelName  = "account-creation-access-level"
+	DeprovisionActionName           = "deprovision-action"
+	SkipConfirmationName            = "skip-confirmation"
+	AllowInsecureHTTPName           = "allow-insecure-http"
+	CACertFileName                  = "ca-cert-file"
+	OutageTimeoutName               = "outage-timeout"
+	DeployCredentialsPerProjectName = "deploy-credentials-per-project"
+	SSHKeysPerUserName              = "ssh-keys-per-user"
 )
 
 // DefaultBaseURL is GitLab.com.
@@ -110,6 +112,20 @@ var (
 			"instead of retrying without end, as a Go duration (30s, 15m, 1h)"),
 		field.WithDefaultValue("15m"),
 	)
+	DeployCredentialsPerProject = field.BoolField(
+		DeployCredentialsPerProjectName,
+		field.WithDisplayName("Deploy tokens and keys of every project"),
+		field.WithDescription("List the deploy tokens of every group and project and the deploy keys of every project "+
+			"(1 request per group and 2 per project). Off: self-managed administrators still get every deploy key and "+
+			"deploy token from the instance-wide listings (deploy tokens then without their group or project); "+
+			"other tokens get none"),
+	)
+	SSHKeysPerUser = field.BoolField(
+		SSHKeysPerUserName,
+		field.WithDisplayName("SSH keys of every account"),
+		field.WithDescription("List the SSH keys of every synced account (1 request per account). Off: the token user's own keys, "+
+			"and on GitLab.com the enterprise users' keys from the top-level groups' credentials inventory"),
+	)
 
 	// ConfigurationFields are the connector's settings.
 	ConfigurationFields = []field.SchemaField{
@@ -124,6 +140,8 @@ var (
 		AllowInsecureHTTP,
 		CACertFile,
 		OutageTimeout,
+		DeployCredentialsPerProject,
+		SSHKeysPerUser,
 	}
 )
 

@@ -35,6 +35,10 @@ type Checked struct {
 	AccountCreationAccessLevel gitlab.AccessLevelValue
 	DeprovisionAction          string // block, deactivate or delete
 	SkipConfirmation           bool
+	// DeployCredentialsPerProject, SSHKeysPerUser: the credential listings that cost one
+	// request per group or project, or per account (opt-in).
+	DeployCredentialsPerProject bool
+	SSHKeysPerUser              bool
 	// Transport: --allow-insecure-http, and the CA bundle read from --ca-cert-file.
 	Transport gitlabapi.TransportOptions
 	// InsecureHTTP: the base URL is plain http to a host that is not loopback (allowed by
@@ -148,6 +152,8 @@ func Check(c *Gitlab) (Checked, error) {
 	}
 
 	s.SkipConfirmation = c.SkipConfirmation
+	s.DeployCredentialsPerProject = c.DeployCredentialsPerProject
+	s.SSHKeysPerUser = c.SshKeysPerUser
 	s.Token = token
 	return s, nil
 }

@@ -45,6 +45,11 @@ type Settings struct {
 	DeprovisionAction DeprovisionAction
 	// SkipConfirmation: accounts created on self-managed GitLab skip email confirmation.
 	SkipConfirmation bool
+	// DeployCredentialsPerProject: list every group's and project's deploy tokens and every
+	// project's deploy keys (opt-in: 1 request per group, 2 per project; credentials.go).
+	DeployCredentialsPerProject bool
+	// SSHKeysPerUser: list every synced account's SSH keys (opt-in: 1 request per account).
+	SSHKeysPerUser bool
 
 	// Version goes into the User-Agent (baton-gitlab/<Version>).
 	Version string
@@ -116,8 +121,10 @@ func (c *Connector) Metadata(ctx context.Context) (*v2.ConnectorMetadata, error)
 	md := v2.ConnectorMetadata_builder{
 		DisplayName: "GitLab",
 		Description: "Syncs GitLab users, groups (with their subgroups), projects and their members' access levels " +
-			"(Guest to Owner, custom roles), and provisions access: membership grants and revokes, account " +
-			"creation (invitations on GitLab.com, real accounts on self-managed GitLab) and deprovisioning.",
+			"(Guest to Owner, custom roles), the credentials that can act on GitLab (personal, group and project access " +
+			"tokens, deploy tokens and keys, SSH keys; never their values), and provisions access: membership grants and " +
+			"revokes, account creation (invitations on GitLab.com, real accounts on self-managed GitLab), deprovisioning and " +
+			"credential revocation.",
 	}.Build()
 	for _, extra := range metadataExtras {
 		extra(c, md)
@@ -130,13 +137,14 @@ func (c *Connector) Metadata(ctx context.Context) (*v2.ConnectorMetadata, error)
 // func(c *Connector, md *v2.ConnectorMetadata) { md.SetAccountCreationSchema(...) }) }`).
 var metadataExtras []func(c *Connector, md *v2.ConnectorMetadata)
 
-// ResourceSyncers returns a syncer per resource type: accounts, groups, projects.
+// ResourceSyncers returns a syncer per resource type: accounts, groups, projects, and
+// the credentials (credentials.go).
 func (c *Connector) ResourceSyncers(ctx context.Context) []connectorbuilder.ResourceSyncerV2 {
-	return []connectorbuilder.ResourceSyncerV2{
+	return append([]connectorbuilder.ResourceSyncerV2{
 		newUserSyncer(c),
 		newGroupSyncer(c),
 		newProjectSyncer(c),
-	}
+	}, newCredentialSyncers(c)...)
 }
 
 // tokenUser is the token's user (GET /user), fetched once per process and shared by

@@ -202,6 +202,7 @@ type organisationState struct {
 	saml           samlIdentities                  // group_saml_identity of the member rows read
 
 	invitationWarning sync.Once
+	creds             credentialLoads // the credentials inventory (credentials_inventory.go)
 }
 
 func newOrganisationState(c *Connector, now time.Time) *organisationState {

@@ -31,6 +31,9 @@ import (
 //     per direct membership of the world and per grant written.
 //   - group-detail-peak/min: the most GET /groups/:id among any 1,320 consecutive
 //     requests (a minute at the client's GitLab.com pace; GitLab.com allows 400).
+//   - credential-requests/op, credential-%: the credentials inventory's requests in the
+//     last sync (sync_cost_credentials_test.go's credentialRoute) and what they add to
+//     the rest of the sync, in percent (issue 10: at most 10% by default).
 //   - 429s/op: answers 429 (Too Many Requests) in the last sync. The benchmarks' fake
 //     has no rate limit, so anything but 0 is a bug (the connector retries a 429,
 //     waiting for it: it would be timing waits, not work).
@@ -152,6 +155,14 @@ func benchSync(b *testing.B, mode fg.Mode, spec fg.LargeSpec) {
 	b.ReportMetric(float64(cache)/(1<<20), "cache-MB")
 	b.ReportMetric(float64(peakDetail), "group-detail-peak/min")
 	b.ReportMetric(float64(throttled), "429s/op")
+	credReqs := 0
+	for _, r := range f.Requests() {
+		if credentialRoute.MatchString(r.Path) {
+			credReqs++
+		}
+	}
+	b.ReportMetric(float64(credReqs), "credential-requests/op")
+	b.ReportMetric(100*float64(credReqs)/float64(perSync-credReqs), "credential-%")
 	b.Logf("%s %d users/%d groups/%d projects: %d users, %d groups, %d projects, %d entitlements, %d grants, %d direct memberships; %d requests a sync = %.2f min of GitLab.com's 2,000/min (>= %.2f min paced at 1,320/min); per route: %s",
 		mode, spec.Users, spec.Groups, spec.Projects, users, groups, projects, counts.Entitlements, counts.Grants, memberships,
 		perSync, float64(perSync)/2000, float64(perSync)/1320, routeSummary(routes))

@@ -78,13 +78,13 @@ func (s *userSyncer) List(ctx context.Context, parent *v2.ResourceId, opts rs.Sy
 	}
 	switch {
 	case strings.HasPrefix(token, userTokenInstance):
-		return s.listInstanceUsers(ctx, strings.TrimPrefix(token, userTokenInstance))
+		return org.serviceAccountMarker(ctx)(s.listInstanceUsers(ctx, strings.TrimPrefix(token, userTokenInstance)))
 	case strings.HasPrefix(token, userTokenMembers):
 		off, err := parseOffset(token, userTokenMembers)
 		if err != nil {
 			return nil, nil, err
 		}
-		return s.listOrganisationMembers(ctx, org, off)
+		return org.serviceAccountMarker(ctx)(s.listOrganisationMembers(ctx, org, off))
 	case strings.HasPrefix(token, userTokenInvitations):
 		off, err := parseOffset(token, userTokenInvitations)
 		if err != nil {
