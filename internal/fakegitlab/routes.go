@@ -11,4 +11,5 @@ func (s *Server) routes() {
 	s.memberRoleRoutes()     // member_roles.go
 	s.userMembershipRoutes() // user_memberships.go: /users/:id/memberships
 	s.credentialRoutes()     // credentials_*.go, service_accounts.go
+	s.manageRoutes()         // credentials_manage.go: GitLab.com groups/:id/manage/...
 }
