@@ -12,4 +12,5 @@ func (s *Server) routes() {
 	s.userMembershipRoutes() // user_memberships.go: /users/:id/memberships
 	s.identityRoutes()       // identities.go: SAML/SCIM identities, enterprise users
 	s.credentialRoutes()     // credentials_*.go, service_accounts.go
+	s.manageRoutes()         // credentials_manage.go: GitLab.com groups/:id/manage/...
 }
