@@ -55,3 +55,6 @@ trap - EXIT
 
 echo
 bin/c1z-summary "$OUT"
+
+echo
+bin/c1z-summary credentials "$OUT"

@@ -87,6 +87,9 @@ func renderAccountReview(w io.Writer, d data, now time.Time) error {
 			activity = "-"
 		}
 		holds := fmt.Sprintf("%d grants", a.grants)
+		if a.grants == 1 {
+			holds = "1 grant"
+		}
 		if a.highest != "" {
 			holds = fmt.Sprintf("%s of %s; %s", a.highest, a.where, holds)
 		}

@@ -18,7 +18,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
@@ -152,11 +151,7 @@ func credentialReport(w io.Writer, resources []*v2.Resource, now time.Time) erro
 	})
 	fmt.Fprintf(w, "credentials as of %s: %d active, %d to review (expiring within 30 days, never expiring, or unused for 90 days)\n\n",
 		now.UTC().Format(time.DateOnly), active, len(rows))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TYPE\tNAME\tOWNER\tEXPIRES\tLAST USED\tWHY\tREACH")
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.kind, r.name, r.owner, r.expires, r.lastUsed,
-			strings.Join(r.reasons, "; "), r.reach)
-	}
-	return tw.Flush()
+	return table(w, "TYPE\tNAME\tOWNER\tEXPIRES\tLAST USED\tWHY\tREACH", rows, func(r credentialRow) string {
+		return strings.Join([]string{r.kind, r.name, r.owner, r.expires, r.lastUsed, strings.Join(r.reasons, "; "), r.reach}, "\t")
+	})
 }
