@@ -65,6 +65,7 @@ func main() {
 		return
 	}
 	sdkViper = vp
+	installFailureSink(vp) // exit_race.go: a failed run never exits 0
 	cmd.Version = version
 	// A failed run ends at once with one clean line (errors.go): right after the SDK's
 	// command returns, before cobra, to keep short the window in which the SDK's exit of
