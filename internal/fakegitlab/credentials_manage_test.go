@@ -340,23 +340,25 @@ func TestManageRevokeResourceAccessTokenOfNonBotIs403(t *testing.T) {
 	}
 }
 
-// ResourceAccessTokens::RevokeService, as DELETE /projects/:id/access_tokens/:token_id:
-// the token is revoked and its bot deleted (with its membership and tokens), so the
-// project's own listing and the inventory no longer show them.
-func TestManageRevokeResourceAccessTokenDeletesBot(t *testing.T) {
+// A resource access token revoked through the inventory: from GitLab 17.9 (and so on the
+// 18.7 worlds the inventory needs) ResourceAccessTokens::RevokeService keeps the bot
+// user and its membership, and the token shows as revoked.
+func TestManageRevokeResourceAccessTokenKeepsBotAndShowsRevoked(t *testing.T) {
 	s, u := manageServe(t, manageWorld(), 0)
 	status, _, body := credCall(t, "DELETE", u, managePath(fakegitlab.DemoGroupAcme, fmt.Sprintf("resource_access_tokens/%d", fakegitlab.DemoPATAPIBot)))
 	wantManageStatus(t, "revoke", status, 204, body)
 	s.Read(func(w *fakegitlab.World) {
-		if w.Users[fakegitlab.DemoUserAPIBot] != nil {
-			t.Fatal("the bot user was not deleted")
+		if w.Users[fakegitlab.DemoUserAPIBot] == nil || w.ProjectMembers[fakegitlab.DemoProjectAPI][fakegitlab.DemoUserAPIBot] == nil {
+			t.Fatal("the bot user or its membership was deleted: GitLab 17.9+ keeps them")
+		}
+		if !w.Creds.PATs[fakegitlab.DemoPATAPIBot].Revoked {
+			t.Fatal("the token is not revoked")
 		}
 	})
-	wantIDs(t, "project tokens", rowIDs(t, manageGetOK(t, u, fmt.Sprintf("/projects/%d/access_tokens", fakegitlab.DemoProjectAPI))))
-	wantIDs(t, "inventory", rowIDs(t, manageGetOK(t, u, managePath(fakegitlab.DemoGroupAcme, "resource_access_tokens"))), fakegitlab.DemoPATPlatformBotOld)
-	// The same token again: gone with its bot.
-	status, _, body = credCall(t, "DELETE", u, managePath(fakegitlab.DemoGroupAcme, fmt.Sprintf("resource_access_tokens/%d", fakegitlab.DemoPATAPIBot)))
-	wantMessage(t, status, body, 404, "404 Not found")
+	inv := manageGetOK(t, u, managePath(fakegitlab.DemoGroupAcme, "resource_access_tokens"))
+	if r := byID(t, inv, fakegitlab.DemoPATAPIBot); r["revoked"] != true || r["active"] != false {
+		t.Fatalf("the revoked token in the inventory: %v", r)
+	}
 }
 
 // users' SSH keys (KeysFinder users:, key_type 'ssh'): alice's, bob's and the acme

@@ -255,13 +255,21 @@ func (w *World) isTokenBot(u *User) bool {
 	return isProjectBot(u)
 }
 
-// revokeResourceToken is ResourceAccessTokens::RevokeService#execute: the token is
-// revoked and the bot user is deleted (DeleteUserWorker, asynchronous in GitLab; the fake
-// runs it at once), which removes its memberships and, with the user, its tokens
-// (User has_many :personal_access_tokens, dependent: :destroy).
-// app/services/resource_access_tokens/revoke_service.rb
+// revokeResourceToken is ResourceAccessTokens::RevokeService#execute
+// (app/services/resource_access_tokens/revoke_service.rb): the token is revoked.
+//
+// Before GitLab 17.9 the bot user is then deleted (DeleteUserWorker, asynchronous in
+// GitLab; the fake runs it at once), which removes its memberships and, with the user,
+// its tokens (User has_many :personal_access_tokens, dependent: :destroy). From 17.9 the
+// bot is kept, with its membership, and the token shows as revoked until the inactive
+// token retention removes it: the retain_resource_access_token_user_after_revoke flag
+// (17.3, off by default) became generally available and was removed in 17.9
+// (doc/user/project/settings/project_access_tokens.md, "Revoke or rotate").
 func (w *World) revokeResourceToken(t *PersonalAccessToken) {
 	t.Revoked = true
+	if versionAtLeast(w.Version, RetainBotAfterRevokeVersion) {
+		return
+	}
 	bot := t.UserID
 	w.RemoveUser(bot)
 	for id, pt := range w.creds().PATs {
@@ -270,3 +278,7 @@ func (w *World) revokeResourceToken(t *PersonalAccessToken) {
 		}
 	}
 }
+
+// RetainBotAfterRevokeVersion is the first GitLab that keeps a revoked group or project
+// access token's bot user (and the revoked token).
+const RetainBotAfterRevokeVersion = "17.9.0-ee"

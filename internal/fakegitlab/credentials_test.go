@@ -297,6 +297,33 @@ func TestResourceAccessTokensNeedMaintainerOrGroupOwner(t *testing.T) {
 	wantMessage(t, status, body, 404, "404 Project Not Found")
 }
 
+// From GitLab 17.9 revoking keeps the bot user and its membership; the token is listed
+// as revoked (inactive). doc/user/project/settings/project_access_tokens.md, "Revoke or rotate".
+func TestProjectAccessTokenRevokeKeepsTheBotFrom17_9(t *testing.T) {
+	w := fakegitlab.DemoWorld(fakegitlab.ModeSelfManaged)
+	w.Version = fakegitlab.RetainBotAfterRevokeVersion
+	s, u := fakegitlab.StartForTest(t, w, fakegitlab.Options{Mode: fakegitlab.ModeSelfManaged, Token: testToken})
+	status, _, body := credCall(t, "DELETE", u, fmt.Sprintf("/projects/%d/access_tokens/%d", fakegitlab.DemoProjectAPI, fakegitlab.DemoPATAPIBot))
+	if status != 204 {
+		t.Fatalf("revoke: %d %v", status, body)
+	}
+	s.Read(func(w *fakegitlab.World) {
+		if w.Users[fakegitlab.DemoUserAPIBot] == nil || w.ProjectMembers[fakegitlab.DemoProjectAPI][fakegitlab.DemoUserAPIBot] == nil {
+			t.Fatal("the bot user or its membership is gone")
+		}
+	})
+	_, _, body = credCall(t, "GET", u, fmt.Sprintf("/projects/%d/access_tokens", fakegitlab.DemoProjectAPI))
+	found := false
+	for _, r := range rows(t, body) {
+		if int64(r["id"].(float64)) == fakegitlab.DemoPATAPIBot {
+			found = r["revoked"] == true && r["active"] == false
+		}
+	}
+	if !found {
+		t.Fatalf("the revoked token should be listed as revoked: %v", body)
+	}
+}
+
 func TestProjectAccessTokenRevokeDeletesTheBot(t *testing.T) {
 	s, u := credDemo(t, fakegitlab.ModeGitLabCom, 0)
 	status, _, body := credCall(t, "DELETE", u, fmt.Sprintf("/projects/%d/access_tokens/%d", fakegitlab.DemoProjectAPI, fakegitlab.DemoPATAPIBot))

@@ -51,28 +51,43 @@ type credentials struct {
 
 // credentialLoads is the inventory's part of the sync's state (organisationState.creds).
 type credentialLoads struct {
-	inventory            lazy[*credentials]
+	inventory            lazy[inventoryResult]
 	serviceAccounts      lazy[map[int64]actsFor]
 	groupServiceAccounts lazyMap[int64, []*gitlabapi.ServiceAccount]
 	warnings             sync.Map // listing -> true: warned once
 }
 
-// credentialInventory reads the sync's inventory once.
+// credentialInventory reads the sync's inventory once. A listing that fails after the
+// client's retries (5xx, 429) fails the credential syncers rather than leave credentials
+// out (ConductorOne would take them for deleted); the error is kept for the sync, so the
+// six credential syncers do not each read the inventory again.
 func (o *organisationState) credentialInventory(ctx context.Context) (*credentials, error) {
-	return o.creds.inventory.get(func() (*credentials, error) {
-		g := &gatherer{o: o, byID: map[string]*credential{}, inventoried: map[int64]bool{}}
-		if err := g.gather(ctx); err != nil {
-			return nil, err
-		}
-		inv := &credentials{byKind: map[string][]*credential{}}
-		for _, c := range g.byID {
-			inv.byKind[c.Kind] = append(inv.byKind[c.Kind], c)
-		}
-		for _, list := range inv.byKind {
-			sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
-		}
-		return inv, nil
+	res, _ := o.creds.inventory.get(func() (inventoryResult, error) {
+		inv, err := o.readCredentialInventory(ctx)
+		return inventoryResult{inv, err}, nil
 	})
+	return res.inv, res.err
+}
+
+// inventoryResult is the inventory or the error that ended reading it.
+type inventoryResult struct {
+	inv *credentials
+	err error
+}
+
+func (o *organisationState) readCredentialInventory(ctx context.Context) (*credentials, error) {
+	g := &gatherer{o: o, byID: map[string]*credential{}, inventoried: map[int64]bool{}}
+	if err := g.gather(ctx); err != nil {
+		return nil, err
+	}
+	inv := &credentials{byKind: map[string][]*credential{}}
+	for _, c := range g.byID {
+		inv.byKind[c.Kind] = append(inv.byKind[c.Kind], c)
+	}
+	for _, list := range inv.byKind {
+		sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
+	}
+	return inv, nil
 }
 
 // warnOnce logs a refused listing once per sync: the inventory goes on without it.

@@ -21,10 +21,12 @@ import (
 
 // Revoking a credential: the SDK's resource deletion (--delete-resource <id>
 // --delete-resource-type <type>). GitLab keeps revoked personal access tokens (the next
-// sync shows them revoked); revoking a group or project access token also removes its
-// bot (GitLab deletes the bot user), deploy tokens are revoked, and deploy keys and SSH
-// keys are deleted (a deploy key from the one project of the resource id: GitLab
-// deletes the key itself once no project uses it).
+// sync shows them revoked). A revoked group or project access token shows revoked from
+// GitLab 17.9, which keeps its bot user; up to 17.8 GitLab deletes the bot user and the
+// token with it, so the next sync no longer has either. Deploy tokens are deleted
+// (GitLab destroys the record), and deploy keys and SSH keys are deleted (a deploy key
+// from the one project of the resource id: GitLab deletes the key itself once no
+// project uses it).
 //
 //   - personal access token: DELETE /personal_access_tokens/:id (its owner, or an
 //     administrator); on GitLab.com, refused there, DELETE
@@ -189,7 +191,7 @@ func whoMayRevoke(kind string) string {
 	case projectAccessTokenTypeID:
 		return "revoking a project access token needs the project's Maintainer or Owner role (or an administrator)"
 	case deployTokenTypeID:
-		return "revoking a deploy token needs the Maintainer or Owner role of its group or project"
+		return "deleting a deploy token needs the Owner role of its group, or the Maintainer role of its project"
 	case deployKeyTypeID:
 		return "removing a deploy key from a project needs the project's Maintainer or Owner role"
 	}

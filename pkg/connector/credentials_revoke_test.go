@@ -38,9 +38,23 @@ func revokeCredential(t *testing.T, srv types.ConnectorServer, typ, id string) e
 	return err
 }
 
+// Revoking a group or project access token: GitLab up to 17.8 deletes its bot user (and
+// the token with it); from 17.9 it keeps the bot and shows the token revoked. Both are
+// checked, on a world of each version.
 func TestRevokeCredentialsSelfManaged(t *testing.T) {
 	t.Parallel()
-	f := batontest.NewDemo(t, fg.ModeSelfManaged, batontest.WithSettings(func(s *connector.Settings) {
+	for _, version := range []string{"17.8.0-ee", fg.RetainBotAfterRevokeVersion} {
+		t.Run(version, func(t *testing.T) {
+			t.Parallel()
+			testRevokeCredentialsSelfManaged(t, version, version != "17.8.0-ee")
+		})
+	}
+}
+
+func testRevokeCredentialsSelfManaged(t *testing.T, version string, botKept bool) {
+	world := fg.DemoWorld(fg.ModeSelfManaged)
+	world.Version = version
+	f := batontest.NewFake(t, fg.ModeSelfManaged, world, batontest.WithSettings(func(s *connector.Settings) {
 		s.DeployCredentialsPerProject = true
 		s.SSHKeysPerUser = true
 	}))
@@ -71,8 +85,8 @@ func TestRevokeCredentialsSelfManaged(t *testing.T) {
 		if pat := w.Creds.PATs[fg.DemoPATAliceExpiring]; pat == nil || !pat.Revoked {
 			t.Errorf("alice's token after revocation: %+v", pat)
 		}
-		if w.Users[fg.DemoUserAPIBot] != nil || w.Users[fg.DemoUserPlatformBot] != nil {
-			t.Error("GitLab removes a revoked group or project access token's bot")
+		if gone := w.Users[fg.DemoUserAPIBot] == nil || w.Users[fg.DemoUserPlatformBot] == nil; gone == botKept {
+			t.Errorf("GitLab %s: a revoked group or project access token's bot kept = %v, want %v", version, !gone, botKept)
 		}
 		for _, dt := range []int64{fg.DemoDeployTokenRegistry, fg.DemoDeployTokenRelease} {
 			if tok := w.Creds.DeployTokens[dt]; tok != nil && !tok.Revoked {
@@ -101,15 +115,20 @@ func TestRevokeCredentialsSelfManaged(t *testing.T) {
 		t.Errorf("alice's token in the next sync: %v", r)
 	}
 	for _, r := range revoke[1:] {
-		if got := after.Resource(r.typ, r.id); got != nil && profileOf(got)["state"] != "revoked" {
+		got := after.Resource(r.typ, r.id)
+		if got != nil && profileOf(got)["state"] != "revoked" {
 			t.Errorf("%s %s in the next sync: %v, want gone or revoked", r.typ, r.id, profileOf(got))
+		}
+		// From 17.9 GitLab keeps a revoked access token: it must show, revoked.
+		if botKept && (r.typ == "project_access_token" || r.typ == "group_access_token") && got == nil {
+			t.Errorf("GitLab %s keeps the revoked %s %s: it should be in the next sync, revoked", version, r.typ, r.id)
 		}
 	}
 	if after.Resource("deploy_key", fmt.Sprintf("%d:%d", fg.DemoProjectClusterConfig, fg.DemoDeployKeyCI)) == nil {
 		t.Error("the deploy key on cluster-config is gone from the next sync")
 	}
-	if after.Resource("user", id(fg.DemoUserAPIBot)) != nil {
-		t.Error("the project access token's bot is still synced")
+	if bot := after.Resource("user", id(fg.DemoUserAPIBot)); (bot != nil) != botKept {
+		t.Errorf("GitLab %s: the project access token's bot synced = %v, want %v", version, bot != nil, botKept)
 	}
 }
 

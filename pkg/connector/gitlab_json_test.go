@@ -144,3 +144,23 @@ func TestEmptyOrganisationWarns(t *testing.T) {
 		})
 	}
 }
+
+// GitLab's token bot usernames, today's (<type>_<id>_bot_<hex>) and older ones that
+// rotation keeps (Uniquify: project_5_bot, project_5_bot1), name the group or project;
+// people's usernames that look alike do not.
+func TestTokenBotUsernames(t *testing.T) {
+	for name, want := range map[string]string{
+		"project_50_bot_1a2b3c": "project 50", "group_11_bot_9f": "group 11",
+		"project_5_bot": "project 5", "project_5_bot1": "project 5", "group_7_bot12": "group 7",
+		"project_5_botanist": "", "alice": "", "project_x_bot": "",
+	} {
+		m := tokenBot.FindStringSubmatch(name)
+		got := ""
+		if m != nil {
+			got = m[1] + " " + m[2]
+		}
+		if got != want || botUsername.MatchString(name) != (want != "") {
+			t.Errorf("%s: %q (account type service %v), want %q", name, got, botUsername.MatchString(name), want)
+		}
+	}
+}

@@ -19,14 +19,16 @@ import (
 //
 //   - A group or project access token's bot (user_type project_bot) is named
 //     group_<id>_bot_<suffix> / project_<id>_bot_<suffix> by GitLab
-//     (ResourceAccessTokens::CreateService): it acts for that group or project.
+//     (ResourceAccessTokens::CreateService; older GitLab made project_<id>_bot,
+//     project_<id>_bot1, ... with Uniquify, and rotation keeps those bots): it acts for
+//     that group or project.
 //   - A service account acts for the top-level group that provisioned it (GitLab.com,
 //     and self-managed group service accounts: GET /groups/:id/service_accounts) or for
 //     the instance (self-managed instance service accounts: GET /service_accounts). Its
 //     username is free (service_account_… only by default), hence the listings.
 
 // tokenBot matches a token bot's username and captures its group or project id.
-var tokenBot = regexp.MustCompile(`^(project|group)_(\d+)_bot(_[0-9a-z]+)?$`)
+var tokenBot = regexp.MustCompile(`^(project|group)_(\d+)_bot(\d+|_[0-9a-z]+)?$`)
 
 // tokenBotResource is the group or project a token bot acts for ("", 0 for anyone else).
 func tokenBotResource(username string) (string, int64) {

@@ -208,7 +208,7 @@ func (s *userSyncer) Grants(context.Context, *v2.Resource, rs.SyncOpAttrs) ([]*v
 // (project_<id>_bot_<n>, group_<id>_bot_<n>) and service accounts (service_account_...):
 // the members API does not return the user's bot flag, so on GitLab.com the username
 // is what tells. https://docs.gitlab.com/user/project/settings/project_access_tokens/#bot-users-for-projects
-var botUsername = regexp.MustCompile(`^(project|group)_\d+_bot(_[0-9a-z]+)?$|^service_account_`)
+var botUsername = regexp.MustCompile(`^(project|group)_\d+_bot(\d+|_[0-9a-z]+)?$|^service_account_`)
 
 // accountStatus maps GitLab's user state: only `active` is enabled. blocked,
 // deactivated, banned, ldap_blocked and blocked_pending_approval are disabled; the
