@@ -171,8 +171,14 @@ func revocationError(kind string, err error, doing string) error {
 		(code == http.StatusBadRequest && kind != deployTokenTypeID && kind != deployKeyTypeID && kind != sshKeyTypeID):
 		return status.Errorf(codes.PermissionDenied, "%s: GitLab refused (%d%s): %s", doing, code, gitlabMessageSuffix(err), whoMayRevoke(kind))
 	case code == http.StatusNotFound:
+		hint := ""
+		if kind == sshKeyTypeID {
+			// manage/ssh_keys/:key_id answers not_found!('Key') for a key that is not an
+			// enterprise user's (ee/lib/api/manage/groups.rb).
+			hint = " (on GitLab.com a top-level group's Owner may delete only its enterprise users' and service accounts' keys)"
+		}
 		return status.Errorf(codes.NotFound, "%s: GitLab answered 404: it is already gone (deleted, or its bot removed) or the "+
-			"token's user cannot see it; sync again to see its current state", doing)
+			"token's user cannot see it%s; sync again to see its current state", doing, hint)
 	case code == http.StatusBadRequest:
 		return status.Errorf(codes.FailedPrecondition, "%s: GitLab refused (400%s); sync again to see its current state",
 			doing, gitlabMessageSuffix(err))
