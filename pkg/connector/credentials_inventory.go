@@ -168,7 +168,16 @@ func (g *gatherer) ownAndInstanceTokens(ctx context.Context) error {
 		return err
 	}
 	source := "GET /personal_access_tokens"
+	scoped := len(g.o.c.settings.Groups) > 0
 	for _, t := range tokens {
+		// With --groups, an administrator's listing also has the tokens of people and token
+		// bots outside those groups: GitLab does not say whose bot a token is, so a bot the
+		// organisation's members do not include would pass for a person. Tokens of users
+		// who are not members of the organisation are left out there (without --groups
+		// every user and every bot's group or project is the organisation's).
+		if scoped && g.users[t.UserID] == nil { // (the token's user is among g.users)
+			continue
+		}
 		g.addToken(ctx, t, source, 0)
 	}
 	return nil

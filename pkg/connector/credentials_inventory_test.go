@@ -103,3 +103,38 @@ func TestCredentialsGitLabComInventory(t *testing.T) {
 		t.Errorf("alice's token in the next sync: %v", p)
 	}
 }
+
+// An administrator's GET /personal_access_tokens has every token of the instance, and
+// GitLab does not say whose bot a token belongs to. Without --groups every bot's project
+// is the organisation's, and its token is a project access token; with --groups, tokens of
+// users outside those groups (this bot of globex's portal) are left out, never passed off
+// as personal access tokens.
+func TestAdminTokensOutsideTheConfiguredGroups(t *testing.T) {
+	t.Parallel()
+	build := func() (*fg.World, int64) {
+		w := fg.DemoWorld(fg.ModeSelfManaged)
+		bot := w.AddUser(&fg.User{Username: fmt.Sprintf("project_%d_bot_5e1f", fg.DemoProjectPortal), Name: "portal bot",
+			State: fg.StateActive, Bot: true, CreatedAt: fg.DemoNow})
+		w.SetProjectMember(fg.DemoProjectPortal, &fg.Member{UserID: bot.ID, AccessLevel: fg.Maintainer, CreatedAt: fg.DemoNow, MembershipState: "active"})
+		tok := w.AddPAT(&fg.PersonalAccessToken{UserID: bot.ID, Name: "portal-deploy", Scopes: []string{"api"}, CreatedAt: fg.DemoNow})
+		return w, tok.ID
+	}
+	w, tokID := build()
+	all := batontest.Sync(t, context.Background(), batontest.NewFake(t, fg.ModeSelfManaged, w).Connector)
+	if r := all.Resource("project_access_token", fmt.Sprintf("%d:%d", fg.DemoProjectPortal, tokID)); r == nil {
+		t.Error("without --groups the portal bot's token should be a project access token of globex/apps/portal")
+	}
+	w, tokID = build()
+	scoped := batontest.Sync(t, context.Background(), batontest.NewFake(t, fg.ModeSelfManaged, w,
+		batontest.WithGroups("acme")).Connector)
+	for _, r := range scoped.Resources {
+		typ := r.GetId().GetResourceType()
+		if (typ == "personal_access_token" && r.GetId().GetResource() == id(tokID)) ||
+			(typ == "project_access_token" && r.GetId().GetResource() == fmt.Sprintf("%d:%d", fg.DemoProjectPortal, tokID)) {
+			t.Errorf("with --groups acme, globex's bot token is synced as %s", typ)
+		}
+	}
+	if scoped.Resource("personal_access_token", id(fg.DemoPATAliceExpiring)) == nil {
+		t.Error("with --groups acme, alice's (an acme member's) token is missing")
+	}
+}
