@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"strconv"
 	"sync"
 	"unicode/utf8"
@@ -227,7 +228,7 @@ func (s *Server) runGraphQL(c *call, reqs []gqlRequest) ([]gqlResult, int) {
 		a := analyses[i]
 		if a.errs != nil {
 			for _, e := range a.errs {
-				ge := gqlError{Message: e.Message}
+				ge := gqlError{Message: rubyValidationText(e.Message)}
 				for _, l := range e.Locations {
 					ge.Locations = append(ge.Locations, gqlLocation{Line: l.Line, Column: l.Column})
 				}
@@ -258,6 +259,25 @@ func (s *Server) runGraphQL(c *call, reqs []gqlRequest) ([]gqlResult, int) {
 	return results, http.StatusOK
 }
 
+var (
+	reUnknownField = regexp.MustCompile(`^Cannot query field "(\w+)" on type "(\w+)"\.`)
+	reUnknownArg   = regexp.MustCompile(`^Unknown argument "(\w+)" on field "\w+\.(\w+)"\.`)
+)
+
+// rubyValidationText gives the two validation errors a client meets most in
+// graphql-ruby's words (GitLab's library): an unknown field ("Field 'x' doesn't exist on
+// type 'Y'", graphql-ruby's FieldsAreDefinedOnType) and an unknown argument ("Field 'x'
+// doesn't accept argument 'y'", ArgumentsAreDefined). Other texts are gqlparser's.
+func rubyValidationText(msg string) string {
+	if m := reUnknownField.FindStringSubmatch(msg); m != nil {
+		return "Field '" + m[1] + "' doesn't exist on type '" + m[2] + "'"
+	}
+	if m := reUnknownArg.FindStringSubmatch(msg); m != nil {
+		return "Field '" + m[2] + "' doesn't accept argument '" + m[1] + "'"
+	}
+	return msg
+}
+
 func fromQueryError(e *gqlerrors.QueryError) gqlError {
 	ge := gqlError{Message: e.Message, Path: e.Path}
 	for _, l := range e.Locations {
@@ -275,6 +295,7 @@ type gqlReq struct {
 	score       int
 	limit       int
 	timedOut503 bool
+	myProjects  map[int64]AccessLevel // projectLevel
 }
 
 func reqOf(ctx context.Context) *gqlReq { return ctx.Value(gqlReqKey{}).(*gqlReq) }

@@ -232,7 +232,7 @@ func (q *gqlReq) computeProjectMemberRows(p *Project, rels gqlRelations) []gqlMe
 	w := q.c.world
 	today := w.today()
 	// project_members.non_invite unless can?(current_user, :admin_project, project).
-	withInvites := q.readAll() || (q.me() != nil && w.projectLevel(p.ID, q.me().ID) >= Maintainer)
+	withInvites := q.readAll() || q.projectLevel(p.ID) >= Maintainer
 	projUsers, projInvites := map[int64]gqlCand{}, map[string]gqlCand{}
 	for uid, m := range w.ProjectMembers[p.ID] {
 		if !rowListedOn(m, today, true) || w.Users[uid] == nil {
@@ -295,7 +295,7 @@ func (q *gqlReq) computeProjectMemberRows(p *Project, rels gqlRelations) []gqlMe
 	}
 	if rels["invited_groups"] {
 		locked := p.GroupID != 0 && w.ShareWithGroupLocked(p.GroupID)
-		member := q.readAll() || (q.me() != nil && w.projectLevel(p.ID, q.me().ID) > NoAccess)
+		member := q.readAll() || q.projectLevel(p.ID) > NoAccess
 		invited := map[int64]bool{}
 		for _, s := range w.ProjectShares[p.ID] {
 			if expiredOn(s.ExpiresAt, today) {

@@ -35,14 +35,15 @@ type gqlCursorKey struct {
 	ID   string `json:"id"`
 }
 
+// encodeCursor encodes as graphql-ruby's cursor encoder: URL-safe base64 without padding.
 func encodeCursor(k gqlCursorKey) string {
 	b, _ := json.Marshal(k)
-	return base64.StdEncoding.EncodeToString(b)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 func decodeCursor(s string) (gqlCursorKey, int64, error) {
 	var k gqlCursorKey
-	b, err := base64.StdEncoding.DecodeString(s)
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
 	if err != nil {
 		return k, 0, errors.New(gqlInvalidCursor)
 	}
@@ -94,13 +95,24 @@ type gqlEdge[T any] struct {
 	node   T
 }
 
-// gqlPage cuts one page out of a sorted listing. keyOf gives an item's cursor key; cmp
-// compares an item with a decoded cursor in the listing's order. first and last are
-// capped at the connection's max page size of 100 (default_max_page_size, gitlab_schema.rb:
-// graphql-ruby limits a page to max_page_size whatever first asks); without either a page
-// has 100. render turns the items into nodes, nil for one the caller may not read (the
-// node type's authorization redacts it from the page; the cursors still advance).
+// gqlPage cuts one page out of a sorted listing as GitLab's keyset connection does
+// (lib/gitlab/graphql/pagination/keyset/connection.rb): limit_value = min(first, last,
+// max_page_size 100), so first above 100 is served 100 (and without first or last a page
+// has 100); first and last together are refused; hasPreviousPage is true whenever after
+// is given (or last cut items off), hasNextPage whenever before is given (or first cut
+// items off). keyOf gives an item's cursor key; cmp compares an item with a decoded cursor
+// in the listing's order. render turns the items into nodes, false for one the caller may
+// not read: ConnectionRedaction (prepended to the connection) removes it from the page,
+// and the cursors still advance over it.
 func gqlPage[I, N any](items []I, a gqlPageArgs, keyOf func(I) gqlCursorKey, cmp func(I, gqlCursorKey, int64) int, render func(I) (N, bool)) (*gqlConn[N], error) {
+	if a.First != nil && a.Last != nil {
+		return nil, errors.New("Can only provide either `first` or `last`, not both")
+	}
+	for _, n := range []*int32{a.First, a.Last} {
+		if n != nil && *n < 0 {
+			return nil, errors.New("first and last must be greater than or equal to 0")
+		}
+	}
 	start, end := 0, len(items)
 	if a.After != nil {
 		k, id, err := decodeCursor(*a.After)
@@ -126,28 +138,21 @@ func gqlPage[I, N any](items []I, a gqlPageArgs, keyOf func(I) gqlCursorKey, cmp
 			return 1
 		})
 	}
-	for _, n := range []*int32{a.First, a.Last} {
-		if n != nil && *n < 0 {
-			return nil, errors.New("first and last must be greater than or equal to 0")
-		}
-	}
 	end = max(end, start)
-	info := &gqlPageInfo{previus: a.After != nil && start > 0}
-	limit := gqlMaxPageSize
-	if a.First != nil {
-		limit = min(int(*a.First), gqlMaxPageSize)
-	}
-	if a.First != nil || a.Last == nil {
+	info := &gqlPageInfo{previus: a.After != nil, next: a.Before != nil}
+	if a.Last != nil {
+		if last := min(int(*a.Last), gqlMaxPageSize); end-start > last {
+			start = end - last
+			info.previus = true
+		}
+	} else {
+		limit := gqlMaxPageSize
+		if a.First != nil {
+			limit = min(int(*a.First), gqlMaxPageSize)
+		}
 		if end-start > limit {
 			end = start + limit
 			info.next = true
-		}
-	}
-	if a.Last != nil {
-		last := min(int(*a.Last), gqlMaxPageSize)
-		if end-start > last {
-			start = end - last
-			info.previus = true
 		}
 	}
 	conn := &gqlConn[N]{info: info}
@@ -211,7 +216,19 @@ func (q *gqlReq) projectReadable(p *Project) bool {
 	case p.Visibility == "internal":
 		return true
 	}
-	return q.c.world.projectLevel(p.ID, q.me().ID) > NoAccess
+	return q.projectLevel(p.ID) > NoAccess
+}
+
+// projectLevel is the caller's project_authorizations level, read once per query (the
+// world's cache checks a fingerprint of every membership on each use).
+func (q *gqlReq) projectLevel(pid int64) AccessLevel {
+	if q.me() == nil {
+		return NoAccess
+	}
+	if q.myProjects == nil {
+		q.myProjects = q.c.world.authzFor(q.me().ID).projects
+	}
+	return q.myProjects[pid]
 }
 
 // groupLevel is Group#max_member_access_for_user: OWNER for an administrator.

@@ -372,7 +372,7 @@ func TestGraphQLCursorsAreOpaqueAndContinue(t *testing.T) {
 				t.Fatalf("%s twice", name)
 			}
 			seen[name] = true
-			raw, err := base64.StdEncoding.DecodeString(e["cursor"].(string))
+			raw, err := base64.RawURLEncoding.DecodeString(e["cursor"].(string))
 			if err != nil || !json.Valid(raw) {
 				t.Fatalf("cursor %q is not base64 of JSON", e["cursor"])
 			}
@@ -386,7 +386,28 @@ func TestGraphQLCursorsAreOpaqueAndContinue(t *testing.T) {
 	if fmt.Sprint(sizes) != "[100 100 50]" || len(seen) != 250 {
 		t.Fatalf("pages %v, %d members", sizes, len(seen))
 	}
-	r := gql(t, u, q, map[string]any{"after": "not-a-cursor"})
+	// GitLab's keyset connection: hasPreviousPage whenever after is given; last and before
+	// page backwards; first and last together are refused.
+	const q2 = `query($after: String, $before: String, $first: Int, $last: Int) { group(fullPath: "acme/sales") {
+		groupMembers(relations: [DIRECT], first: $first, last: $last, after: $after, before: $before) {
+			pageInfo { hasNextPage hasPreviousPage startCursor endCursor } nodes { id } } } }`
+	p1 := dig(gqlOK(t, u, q2, map[string]any{"first": 10}), "group", "groupMembers")
+	if dig(p1, "pageInfo", "hasPreviousPage") != false || dig(p1, "pageInfo", "hasNextPage") != true {
+		t.Errorf("first page: %v", p1)
+	}
+	p2 := dig(gqlOK(t, u, q2, map[string]any{"first": 10, "after": dig(p1, "pageInfo", "endCursor")}), "group", "groupMembers")
+	if dig(p2, "pageInfo", "hasPreviousPage") != true {
+		t.Errorf("second page: %v", p2)
+	}
+	back := dig(gqlOK(t, u, q2, map[string]any{"last": 10, "before": dig(p2, "pageInfo", "startCursor")}), "group", "groupMembers")
+	if fmt.Sprint(nodes(back, "nodes")) != fmt.Sprint(nodes(p1, "nodes")) || dig(back, "pageInfo", "hasNextPage") != true {
+		t.Errorf("last 10 before the second page: %v, want the first page %v", back, p1)
+	}
+	r := gql(t, u, q2, map[string]any{"first": 1, "last": 1})
+	if len(r.Errors) != 1 || r.Errors[0].Message != "Can only provide either `first` or `last`, not both" {
+		t.Errorf("first and last: %+v", r.Errors)
+	}
+	r = gql(t, u, q, map[string]any{"after": "not-a-cursor"})
 	if len(r.Errors) != 1 || r.Errors[0].Message != "Please provide a valid cursor" {
 		t.Fatalf("invalid cursor: %+v", r.Errors)
 	}
@@ -491,10 +512,14 @@ func TestGraphQLAwaitingMembersIncludedAndNotToldApart(t *testing.T) {
 	if got["sybil"] != 30 {
 		t.Errorf("awaiting member missing: %v", got)
 	}
-	// No field tells the state of the membership.
+	// No field tells the state of the membership (graphql-ruby's validation text).
 	r := gql(t, u, `{ group(fullPath: "acme/sales") { groupMembers { nodes { membershipState } } } }`, nil)
-	if r.Data != nil || len(r.Errors) == 0 {
+	if r.Data != nil || len(r.Errors) != 1 || r.Errors[0].Message != "Field 'membershipState' doesn't exist on type 'GroupMember'" {
 		t.Errorf("membershipState accepted: %+v", r)
+	}
+	r = gql(t, u, `{ group(fullPath: "acme/sales") { groupMembers(state: AWAITING) { nodes { id } } } }`, nil)
+	if r.Data != nil || len(r.Errors) != 1 || r.Errors[0].Message != "Field 'groupMembers' doesn't accept argument 'state'" {
+		t.Errorf("state argument accepted: %+v", r)
 	}
 }
 
