@@ -35,7 +35,7 @@ type GraphQLMember struct {
 // DirectMembersRead says what to read and where the answers go. A container is given
 // to OnGroup/OnProject once, with all its direct members, or not at all.
 type DirectMembersRead struct {
-	Groups       []int64  // groups to read, by id
+	Groups       []int64       // groups to read, by id
 	ProjectRoots []ProjectRoot // groups whose projects (subgroups' included) to read
 	// OnGroup gets a group's direct members and whether anyone reaches it through a
 	// group shared into it or an ancestor (so it may have shares of its own).
