@@ -146,6 +146,7 @@ func settingsFrom(c config.Checked) connector.Settings {
 		AccountCreationAccessLevel: c.AccountCreationAccessLevel,
 		DeprovisionAction:          connector.DeprovisionAction(c.DeprovisionAction),
 		SkipConfirmation:           c.SkipConfirmation,
+		GraphQL:                    c.GraphQL,
 		Version:                    version,
 	}
 }

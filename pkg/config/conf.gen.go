@@ -15,6 +15,7 @@ type Gitlab struct {
 	AllowInsecureHttp          bool     `mapstructure:"allow-insecure-http"`
 	CaCertFile                 string   `mapstructure:"ca-cert-file"`
 	OutageTimeout              string   `mapstructure:"outage-timeout"`
+	SyncApi                    string   `mapstructure:"sync-api"`
 }
 
 func (c *Gitlab) findFieldByTag(tagValue string) (any, bool) {

@@ -22,6 +22,13 @@ const (
 	AllowInsecureHTTPName          = "allow-insecure-http"
 	CACertFileName                 = "ca-cert-file"
 	OutageTimeoutName              = "outage-timeout"
+	SyncAPIName                    = "sync-api"
+)
+
+// Sync API choices: how a sync reads direct memberships.
+const (
+	SyncAPIREST    = "rest"
+	SyncAPIGraphQL = "graphql"
 )
 
 // DefaultBaseURL is GitLab.com.
@@ -110,6 +117,15 @@ var (
 			"instead of retrying without end, as a Go duration (30s, 15m, 1h)"),
 		field.WithDefaultValue("15m"),
 	)
+	SyncAPI = field.SelectField(
+		SyncAPIName,
+		[]string{SyncAPIREST, SyncAPIGraphQL},
+		field.WithDisplayName("Sync API"),
+		field.WithDescription("How a sync reads the groups' and projects' direct memberships: rest (one members listing per group and project) "+
+			"or graphql (GitLab's GraphQL API: a few hundred requests for thousands of groups and projects; what GraphQL cannot tell "+
+			"exactly, and any part it fails on, is read over REST)"),
+		field.WithDefaultValue(SyncAPIREST),
+	)
 
 	// ConfigurationFields are the connector's settings.
 	ConfigurationFields = []field.SchemaField{
@@ -124,6 +140,7 @@ var (
 		AllowInsecureHTTP,
 		CACertFile,
 		OutageTimeout,
+		SyncAPI,
 	}
 )
 

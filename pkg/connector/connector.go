@@ -45,6 +45,10 @@ type Settings struct {
 	DeprovisionAction DeprovisionAction
 	// SkipConfirmation: accounts created on self-managed GitLab skip email confirmation.
 	SkipConfirmation bool
+	// GraphQL: a sync reads the direct memberships of the organisation's groups and
+	// projects through GitLab's GraphQL API (org_graphql.go) where that is exact, REST
+	// elsewhere (--sync-api graphql). False: REST only.
+	GraphQL bool
 
 	// Version goes into the User-Agent (baton-gitlab/<Version>).
 	Version string
