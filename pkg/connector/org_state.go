@@ -201,6 +201,8 @@ type organisationState struct {
 	facts          lazy[*accountFacts]             // what the top-level groups tell of accounts
 	saml           samlIdentities                  // group_saml_identity of the member rows read
 
+	gql               lazy[*graphqlInputs] // what GraphQL read (org_graphql.go)
+
 	invitationWarning sync.Once
 }
 
@@ -279,6 +281,15 @@ func (o *organisationState) groupShares(ctx context.Context, id int64) ([]groupS
 	if g.Shares != nil {
 		return g.Shares, nil
 	}
+	gql, err := o.graphqlLoaded(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if gql.groups[id] && !gql.mayShare[id] {
+		// Nobody reaches it through a group shared into it or an ancestor: no share of
+		// its own gives access (org_graphql.go).
+		return []groupShare{}, nil
+	}
 	d, err := o.groupDetail(ctx, id)
 	if err != nil {
 		return nil, err
@@ -292,6 +303,9 @@ func (o *organisationState) groupShares(ctx context.Context, id int64) ([]groupS
 // are kept (they are direct members; their accounts sync) and give no access.
 // https://docs.gitlab.com/api/members/#list-all-members-of-a-group-or-project
 func (o *organisationState) directGroupMembers(ctx context.Context, id int64) ([]*directMember, error) {
+	if _, err := o.graphqlLoaded(ctx); err != nil {
+		return nil, err
+	}
 	return o.groupMembers.get(id, func() ([]*directMember, error) {
 		ms, err := o.c.client.ListDirectMembers(ctx, gitlabapi.Groups, id)
 		if err != nil {
@@ -309,6 +323,9 @@ func (o *organisationState) directGroupMembers(ctx context.Context, id int64) ([
 
 // directProjectMembers is GET /projects/:id/members (direct members only), once per sync.
 func (o *organisationState) directProjectMembers(ctx context.Context, id int64) ([]*directMember, error) {
+	if _, err := o.graphqlLoaded(ctx); err != nil {
+		return nil, err
+	}
 	return o.projectMembers.get(id, func() ([]*directMember, error) {
 		ms, err := o.c.client.ListDirectMembers(ctx, gitlabapi.Projects, id)
 		if gitlabapi.IsNotFound(err) {

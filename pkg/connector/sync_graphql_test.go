@@ -1,0 +1,236 @@
+package connector_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/conductorone/baton-gitlab/internal/batontest"
+	fg "github.com/conductorone/baton-gitlab/internal/fakegitlab"
+	"github.com/conductorone/baton-gitlab/pkg/connector"
+)
+
+// pendingMembersRoute is GET /groups/:id/pending_members, which the fake does not serve
+// yet: pendingMembers answers it from the world as GitLab documents it (a top-level
+// group's Owners; the members awaiting a seat and the email invitations anywhere in its
+// hierarchy, one row per user or email; approved false for an awaiting member).
+// https://docs.gitlab.com/api/members/#list-pending-members-of-a-group-and-its-subgroups-and-projects
+var pendingMembersRoute = regexp.MustCompile(`^/api/v4/groups/([0-9]+)/pending_members$`)
+
+func pendingMembers(s *fg.Server, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m := pendingMembersRoute.FindStringSubmatch(r.URL.Path)
+		if m == nil || r.Method != http.MethodGet {
+			next.ServeHTTP(w, r)
+			return
+		}
+		gid, _ := strconv.ParseInt(m[1], 10, 64)
+		status, rows := http.StatusOK, []map[string]any{}
+		s.Read(func(world *fg.World) {
+			g := world.Groups[gid]
+			switch {
+			case g == nil:
+				status = http.StatusNotFound
+				return
+			case g.ParentID != 0 || world.EffectiveGroupAccess(gid, world.TokenUserID).Level < fg.Owner:
+				status = http.StatusForbidden
+				return
+			}
+			inTree := map[int64]bool{gid: true}
+			seen := map[int64]bool{}
+			note := func(uid int64, mem *fg.Member) {
+				if mem != nil && mem.MembershipState == "awaiting" && !seen[uid] {
+					seen[uid] = true
+					u := world.Users[uid]
+					rows = append(rows, map[string]any{"id": uid, "username": u.Username, "approved": false, "invited": false})
+				}
+			}
+			groups := append([]*fg.Group{g}, world.Descendants(gid)...)
+			for _, d := range groups {
+				inTree[d.ID] = true
+				for uid, mem := range world.GroupMembers[d.ID] {
+					note(uid, mem)
+				}
+			}
+			for _, p := range world.SortedProjects() {
+				if inTree[p.GroupID] {
+					for uid, mem := range world.ProjectMembers[p.ID] {
+						note(uid, mem)
+					}
+				}
+			}
+		})
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		if status != http.StatusOK {
+			_, _ = w.Write([]byte(`{"message":"` + http.StatusText(status) + `"}`))
+			return
+		}
+		_ = json.NewEncoder(w).Encode(rows)
+	})
+}
+
+// c1zLines renders every resource, entitlement and grant of a c1z, one line each, sorted;
+// the fake's URL (each fake has its own port) is written BASE.
+func c1zLines(t *testing.T, c *batontest.C1Z, base string) []string {
+	t.Helper()
+	var out []string
+	add := func(kind string, m proto.Message) {
+		b, err := protojson.MarshalOptions{}.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		_ = json.Unmarshal(b, &v)
+		canon, _ := json.Marshal(v) // protojson's spacing varies: canonical JSON
+		out = append(out, kind+" "+strings.ReplaceAll(string(canon), base, "BASE"))
+	}
+	for _, r := range c.Resources {
+		add("resource", r)
+	}
+	for _, e := range c.Entitlements {
+		add("entitlement", e)
+	}
+	for _, g := range c.Grants {
+		add("grant", g)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// diffLines is what only one side has, a few lines each.
+func diffLines(a, b []string) (onlyA, onlyB []string) {
+	inB := map[string]int{}
+	for _, l := range b {
+		inB[l]++
+	}
+	for _, l := range a {
+		if inB[l] > 0 {
+			inB[l]--
+			continue
+		}
+		onlyA = append(onlyA, l)
+	}
+	for _, l := range b {
+		if inB[l] > 0 {
+			inB[l]--
+			onlyB = append(onlyB, l)
+		}
+	}
+	return onlyA, onlyB
+}
+
+type syncWorld struct {
+	name  string
+	mode  fg.Mode
+	world func() *fg.World
+	// restOnly: custom roles are defined everywhere, so every membership stays REST;
+	// saves: GraphQL reads most memberships, the sync needs fewer REST requests.
+	restOnly, saves bool
+}
+
+// syncBoth syncs a world through REST and through GraphQL and returns both fakes and c1z.
+func syncBoth(t *testing.T, w syncWorld, opts ...batontest.FakeOption) (rest, gql *batontest.Fake, restC1Z, gqlC1Z *batontest.C1Z) {
+	t.Helper()
+	ctx := context.Background()
+	rest = batontest.NewFake(t, w.mode, w.world(), append(opts, batontest.WithMiddleware(pendingMembers))...)
+	restC1Z = batontest.Sync(t, ctx, rest.Connector)
+	gql = batontest.NewFake(t, w.mode, w.world(), append(opts, batontest.WithMiddleware(pendingMembers),
+		batontest.WithSettings(func(s *connector.Settings) { s.GraphQL = true }))...)
+	gqlC1Z = batontest.Sync(t, ctx, gql.Connector)
+	return rest, gql, restC1Z, gqlC1Z
+}
+
+func assertSameC1Z(t *testing.T, rest, gql *batontest.Fake, restC1Z, gqlC1Z *batontest.C1Z) {
+	t.Helper()
+	a, b := c1zLines(t, restC1Z, rest.URL), c1zLines(t, gqlC1Z, gql.URL)
+	onlyREST, onlyGQL := diffLines(a, b)
+	if len(onlyREST)+len(onlyGQL) == 0 {
+		return
+	}
+	show := func(ls []string) string {
+		if len(ls) > 6 {
+			ls = append(ls[:6:6], fmt.Sprintf("... %d more", len(ls)-6))
+		}
+		return strings.Join(ls, "\n  ")
+	}
+	t.Errorf("the c1z differ (%d lines): only through REST:\n  %s\nonly through GraphQL:\n  %s",
+		len(a), show(onlyREST), show(onlyGQL))
+}
+
+// withoutCustomRoles is w with no custom role defined or held: the worlds where GraphQL
+// reads the memberships (custom roles are REST's).
+func withoutCustomRoles(w *fg.World) *fg.World {
+	for _, ms := range w.GroupMembers {
+		for _, m := range ms {
+			m.MemberRoleID = 0
+		}
+	}
+	for _, ms := range w.ProjectMembers {
+		for _, m := range ms {
+			m.MemberRoleID = 0
+		}
+	}
+	for id, shares := range w.GroupShares {
+		for i := range shares {
+			shares[i].MemberRoleID = 0
+		}
+		w.GroupShares[id] = shares
+	}
+	for id, shares := range w.ProjectShares {
+		for i := range shares {
+			shares[i].MemberRoleID = 0
+		}
+		w.ProjectShares[id] = shares
+	}
+	w.MemberRoles = map[int64]*fg.MemberRole{}
+	return w
+}
+
+// restRoutes counts the REST requests by route, ids written :id.
+func restRoutes(f *batontest.Fake) map[string]int {
+	out := map[string]int{}
+	num := regexp.MustCompile(`/[0-9]+`)
+	for _, r := range f.Requests() {
+		out[r.Method+" "+num.ReplaceAllString(r.Path, "/:id")]++
+	}
+	return out
+}
+
+// graphQLPosts is how many POST /api/graphql the fake received.
+func graphQLPosts(f *batontest.Fake) int { return f.Server.Counts()["POST /api/graphql"] }
+
+// restRequests counts the REST requests the fake received.
+func restRequests(f *batontest.Fake) int { return len(f.Requests()) }
+
+// Issue 12 point 4: the c1z from the GraphQL path is the REST path's, in both deployments.
+func TestSyncGraphQLSameC1ZAsREST(t *testing.T) {
+	t.Parallel()
+	for _, w := range []syncWorld{
+		{"demo gitlab.com", fg.ModeGitLabCom, func() *fg.World { return fg.DemoWorld(fg.ModeGitLabCom) }, false, false},
+		{"demo self-managed", fg.ModeSelfManaged, func() *fg.World { return fg.DemoWorld(fg.ModeSelfManaged) }, true, false},
+		{"demo gitlab.com without custom roles", fg.ModeGitLabCom, func() *fg.World { return withoutCustomRoles(fg.DemoWorld(fg.ModeGitLabCom)) }, false, true},
+		{"demo self-managed without custom roles", fg.ModeSelfManaged, func() *fg.World { return withoutCustomRoles(fg.DemoWorld(fg.ModeSelfManaged)) }, false, true},
+	} {
+		t.Run(w.name, func(t *testing.T) {
+			rest, gql, a, b := syncBoth(t, w)
+			assertSameC1Z(t, rest, gql, a, b)
+			if (graphQLPosts(gql) == 0) != w.restOnly {
+				t.Errorf("the GraphQL sync sent %d GraphQL queries", graphQLPosts(gql))
+			}
+			if w.saves && restRequests(gql) >= restRequests(rest) {
+				t.Errorf("GraphQL saved no REST request: %d, REST alone %d", restRequests(gql), restRequests(rest))
+			}
+			t.Logf("REST: %d requests; GraphQL: %d POSTs + %d REST %v", restRequests(rest), graphQLPosts(gql), restRequests(gql), restRoutes(gql))
+		})
+	}
+}
