@@ -201,7 +201,7 @@ type organisationState struct {
 	facts          lazy[*accountFacts]             // what the top-level groups tell of accounts
 	saml           samlIdentities                  // group_saml_identity of the member rows read
 
-	gql               lazy[*graphqlInputs] // what GraphQL read (org_graphql.go)
+	gql lazy[*graphqlInputs] // what GraphQL read (org_graphql.go)
 
 	invitationWarning sync.Once
 }
