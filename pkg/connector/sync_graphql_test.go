@@ -167,6 +167,15 @@ func assertSameC1Z(t *testing.T, rest, gql *batontest.Fake, restC1Z, gqlC1Z *bat
 		len(a), show(onlyREST), show(onlyGQL))
 }
 
+// smallLarge is a generated world small enough for a test: every shape of LargeWorld
+// (shares, chained shares, locked groups, custom roles, expiries, bots, invitations, a
+// private outside group shared in on GitLab.com), some containers over 100 members.
+var smallLarge = fg.LargeSpec{Users: 600, Groups: 40, Projects: 120, Seed: 7}
+
+// smallLargeCom is smaller still for GitLab.com, where the private outside group shared
+// in makes both syncs read members/all of every node below it (org_hidden.go).
+var smallLargeCom = fg.LargeSpec{Users: 300, Groups: 24, Projects: 60, Seed: 7}
+
 // withoutCustomRoles is w with no custom role defined or held: the worlds where GraphQL
 // reads the memberships (custom roles are REST's).
 func withoutCustomRoles(w *fg.World) *fg.World {
@@ -220,6 +229,10 @@ func TestSyncGraphQLSameC1ZAsREST(t *testing.T) {
 		{"demo self-managed", fg.ModeSelfManaged, func() *fg.World { return fg.DemoWorld(fg.ModeSelfManaged) }, true, false},
 		{"demo gitlab.com without custom roles", fg.ModeGitLabCom, func() *fg.World { return withoutCustomRoles(fg.DemoWorld(fg.ModeGitLabCom)) }, false, true},
 		{"demo self-managed without custom roles", fg.ModeSelfManaged, func() *fg.World { return withoutCustomRoles(fg.DemoWorld(fg.ModeSelfManaged)) }, false, true},
+		{"large gitlab.com", fg.ModeGitLabCom, func() *fg.World { return fg.LargeWorld(smallLargeCom, fg.ModeGitLabCom) }, false, false},
+		{"large self-managed", fg.ModeSelfManaged, func() *fg.World { return fg.LargeWorld(smallLarge, fg.ModeSelfManaged) }, true, false},
+		{"large gitlab.com without custom roles", fg.ModeGitLabCom, func() *fg.World { return withoutCustomRoles(fg.LargeWorld(smallLargeCom, fg.ModeGitLabCom)) }, false, true},
+		{"large self-managed without custom roles", fg.ModeSelfManaged, func() *fg.World { return withoutCustomRoles(fg.LargeWorld(smallLarge, fg.ModeSelfManaged)) }, false, true},
 	} {
 		t.Run(w.name, func(t *testing.T) {
 			rest, gql, a, b := syncBoth(t, w)
@@ -231,6 +244,38 @@ func TestSyncGraphQLSameC1ZAsREST(t *testing.T) {
 				t.Errorf("GraphQL saved no REST request: %d, REST alone %d", restRequests(gql), restRequests(rest))
 			}
 			t.Logf("REST: %d requests; GraphQL: %d POSTs + %d REST %v", restRequests(rest), graphQLPosts(gql), restRequests(gql), restRoutes(gql))
+		})
+	}
+}
+
+// Issue 12 point 3: GraphQL unavailable (404), or timing out on the biggest containers
+// (a field error, or the whole POST answering 503): those parts go through REST and the
+// c1z is still REST's.
+func TestSyncGraphQLFallbackSameC1Z(t *testing.T) {
+	t.Parallel()
+	w := syncWorld{"demo self-managed without custom roles", fg.ModeSelfManaged,
+		func() *fg.World { return withoutCustomRoles(fg.DemoWorld(fg.ModeSelfManaged)) }, false, true}
+	for _, c := range []struct {
+		name string
+		opts fg.GraphQLOptions
+	}{
+		{"no GraphQL API", fg.GraphQLOptions{Disabled: true}},
+		{"timeout on containers over 5 members", fg.GraphQLOptions{TimeoutMembersOver: 5}},
+		{"503 on containers over 5 members", fg.GraphQLOptions{TimeoutMembersOver: 5, TimeoutAs503: true}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rest, gql, a, b := syncBoth(t, w, batontest.WithServerOptions(func(o *fg.Options) { o.GraphQL = c.opts }))
+			assertSameC1Z(t, rest, gql, a, b)
+			if graphQLPosts(gql) == 0 {
+				t.Error("no GraphQL query was tried")
+			}
+			if c.opts.Disabled && graphQLPosts(gql) != 1 {
+				t.Errorf("%d POSTs to a GitLab without GraphQL, want 1", graphQLPosts(gql))
+			}
+			if restRoutes(gql)["GET /groups/:id/members"]+restRoutes(gql)["GET /projects/:id/members"] == 0 {
+				t.Error("no members listing went through REST: the fallback is not tested")
+			}
+			t.Logf("GraphQL: %d POSTs + %d REST %v", graphQLPosts(gql), restRequests(gql), restRoutes(gql))
 		})
 	}
 }
