@@ -236,10 +236,10 @@ func (o *organisationState) hierarchyGuards(ctx context.Context, top int64, inst
 		}
 	}
 	if o.c.settings.Deployment == gitlabapi.GitLabCom {
-		if ids, err := api.ListSAMLIdentities(ctx, top); (err != nil && !ownerOnlyRefusal(err)) || len(ids) > 0 {
+		if ids, err := o.samlIdentities(ctx, top); (err != nil && !ownerOnlyRefusal(err)) || len(ids) > 0 {
 			g.restGroups, g.why = true, "its group member rows carry SAML identities"
 		}
-		if us, err := api.ListEnterpriseUsers(ctx, top); err == nil {
+		if us, err := o.enterpriseUsers(ctx, top); err == nil {
 			g.emails = map[int64]string{}
 			for _, u := range us {
 				g.emails[u.ID] = u.Email

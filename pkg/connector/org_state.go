@@ -202,8 +202,36 @@ type organisationState struct {
 	saml           samlIdentities                  // group_saml_identity of the member rows read
 
 	gql lazy[*graphqlInputs] // what GraphQL read (org_graphql.go)
+	// Top-level groups' listings read both by the account facts and by the GraphQL
+	// reading's guards: once per sync, the error kept with the answer.
+	enterpriseList lazyMap[int64, listingOf[*gitlab.User]]
+	samlList       lazyMap[int64, listingOf[*gitlabapi.SAMLIdentity]]
 
 	invitationWarning sync.Once
+}
+
+// listingOf is a listing's answer, error included (kept, not retried, within a sync).
+type listingOf[T any] struct {
+	items []T
+	err   error
+}
+
+// enterpriseUsers is GET /groups/:id/enterprise_users, once per sync.
+func (o *organisationState) enterpriseUsers(ctx context.Context, groupID int64) ([]*gitlab.User, error) {
+	l, _ := o.enterpriseList.get(groupID, func() (listingOf[*gitlab.User], error) {
+		us, err := o.c.client.ListEnterpriseUsers(ctx, groupID)
+		return listingOf[*gitlab.User]{us, err}, nil
+	})
+	return l.items, l.err
+}
+
+// samlIdentities is GET /groups/:id/saml/identities, once per sync.
+func (o *organisationState) samlIdentities(ctx context.Context, groupID int64) ([]*gitlabapi.SAMLIdentity, error) {
+	l, _ := o.samlList.get(groupID, func() (listingOf[*gitlabapi.SAMLIdentity], error) {
+		ids, err := o.c.client.ListSAMLIdentities(ctx, groupID)
+		return listingOf[*gitlabapi.SAMLIdentity]{ids, err}, nil
+	})
+	return l.items, l.err
 }
 
 func newOrganisationState(c *Connector, now time.Time) *organisationState {
