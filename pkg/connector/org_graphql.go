@@ -27,8 +27,10 @@ import (
 //   - membership_state (awaiting): GET groups/:id/pending_members of the top-level group
 //     names the members awaiting a seat; a container where one of them has a row is read
 //     over REST; a hierarchy whose pending members cannot be read keeps REST;
-//   - group_saml_identity (GitLab.com, rows of groups with SAML SSO, shown to Owners):
-//     where GET groups/:id/saml/identities lists anyone, that hierarchy's groups keep REST;
+//   - group_saml_identity (GitLab.com, shown to Owners on the rows of a group with its own
+//     SAML provider: Member#group_saml_identity reads the row's group's saml_provider,
+//     which only top-level groups have): where GET groups/:id/saml/identities lists
+//     anyone, the top-level group's own members are read over REST;
 //   - email (GitLab.com: enterprise users, shown to the top-level group's Owners): taken
 //     from GET groups/:id/enterprise_users (an administrator's rows carry every email,
 //     but an instance-wide sync takes accounts from GET /users, not from member rows);
@@ -77,11 +79,11 @@ func (o *organisationState) graphqlLoaded(ctx context.Context) (*graphqlInputs, 
 
 // hierarchyGuards is what decides, per top-level group, where GraphQL is exact.
 type hierarchyGuards struct {
-	rest       bool             // members over REST (custom roles, awaiting members unknown)
-	restGroups bool             // groups' members over REST (SAML identities on rows)
-	awaiting   map[int64]bool   // users awaiting a seat somewhere in the hierarchy
-	emails     map[int64]string // enterprise users' emails, shown on their rows
-	why        string
+	rest     bool             // members over REST (custom roles, awaiting members unknown)
+	restTop  bool             // the top-level group's own members over REST (SAML identities on rows)
+	awaiting map[int64]bool   // users awaiting a seat somewhere in the hierarchy
+	emails   map[int64]string // enterprise users' emails, shown on their rows
+	why      string
 }
 
 func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, error) {
@@ -119,7 +121,7 @@ func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, er
 		ProjectPath: func(id int64) string { return ps.byID[id].PathWithNamespace },
 	}
 	for _, id := range sortedKeys(tree.groups) {
-		if g := guardOf(id); !g.rest && !g.restGroups {
+		if g := guardOf(id); !g.rest && !(g.restTop && tree.groups[id].ParentID == 0) {
 			read.Groups = append(read.Groups, id)
 		}
 	}
@@ -237,7 +239,7 @@ func (o *organisationState) hierarchyGuards(ctx context.Context, top int64, inst
 	}
 	if o.c.settings.Deployment == gitlabapi.GitLabCom {
 		if ids, err := o.samlIdentities(ctx, top); (err != nil && !ownerOnlyRefusal(err)) || len(ids) > 0 {
-			g.restGroups, g.why = true, "its group member rows carry SAML identities"
+			g.restTop, g.why = true, "its own member rows carry SAML identities"
 		}
 		if us, err := o.enterpriseUsers(ctx, top); err == nil {
 			g.emails = map[int64]string{}

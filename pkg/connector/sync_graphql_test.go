@@ -229,7 +229,7 @@ func TestSyncGraphQLSameC1ZAsREST(t *testing.T) {
 		{"demo self-managed", fg.ModeSelfManaged, func() *fg.World { return fg.DemoWorld(fg.ModeSelfManaged) }, true, false},
 		{"demo gitlab.com without custom roles", fg.ModeGitLabCom, func() *fg.World { return withoutCustomRoles(fg.DemoWorld(fg.ModeGitLabCom)) }, false, true},
 		{"demo self-managed without custom roles", fg.ModeSelfManaged, func() *fg.World { return withoutCustomRoles(fg.DemoWorld(fg.ModeSelfManaged)) }, false, true},
-		{"large gitlab.com", fg.ModeGitLabCom, func() *fg.World { return fg.LargeWorld(smallLargeCom, fg.ModeGitLabCom) }, false, false},
+		{"large gitlab.com", fg.ModeGitLabCom, func() *fg.World { return fg.LargeWorld(smallLargeCom, fg.ModeGitLabCom) }, true, false},
 		{"large self-managed", fg.ModeSelfManaged, func() *fg.World { return fg.LargeWorld(smallLarge, fg.ModeSelfManaged) }, true, false},
 		{"large gitlab.com without custom roles", fg.ModeGitLabCom, func() *fg.World { return withoutCustomRoles(fg.LargeWorld(smallLargeCom, fg.ModeGitLabCom)) }, false, true},
 		{"large self-managed without custom roles", fg.ModeSelfManaged, func() *fg.World { return withoutCustomRoles(fg.LargeWorld(smallLarge, fg.ModeSelfManaged)) }, false, true},
