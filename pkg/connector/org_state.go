@@ -91,6 +91,7 @@ func (c *Connector) organisation(syncID string) *organisationState {
 	if oc.state == nil || oc.syncID != syncID {
 		oc.syncID = syncID
 		oc.state = newOrganisationState(c, now)
+		oc.state.wholeSync = true
 	}
 	return oc.state
 }
@@ -202,6 +203,9 @@ type organisationState struct {
 	saml           samlIdentities                  // group_saml_identity of the member rows read
 
 	gql lazy[*graphqlInputs] // what GraphQL read (org_graphql.go)
+	// wholeSync: the state of a sync (kept for its length), not of one call outside a
+	// sync: only a sync reads the whole organisation through GraphQL up front.
+	wholeSync bool
 	// Top-level groups' listings read both by the account facts and by the GraphQL
 	// reading's guards: once per sync, the error kept with the answer.
 	enterpriseList lazyMap[int64, listingOf[*gitlab.User]]
