@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -106,8 +107,21 @@ func BenchmarkSyncGraphQLSelfManagedIssue(b *testing.B) {
 type benchCase struct {
 	mode    fg.Mode
 	spec    fg.LargeSpec
-	graphql bool // --sync-api graphql
-	noRoles bool // no custom role in the world
+	graphql bool          // --sync-api graphql
+	noRoles bool          // no custom role in the world
+	latency time.Duration // added to every request by the fake
+}
+
+// With 20 ms added to every request (a GitLab across a network): the wall time of a
+// sync is then mostly waiting, so requests/op decide it.
+func BenchmarkSyncRESTSelfManagedIssueNoRoles20ms(b *testing.B) {
+	benchSyncWith(b, benchCase{mode: fg.ModeSelfManaged, spec: issueSpec, noRoles: true, latency: 20 * time.Millisecond})
+}
+func BenchmarkSyncGraphQLSelfManagedIssueNoRoles20ms(b *testing.B) {
+	benchSyncWith(b, benchCase{mode: fg.ModeSelfManaged, spec: issueSpec, graphql: true, noRoles: true, latency: 20 * time.Millisecond})
+}
+func BenchmarkSyncGraphQLGitLabComIssueNoRoles20ms(b *testing.B) {
+	benchSyncWith(b, benchCase{mode: fg.ModeGitLabCom, spec: issueSpec, graphql: true, noRoles: true, latency: 20 * time.Millisecond})
 }
 
 // benchSync syncs the world of spec in mode once per iteration and reports the
@@ -129,6 +143,9 @@ func benchSyncWith(b *testing.B, bc benchCase) {
 	fopts := []batontest.FakeOption{batontest.Unthrottled(), batontest.WithMiddleware(pendingMembers)}
 	if bc.graphql {
 		fopts = append(fopts, batontest.WithSettings(func(s *connector.Settings) { s.GraphQL = true }))
+	}
+	if bc.latency > 0 {
+		fopts = append(fopts, batontest.WithServerOptions(func(o *fg.Options) { o.Faults.Latency = bc.latency }))
 	}
 	f := batontest.NewFake(b, mode, world, fopts...)
 
@@ -214,6 +231,12 @@ func benchSyncWith(b *testing.B, bc benchCase) {
 	b.ReportMetric(float64(posts), "graphql-posts/op")
 	b.ReportMetric(float64(perSync-posts), "rest/op")
 	b.ReportMetric(float64(perSync)/float64(groups+projects), "floor-ratio")
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		// The process's peak (the fake GitLab and its world included): meaningful when
+		// one benchmark runs alone in a process.
+		b.ReportMetric(float64(ru.Maxrss)/1024, "process-peak-RSS-MB")
+	}
 	b.Logf("%s %d users/%d groups/%d projects: %d users, %d groups, %d projects, %d entitlements, %d grants, %d direct memberships; %d requests a sync = %.2f min of GitLab.com's 2,000/min (>= %.2f min paced at 1,320/min); per route: %s",
 		mode, spec.Users, spec.Groups, spec.Projects, users, groups, projects, counts.Entitlements, counts.Grants, memberships,
 		perSync, float64(perSync)/2000, float64(perSync)/1320, routeSummary(routes))
