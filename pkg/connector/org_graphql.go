@@ -137,6 +137,10 @@ func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, er
 			read.ProjectRoots = append(read.ProjectRoots, gitlabapi.ProjectRoot{FullPath: tree.groups[root].FullPath, Projects: count[root]})
 		}
 	}
+	personal := &hierarchyGuards{} // personal projects: no group, no user cap, no custom role but the instance's
+	if o.c.settings.Deployment == gitlabapi.SelfManaged && instanceRoles == 0 {
+		read.Projects = append(read.Projects, ps.personal...)
+	}
 	store := func(n orgNode, g *hierarchyGuards, rows []gitlabapi.GraphQLMember) bool {
 		ms := make([]*directMember, 0, len(rows))
 		invited := false
@@ -174,14 +178,20 @@ func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, er
 	}
 	read.OnProject = func(id int64, rows []gitlabapi.GraphQLMember) {
 		p := ps.byID[id]
-		if p == nil || p.GroupID == 0 || tree.groups[p.GroupID] == nil {
+		g := personal
+		switch {
+		case p == nil:
+			return
+		case p.GroupID != 0 && tree.groups[p.GroupID] != nil:
+			g = guardOf(p.GroupID)
+		case p.GroupID != 0:
 			return
 		}
-		if store(orgNode{Kind: "project", ID: id}, guardOf(p.GroupID), rows) {
+		if store(orgNode{Kind: "project", ID: id}, g, rows) {
 			in.projects[id] = true
 		}
 	}
-	if len(read.Groups) == 0 && len(read.ProjectRoots) == 0 {
+	if len(read.Groups) == 0 && len(read.ProjectRoots) == 0 && len(read.Projects) == 0 {
 		o.logGraphQLGuards(ctx, tree, guards)
 		return in, nil
 	}

@@ -37,6 +37,9 @@ type GraphQLMember struct {
 type DirectMembersRead struct {
 	Groups       []int64       // groups to read, by id
 	ProjectRoots []ProjectRoot // groups whose projects (subgroups' included) to read
+	// Projects are further projects read one by one (by aliases, 8 a query): those below
+	// no group (personal projects).
+	Projects []int64
 	// OnGroup gets a group's direct members and whether anyone reaches it through a
 	// group shared into it or an ancestor (so it may have shares of its own).
 	OnGroup   func(id int64, rows []GraphQLMember, shared bool)
@@ -79,6 +82,9 @@ func (c *Client) ReadDirectMembers(ctx context.Context, r DirectMembersRead) (Di
 			first = min(first, root.Projects)
 		}
 		rd.queue = append(rd.queue, rd.projectsItem(root.FullPath, first, ""))
+	}
+	for _, id := range r.Projects {
+		rd.more = append(rd.more, moreState{key: containerKey{Projects, id}})
 	}
 	err := rd.run(ctx)
 	return rd.sum, err

@@ -208,7 +208,7 @@ func ProjectsMembersOperation(root string, first int, after string) Operation {
 	}
 }
 
-// MoreMembers is a container whose members continue after Cursor.
+// MoreMembers is a container whose members continue after Cursor ("" for the first page).
 type MoreMembers struct {
 	Kind     SourceKind
 	FullPath string
@@ -223,7 +223,10 @@ func MoreMembersOperation(items []MoreMembers) Operation {
 	for i, it := range items {
 		p, c := fmt.Sprintf("p%d", i), fmt.Sprintf("c%d", i)
 		defs = append(defs, "$"+p+": ID!", "$"+c+": String")
-		op.Variables[p], op.Variables[c] = it.FullPath, it.Cursor
+		op.Variables[p], op.Variables[c] = it.FullPath, nil // null: the first page
+		if it.Cursor != "" {
+			op.Variables[c] = it.Cursor
+		}
 		name, conn := "group", "groupMembers"
 		if it.Kind == Projects {
 			name, conn = "project", "projectMembers"
