@@ -88,6 +88,9 @@ type GraphQLResponse[T any] struct {
 	Errors []GraphQLError `json:"errors"`
 }
 
+// reset empties the envelope before it is decoded into again.
+func (r *GraphQLResponse[T]) reset() { *r = GraphQLResponse[T]{} }
+
 // Err is the operation's errors as an error (nil without errors).
 func (r *GraphQLResponse[T]) Err() error {
 	if len(r.Errors) == 0 {

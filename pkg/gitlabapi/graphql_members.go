@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -142,6 +143,9 @@ func (rd *membersReader) run(ctx context.Context) error {
 		ops, outs := make([]GraphQLQuery, len(batch)), make([]any, len(batch))
 		for i, it := range batch {
 			ops[i], outs[i] = it.op.Query(), it.out
+			if r, ok := it.out.(interface{ reset() }); ok {
+				r.reset()
+			}
 		}
 		rd.sum.Posts++
 		if err := rd.c.GraphQL(ctx, ops, outs); err != nil {
@@ -153,11 +157,43 @@ func (rd *membersReader) run(ctx context.Context) error {
 			}
 			continue
 		}
+		if limit, ok := complexityLimit(outs); ok && limit < rd.r.MaxComplexity && len(batch) > 1 {
+			// The whole multiplex was refused for its summed complexity: send the same
+			// queries again under GitLab's limit (it names it).
+			rd.r.MaxComplexity = limit
+			rd.queue = append(batch, rd.queue...)
+			continue
+		}
 		for _, it := range batch {
 			it.done()
 		}
 	}
 	return nil
+}
+
+// maxComplexityRe reads graphql-ruby's "Query has complexity of N, which exceeds max
+// complexity of M".
+var maxComplexityRe = regexp.MustCompile(`exceeds max complexity of ([0-9]+)`)
+
+// complexityLimit is the limit a refused multiplex names, if every answer is that refusal.
+func complexityLimit(outs []any) (int, bool) {
+	limit := 0
+	for _, o := range outs {
+		e, ok := o.(interface{ Err() error })
+		if !ok {
+			return 0, false
+		}
+		var ge *GraphQLErrors
+		if !errors.As(e.Err(), &ge) {
+			return 0, false
+		}
+		m := maxComplexityRe.FindStringSubmatch(ge.Error())
+		if m == nil {
+			return 0, false
+		}
+		limit, _ = strconv.Atoi(m[1])
+	}
+	return limit, limit > 0
 }
 
 // endsReading: errors after which no other query would fare better.

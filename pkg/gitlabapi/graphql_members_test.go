@@ -141,9 +141,10 @@ func TestReadDirectMembersFollowsPages(t *testing.T) {
 	}
 }
 
-// A complexity limit too small for a whole chunk: the chunk is split until it fits, and
-// the answer is the same.
-func TestReadDirectMembersSplitsRefusedQueries(t *testing.T) {
+// GitLab's 30 s timeout on a big container's members ("Timeout on ...", the field null):
+// the chunk's other groups are delivered, the containers that timed out are left to
+// REST (in Skipped), and what is delivered is unchanged.
+func TestReadDirectMembersTimeoutsLeftToREST(t *testing.T) {
 	e := newFakeEnv(t, fg.ModeGitLabCom, nil)
 	whole := readAllThroughGraphQL(t, e, 0)
 	e.s.SetGraphQL(fg.GraphQLOptions{TimeoutMembersOver: 3})
@@ -175,5 +176,29 @@ func TestReadDirectMembersWithoutGraphQL(t *testing.T) {
 	got := readAllThroughGraphQL(t, e, 0)
 	if !IsNotFound(got.err) || len(got.groups)+len(got.projects) != 0 {
 		t.Errorf("error %v, %d groups delivered", got.err, len(got.groups))
+	}
+}
+
+// A multiplex over GitLab's summed complexity limit is refused as a whole ("Query has
+// complexity of N, which exceeds max complexity of 250"): the same queries are sent
+// again under the limit GitLab named, and the answer is the same.
+func TestReadDirectMembersComplexityRefusal(t *testing.T) {
+	e := newFakeEnv(t, fg.ModeGitLabCom, nil)
+	want := readAllThroughGraphQL(t, e, 0)
+	got := readAllThroughGraphQL(t, e, 1000)
+	if got.err != nil {
+		t.Fatal(got.err)
+	}
+	if len(got.groups) != len(want.groups) || len(got.projects) != len(want.projects) {
+		t.Errorf("%d groups and %d projects read, want %d and %d (skipped %v)", len(got.groups), len(got.projects),
+			len(want.groups), len(want.projects), got.sum.Skipped)
+	}
+	for id, rows := range want.groups {
+		if fmt.Sprint(sortedKeys(got.groups[id])) != fmt.Sprint(sortedKeys(rows)) {
+			t.Errorf("group %d differs", id)
+		}
+	}
+	if got.sum.Posts != want.sum.Posts+1 {
+		t.Errorf("%d POSTs, want the refused one and then %d", got.sum.Posts, want.sum.Posts)
 	}
 }
