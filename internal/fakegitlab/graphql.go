@@ -236,6 +236,9 @@ func (s *Server) runGraphQL(c *call, reqs []gqlRequest) ([]gqlResult, int) {
 			}
 			continue
 		}
+		if a.recursion != "" {
+			results[i].Errors = append(results[i].Errors, gqlError{Message: a.recursion})
+		}
 		if a.depth > maxDepth {
 			results[i].Errors = append(results[i].Errors, gqlError{Message: depthError(a.depth, maxDepth)})
 		}

@@ -285,23 +285,45 @@ func TestGraphQLMultiplexComplexityIsSummed(t *testing.T) {
 	}
 }
 
+// deepQuery nests fields to depth 20 (21 with a user), each named field with selections
+// at most twice in the branch, so that GitLab's RecursionAnalyzer lets it through.
+func deepQuery(extra bool) string {
+	leaf := "id"
+	if extra {
+		leaf = "user { id }"
+	}
+	q := `{ group(fullPath: "acme") { parent { parent { descendantGroups { nodes { projects { nodes { group {
+		descendantGroups { edges { node { projects { nodes { projectMembers { nodes { ... on ProjectMember { project {
+		projectMembers { edges { node { ` + leaf
+	return q + strings.Repeat(" }", strings.Count(q, "{")-strings.Count(q, "}"))
+}
+
 func TestGraphQLDepthLimit(t *testing.T) {
 	_, u := startGQL(t, testWorld(false), fakegitlab.ModeGitLabCom)
-	nest := func(parents int) string {
-		return `{ group(fullPath: "acme") { ` + strings.Repeat("parent { ", parents) + "id" + strings.Repeat(" }", parents) + " } }"
-	}
-	// group + 18 parents + id = depth 20: allowed (the parents are null, which is fine).
-	if r := gql(t, u, nest(18), nil); len(r.Errors) != 0 {
+	if r := gql(t, u, deepQuery(false), nil); len(r.Errors) != 0 {
 		t.Fatalf("depth 20: %+v", r.Errors)
 	}
-	r := gql(t, u, nest(19), nil)
+	r := gql(t, u, deepQuery(true), nil)
 	if r.Data != nil || len(r.Errors) != 1 || r.Errors[0].Message != "Query has depth of 21, which exceeds max depth of 20" {
 		t.Fatalf("depth 21: %+v", r)
 	}
 	// Anonymous callers get 15 (DEFAULT_MAX_DEPTH).
-	status, b := gqlPost(t, u, "", gqlBody(t, nest(14), nil))
-	if status != http.StatusOK || !strings.Contains(string(b), "Query has depth of 16, which exceeds max depth of 15") {
-		t.Fatalf("anonymous depth 16: %d %s", status, b)
+	status, b := gqlPost(t, u, "", gqlBody(t, deepQuery(false), nil))
+	if status != http.StatusOK || !strings.Contains(string(b), "Query has depth of 20, which exceeds max depth of 15") {
+		t.Fatalf("anonymous depth 20: %d %s", status, b)
+	}
+}
+
+func TestGraphQLRecursionLimit(t *testing.T) {
+	_, u := startGQL(t, testWorld(false), fakegitlab.ModeGitLabCom)
+	// Twice in a branch is fine, and ignored names (nodes, edges, node) never count.
+	if r := gql(t, u, `{ group(fullPath: "acme/platform/infra") { parent { parent { id } } } }`, nil); len(r.Errors) != 0 {
+		t.Fatalf("parent twice: %+v", r.Errors)
+	}
+	r := gql(t, u, `{ group(fullPath: "acme/platform/infra") { parent { parent { parent { id } } } } }`, nil)
+	want := "Recursive query - too many of fields '{\"parent\"=>3}' detected\nin single branch of the query\")\n"
+	if r.Data != nil || len(r.Errors) != 1 || r.Errors[0].Message != want {
+		t.Fatalf("parent three times: %+v", r)
 	}
 }
 
