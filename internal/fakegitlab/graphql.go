@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -86,9 +88,36 @@ func gqlSchema() *graphql.Schema {
 
 // gqlRequest is one query of a POST.
 type gqlRequest struct {
-	Query         string         `json:"query"`
-	OperationName string         `json:"operationName"`
-	Variables     map[string]any `json:"variables"`
+	Query         string          `json:"query"`
+	OperationName string          `json:"operationName"`
+	RawVariables  json.RawMessage `json:"variables"`
+	Variables     map[string]any  `json:"-"`
+}
+
+// decodeVariables reads variables as Gitlab::Graphql::Variables#to_h does
+// (lib/gitlab/graphql/variables.rb): an object, a string holding JSON (blank: none), or
+// null; anything else, or JSON that does not parse, is Variables::Invalid, which
+// GraphqlController answers 422.
+func decodeVariables(raw json.RawMessage) (map[string]any, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	if raw[0] == '"' {
+		var str string
+		if err := json.Unmarshal(raw, &str); err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(str) == "" {
+			return nil, nil
+		}
+		raw = []byte(str)
+	}
+	var vars map[string]any
+	if err := json.Unmarshal(raw, &vars); err != nil {
+		return nil, fmt.Errorf("Unexpected parameter: %s", raw)
+	}
+	return vars, nil
 }
 
 // gqlError is an error in GraphQL's shape.
@@ -118,41 +147,28 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := &call{s: s, w: w, r: r, query: r.URL.Query(), world: s.world, header: http.Header{}}
-	defer func() { s.counts.add(gqlRoute, c.status) }()
-	if s.faults.before(c, gqlRoute, nil) {
+	route := gqlRoute
+	if r.Method == http.MethodGet {
+		route = "GET /api/graphql"
+	}
+	defer func() { s.counts.add(route, c.status) }()
+	if s.faults.before(c, route, nil) {
 		return
 	}
 	if s.opts.GraphQL.Disabled {
 		c.writeBody(http.StatusNotFound, "text/html", []byte("<html><body>404 Not Found</body></html>"))
 		return
 	}
-	if r.Method != http.MethodPost {
-		c.header.Set("Allow", http.MethodPost)
+	if r.Method != http.MethodPost && r.Method != http.MethodGet {
+		c.header.Set("Allow", "GET, POST")
 		c.json(http.StatusMethodNotAllowed, gqlErrorsOnly("405 Method Not Allowed"))
 		return
 	}
 	if !s.authenticateGraphQL(c) {
 		return
 	}
-
-	body := new(bytes.Buffer)
-	if _, err := body.ReadFrom(r.Body); err != nil {
-		c.json(http.StatusBadRequest, gqlErrorsOnly("body could not be read"))
-		return
-	}
-	raw := bytes.TrimSpace(body.Bytes())
-	multiplex := len(raw) > 0 && raw[0] == '['
-	var reqs []gqlRequest
-	var err error
-	if multiplex {
-		err = json.Unmarshal(raw, &reqs)
-	} else {
-		var one gqlRequest
-		err = json.Unmarshal(raw, &one)
-		reqs = []gqlRequest{one}
-	}
-	if err != nil {
-		c.json(http.StatusBadRequest, gqlErrorsOnly("body is not valid JSON"))
+	reqs, multiplex, ok := readGraphQLRequests(c)
+	if !ok {
 		return
 	}
 	size := 0
@@ -174,6 +190,55 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.json(http.StatusOK, results[0])
+}
+
+// readGraphQLRequests reads the queries of a POST (a JSON object, or an array: a
+// multiplex) or of a GET (query, variables and operationName parameters; GitLab serves
+// queries on GET too and refuses mutations there: disallow_mutations_for_get).
+func readGraphQLRequests(c *call) ([]gqlRequest, bool, bool) {
+	if c.r.Method == http.MethodGet {
+		q := gqlRequest{Query: c.query.Get("query"), OperationName: c.query.Get("operationName")}
+		if v := c.query.Get("variables"); v != "" {
+			b, _ := json.Marshal(v)
+			q.RawVariables = b
+		}
+		reqs := []gqlRequest{q}
+		return reqs, false, decodeAll(c, reqs)
+	}
+	body := new(bytes.Buffer)
+	if _, err := body.ReadFrom(c.r.Body); err != nil {
+		c.json(http.StatusBadRequest, gqlErrorsOnly("body could not be read"))
+		return nil, false, false
+	}
+	raw := bytes.TrimSpace(body.Bytes())
+	multiplex := len(raw) > 0 && raw[0] == '['
+	var reqs []gqlRequest
+	var err error
+	if multiplex {
+		err = json.Unmarshal(raw, &reqs)
+	} else {
+		var one gqlRequest
+		err = json.Unmarshal(raw, &one)
+		reqs = []gqlRequest{one}
+	}
+	if err != nil {
+		c.json(http.StatusBadRequest, gqlErrorsOnly("body is not valid JSON"))
+		return nil, false, false
+	}
+	return reqs, multiplex, decodeAll(c, reqs)
+}
+
+// decodeAll decodes every query's variables, answering 422 on the first invalid ones.
+func decodeAll(c *call, reqs []gqlRequest) bool {
+	for i := range reqs {
+		vars, err := decodeVariables(reqs[i].RawVariables)
+		if err != nil {
+			c.json(http.StatusUnprocessableEntity, gqlErrorsOnly(err.Error()))
+			return false
+		}
+		reqs[i].Variables = vars
+	}
+	return true
 }
 
 // authenticateGraphQL finds the token's user. No token: anonymous. A token that does not

@@ -63,6 +63,10 @@ type gqlAnalysis struct {
 // analyzeQuery parses and validates a query and computes its depth and complexity.
 func analyzeQuery(query, operationName string, vars map[string]any) *gqlAnalysis {
 	a := &gqlAnalysis{}
+	if strings.TrimSpace(query) == "" {
+		a.errs = gqlerror.List{gqlerror.Errorf("No query string was present")} // graphql-ruby's GraphQL::Query
+		return a
+	}
 	doc, errs := gqlparser.LoadQuery(gqlAST(), query)
 	if len(errs) > 0 {
 		a.errs = errs

@@ -455,6 +455,12 @@ func TestGraphQLRelationsDirectVersusDeduplicated(t *testing.T) {
 		t.Errorf("default relations: %v", all)
 	}
 
+	// DESCENDANTS: the subgroups' rows, one per user.
+	desc := memberLevels(nodes(gqlOK(t, u, `{ group(fullPath: "acme") { groupMembers(relations: [DESCENDANTS]) { nodes { `+memberFields+` } } } }`, nil), "group", "groupMembers", "nodes"))
+	if fmt.Sprint(desc) != "map[alice:30 carol:40 dave:40 frank:30]" {
+		t.Errorf("DESCENDANTS: %v", desc)
+	}
+
 	// Projects: DIRECT shows the project row's own level; the default relations show the
 	// effective project access (project_authorizations).
 	pq := `query($rel: [ProjectMemberRelation!]) { project(fullPath: "acme/platform/api") { projectMembers(relations: $rel) { nodes { __typename ` + memberFields + ` } } } }`
@@ -606,6 +612,33 @@ func TestGraphQLRowsOfUnreadableGroupsAreLeftOut(t *testing.T) {
 	// A private group the caller cannot read is null.
 	if d := gqlOK(t, u, `{ group(fullPath: "other") { id } }`, nil); d["group"] != nil {
 		t.Errorf("private group: %v", d)
+	}
+}
+
+func TestGraphQLRequestShapes(t *testing.T) {
+	s, u := startGQL(t, testWorld(false), fakegitlab.ModeGitLabCom)
+	// Variables as a JSON string, as Gitlab::Graphql::Variables accepts them.
+	body := `{"query":"query($p: ID!) { group(fullPath: $p) { fullPath } }","variables":"{\"p\":\"acme\"}"}`
+	if status, b := gqlPost(t, u, testToken, body); status != http.StatusOK || !strings.Contains(string(b), `"fullPath":"acme"`) {
+		t.Errorf("string variables: %d %s", status, b)
+	}
+	if status, _ := gqlPost(t, u, testToken, `{"query":"{ currentUser { id } }","variables":42}`); status != http.StatusUnprocessableEntity {
+		t.Errorf("invalid variables: %d", status)
+	}
+	if status, b := gqlPost(t, u, testToken, `{"query":""}`); status != http.StatusOK || string(b) != `{"errors":[{"message":"No query string was present"}]}` {
+		t.Errorf("no query: %d %s", status, b)
+	}
+	// GET serves queries too, counted under its own name.
+	req, _ := http.NewRequest(http.MethodGet, u+"/api/graphql?query="+strings.ReplaceAll("{ currentUser { username } }", " ", "%20"), nil)
+	req.Header.Set("PRIVATE-TOKEN", testToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != `{"data":{"currentUser":{"username":"acme-admin"}}}` || s.Counts()["GET /api/graphql"] != 1 {
+		t.Errorf("GET: %s, counts %v", b, s.Counts())
 	}
 }
 
