@@ -512,20 +512,29 @@ func (r *gqlGroup) MaxAccessLevel() *gqlAccess {
 // DescendantGroupsCount: "Count of direct descendant groups of the group."
 func (r *gqlGroup) DescendantGroupsCount() int32 { return int32(len(r.q.index().children[r.g.ID])) }
 
-// GroupMembersCount: "Count of direct members of the group." (the group's member rows,
-// invitations not counted; expired rows are gone).
+// GroupMembersCount: "Count of direct members of the group.": Group.group_members_counts
+// counts the group_members association (app/models/group.rb), where(requested_at: nil):
+// every direct row, invitations, awaiting and Minimal Access rows included (expired
+// rows are gone).
 func (r *gqlGroup) GroupMembersCount() int32 {
+	w := r.q.c.world
+	today := w.today()
 	n := 0
-	today := r.q.c.world.today()
-	for _, m := range r.q.c.world.GroupMembers[r.g.ID] {
+	for _, m := range w.GroupMembers[r.g.ID] {
 		if rowListedOn(m, today, true) {
+			n++
+		}
+	}
+	for _, inv := range w.GroupInvitations[r.g.ID] {
+		if inv != nil && !expiredOn(inv.ExpiresAt, today) {
 			n++
 		}
 	}
 	return int32(n)
 }
 
-// ProjectsCount: "Count of direct projects in the group."
+// ProjectsCount: "Count of direct projects in the group." (projects_counts: its
+// non-archived projects; the fake has no archived ones).
 func (r *gqlGroup) ProjectsCount() int32 { return int32(len(r.q.index().projectsOf[r.g.ID])) }
 
 type gqlDescendantArgs struct {

@@ -896,3 +896,17 @@ func TestGraphQLRowsAgreeWithRESTOracle(t *testing.T) {
 		}
 	}
 }
+
+// Group's counts are direct ones (group_type.rb): children, projects, and the group's own
+// member rows, invitations included (Group.group_members_counts).
+func TestGraphQLGroupCountsAreDirect(t *testing.T) {
+	w := testWorld(false)
+	w.GroupInvitations[gAcme] = []*fakegitlab.Invitation{{ID: 9001, Email: "new@example.com", AccessLevel: fakegitlab.Guest, CreatedAt: clock}}
+	_, u := startGQL(t, w, fakegitlab.ModeGitLabCom)
+	d := gqlOK(t, u, `{ a: group(fullPath: "acme") { descendantGroupsCount projectsCount groupMembersCount }
+		p: group(fullPath: "acme/platform") { descendantGroupsCount projectsCount groupMembersCount } }`, nil)
+	if fmt.Sprint(d["a"]) != "map[descendantGroupsCount:2 groupMembersCount:4 projectsCount:0]" ||
+		fmt.Sprint(d["p"]) != "map[descendantGroupsCount:1 groupMembersCount:0 projectsCount:1]" {
+		t.Errorf("counts: %v", d)
+	}
+}
