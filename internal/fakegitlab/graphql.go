@@ -67,6 +67,39 @@ func (s *Server) SetGraphQL(o GraphQLOptions) {
 	s.opts.GraphQL = o
 }
 
+// GraphQLOptionsJSON is GraphQLOptions over HTTP: GET /-/fake/graphql answers them, PUT
+// replaces them (a fake run as a process, cmd/gitlab-fake, is switched so).
+type GraphQLOptionsJSON struct {
+	Disabled           bool `json:"disabled"`
+	TimeoutMembersOver int  `json:"timeout_members_over"`
+	TimeoutAs503       bool `json:"timeout_as_503"`
+}
+
+func (s *Server) serveGraphQLControl(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+	case http.MethodPut:
+		var j GraphQLOptionsJSON
+		dec := json.NewDecoder(r.Body)
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&j); err != nil {
+			http.Error(w, "invalid graphql options: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		s.SetGraphQL(GraphQLOptions(j))
+	default:
+		w.Header().Set("Allow", "GET, PUT")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	s.mu.Lock()
+	j := GraphQLOptionsJSON(s.opts.GraphQL)
+	s.mu.Unlock()
+	b, _ := json.MarshalIndent(j, "", "  ")
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(append(b, '\n'))
+}
+
 const gqlRoute = "POST /api/graphql"
 
 // gqlTimedOut503 is GraphqlController's text for ActiveRecord::QueryCanceled.

@@ -679,7 +679,17 @@ func TestGraphQLDisabledAnswers404(t *testing.T) {
 	if status != http.StatusNotFound || s.Counts()["POST /api/graphql"] != 1 {
 		t.Fatalf("disabled: %d, counts %v", status, s.Counts())
 	}
-	s.SetGraphQL(fakegitlab.GraphQLOptions{})
+	// Switched back on over the fake's control endpoint (as for a fake run as a process).
+	req, _ := http.NewRequest(http.MethodPut, u+"/-/fake/graphql", strings.NewReader(`{"disabled":false}`))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"disabled": false`) {
+		t.Fatalf("PUT /-/fake/graphql: %d %s", resp.StatusCode, b)
+	}
 	if status, b := gqlPost(t, u, testToken, gqlBody(t, `{ currentUser { id } }`, nil)); status != http.StatusOK {
 		t.Fatalf("enabled again: %d %s", status, b)
 	}
