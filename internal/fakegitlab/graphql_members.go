@@ -306,9 +306,11 @@ func (q *gqlReq) computeProjectMemberRows(p *Project, rels gqlRelations) []gqlMe
 	if rels.onlyDirect() {
 		return sortedRows(projUsers, projInvites)
 	}
-	union := p.GroupID != 0 || rels["invited_groups"]
-	if !union {
-		return sortedRows(projUsers, projInvites) // return project_members unless union_members.any?
+	// union_members: the group finder's rows (when the project has a group), the invited
+	// groups' (invited_groups) and the project's own (direct); none of them: the project
+	// rows as they are (return project_members unless union_members.any?).
+	if p.GroupID == 0 && !rels["invited_groups"] && !rels["direct"] {
+		return sortedRows(projUsers, projInvites)
 	}
 	users := map[int64]gqlCand{}
 	offer := func(uid int64, c gqlCand) {

@@ -920,3 +920,19 @@ func TestGraphQLGroupCountsAreDirect(t *testing.T) {
 		t.Errorf("counts: %v", d)
 	}
 }
+
+// A personal project has no group: MembersFinder unions its own rows when DIRECT is asked
+// (so their levels become project_authorizations'), and with no relation to union it
+// answers the project rows as they are.
+func TestGraphQLPersonalProjectMembersFollowMembersFinder(t *testing.T) {
+	w := testWorld(true)
+	w.SetProjectMember(pDotfiles, &fakegitlab.Member{UserID: uSybil, AccessLevel: fakegitlab.Developer}) // the owner's row, below the owner's Owner
+	_, u := startGQL(t, w, fakegitlab.ModeSelfManaged)
+	q := `query($rel: [ProjectMemberRelation!]) { project(fullPath: "sybil/dotfiles") { projectMembers(relations: $rel) { nodes { ` + memberFields + ` } } } }`
+	for rel, want := range map[string]int{"DIRECT": 30, "DIRECT,INHERITED": 50, "INHERITED": 30} {
+		got := memberLevels(nodes(gqlOK(t, u, q, map[string]any{"rel": strings.Split(rel, ",")}), "project", "projectMembers", "nodes"))
+		if got["sybil"] != want || len(got) != 1 {
+			t.Errorf("%s: %v, want sybil %d", rel, got, want)
+		}
+	}
+}
