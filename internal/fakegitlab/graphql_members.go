@@ -377,13 +377,8 @@ func (q *gqlReq) computeProjectMemberRows(p *Project, rels gqlRelations) []gqlMe
 		}
 	}
 	// COALESCE(project_authorizations.access_level, member_union.access_level).
-	ids := make(map[int64]bool, len(users))
-	for uid := range users {
-		ids[uid] = true
-	}
-	for uid, ua := range w.authzForUsers(ids) {
-		if level := ua.projects[p.ID]; level > NoAccess {
-			c := users[uid]
+	for uid, c := range users {
+		if level := q.userProjects(uid)[p.ID]; level > NoAccess {
 			c.row.level = level
 			users[uid] = c
 		}

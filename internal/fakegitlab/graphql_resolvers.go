@@ -219,16 +219,38 @@ func (q *gqlReq) projectReadable(p *Project) bool {
 	return q.projectLevel(p.ID) > NoAccess
 }
 
-// projectLevel is the caller's project_authorizations level, read once per query (the
-// world's cache checks a fingerprint of every membership on each use).
+// projectLevel is the caller's project_authorizations level.
 func (q *gqlReq) projectLevel(pid int64) AccessLevel {
 	if q.me() == nil {
 		return NoAccess
 	}
 	if q.myProjects == nil {
-		q.myProjects = q.c.world.authzFor(q.me().ID).projects
+		q.myProjects = q.userProjects(q.me().ID)
 	}
 	return q.myProjects[pid]
+}
+
+// gqlAuthz is the world's project authorizations (authz.go's per-user CTE over its index)
+// for one world state: the world's own cache checks a fingerprint of every membership on
+// each use, which costs milliseconds per call in a world of 50,000 projects.
+type gqlAuthz struct {
+	ix    *authzIndex
+	users map[int64]map[int64]AccessLevel
+}
+
+// userProjects is the user's project_authorizations: project id -> level (shared: do not
+// change it).
+func (q *gqlReq) userProjects(uid int64) map[int64]AccessLevel {
+	w := q.c.world
+	a := cachedListing(q.c.s, "gql authz", func() *gqlAuthz {
+		return &gqlAuthz{ix: w.buildAuthzIndex(), users: map[int64]map[int64]AccessLevel{}}
+	})
+	m, ok := a.users[uid]
+	if !ok {
+		m = w.userCTE(a.ix, uid).projects
+		a.users[uid] = m
+	}
+	return m
 }
 
 // groupLevel is Group#max_member_access_for_user: OWNER for an administrator.
