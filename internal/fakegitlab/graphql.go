@@ -30,11 +30,19 @@ import (
 //     (authorize_access_api!: current_user nil and a token present);
 //   - a JSON object {query, variables, operationName}, or a JSON array of them: a
 //     multiplex (multiplex?: params[:_json].is_a?(Array)), answered with an array;
+//     variables as Gitlab::Graphql::Variables reads them (an object, a JSON string or
+//     null; anything else 422). GET serves a query from the URL parameters too (counted
+//     as "GET /api/graphql"); the fake serves no mutations;
+//   - the limits and analysers of gitlab_schema.rb (graphql_complexity.go): complexity
+//     (200 anonymous, 250, 300 for an administrator) summed over a multiplex, depth (15
+//     anonymous, 20), GitLab's RecursionAnalyzer; parse, validation and analysis errors
+//     leave the query unexecuted;
 //   - limit_query_size: the query texts, summed over a multiplex, may have 10,000
 //     characters; over it 422 {"errors":[{"message":"Query too large"}]}
 //     (Gitlab::Graphql::Errors::ArgumentError => :unprocessable_entity);
-//   - everything else is HTTP 200 with "errors": parse and validation errors, the depth
-//     and complexity limits (graphql_complexity.go), field errors.
+//   - everything else is HTTP 200 with "errors": parse and validation errors (the unknown
+//     field and argument ones in graphql-ruby's words), the limits, field errors
+//     (authorization refusals, invalid cursors, the timeout fault).
 //
 // One POST is one request for counting ("POST /api/graphql") and for the fault layer:
 // latency, rate limits (GitLab counts /api/graphql as API traffic:
