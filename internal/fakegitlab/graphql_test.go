@@ -936,3 +936,45 @@ func TestGraphQLPersonalProjectMembersFollowMembersFinder(t *testing.T) {
 		}
 	}
 }
+
+// accessLevels filters with Member.by_access_level, which is active.where(access_level:):
+// blocked users' rows go, email invitations stay (app/models/member.rb); search joins the
+// users, so invitations never match.
+func TestGraphQLAccessLevelsFilterIsActiveScope(t *testing.T) {
+	w := testWorld(false)
+	w.GroupInvitations[gSales] = []*fakegitlab.Invitation{{ID: 9001, Email: "new@example.com", AccessLevel: fakegitlab.Developer, CreatedAt: clock}}
+	w.SetGroupMember(gSales, &fakegitlab.Member{UserID: uDave, AccessLevel: fakegitlab.Developer})
+	_, u := startGQL(t, w, fakegitlab.ModeGitLabCom)
+	q := `query($l: [AccessLevelEnum!], $s: String) { group(fullPath: "acme/sales") { groupMembers(relations: [DIRECT], accessLevels: $l, search: $s) { nodes { ` + memberFields + ` } } } }`
+	all := memberLevels(nodes(gqlOK(t, u, q, nil), "group", "groupMembers", "nodes"))
+	if fmt.Sprint(all) != "map[(invite):30 dave:30 frank:30]" {
+		t.Errorf("unfiltered: %v", all)
+	}
+	dev := memberLevels(nodes(gqlOK(t, u, q, map[string]any{"l": []string{"DEVELOPER"}}), "group", "groupMembers", "nodes"))
+	if fmt.Sprint(dev) != "map[(invite):30 dave:30]" {
+		t.Errorf("accessLevels [DEVELOPER]: %v (frank is blocked)", dev)
+	}
+	found := memberLevels(nodes(gqlOK(t, u, q, map[string]any{"s": "Da"}), "group", "groupMembers", "nodes"))
+	if fmt.Sprint(found) != "map[dave:30]" {
+		t.Errorf("search: %v", found)
+	}
+}
+
+// read_group_member is refused on a private group the caller reads only because they
+// belong to a subgroup (GroupPolicy: ~can_read_group_member when private and the access
+// level is NO_ACCESS): the field is null with AuthorizeResource's error.
+func TestGraphQLMembersOfAGroupSeenOnlyFromBelowAreRefused(t *testing.T) {
+	w := testWorld(false)
+	w.TokenUserID = uCarol // Maintainer of acme/platform/infra only
+	_, u := startGQL(t, w, fakegitlab.ModeGitLabCom)
+	r := gql(t, u, `{ group(fullPath: "acme") { fullPath groupMembers { nodes { id } } } }`, nil)
+	if dig(r.Data, "group", "fullPath") != "acme" || dig(r.Data, "group", "groupMembers") != nil ||
+		len(r.Errors) != 1 || r.Errors[0].Message != "The resource that you are attempting to access does not exist or you don't have permission to perform this action" {
+		t.Fatalf("%+v", r)
+	}
+	// Her own group's members she reads, inherited rows included.
+	got := memberLevels(nodes(gqlOK(t, u, `{ group(fullPath: "acme/platform/infra") { groupMembers { nodes { `+memberFields+` } } } }`, nil), "group", "groupMembers", "nodes"))
+	if got["carol"] != 40 || got["alice"] != 50 {
+		t.Errorf("infra: %v", got)
+	}
+}
