@@ -388,15 +388,27 @@ func (*gqlRoot) QueryComplexity(ctx context.Context) *gqlQC {
 	return &gqlQC{score: int32(q.score), limit: int32(q.limit)}
 }
 
+// orDefault reads a Boolean argument with a default: graph-gophers applies the schema's
+// default when the argument is left out but passes null for a variable that is not
+// provided, where GraphQL (and graphql-ruby) apply the argument's default; null and
+// unset both read as the default here (allAvailable has replace_null_with_default; for
+// the others null reads as false in Ruby, which is their default).
+func orDefault(b graphql.NullBool, def bool) bool {
+	if b.Value == nil {
+		return def
+	}
+	return *b.Value
+}
+
 type gqlGroupsArgs struct {
 	Ids              *[]graphql.ID
-	TopLevelOnly     bool
-	OwnedOnly        bool
+	TopLevelOnly     graphql.NullBool
+	OwnedOnly        graphql.NullBool
 	Search           *string
-	Sort             string
+	Sort             graphql.NullString
 	ParentPath       *graphql.ID
-	IncludeSubgroups bool
-	AllAvailable     bool
+	IncludeSubgroups graphql.NullBool
+	AllAvailable     graphql.NullBool
 	gqlPageArgs
 }
 
@@ -411,7 +423,7 @@ func (*gqlRoot) Groups(ctx context.Context, args gqlGroupsArgs) (*gqlConn[*gqlGr
 		if !ok || !q.groupReadable(pid) {
 			return nil, fmt.Errorf("Could not find parent group with path %s", string(*args.ParentPath))
 		}
-		cands = q.descendants(pid, args.IncludeSubgroups)
+		cands = q.descendants(pid, orDefault(args.IncludeSubgroups, false))
 	} else {
 		for id := range w.Groups {
 			cands = append(cands, id)
@@ -424,13 +436,13 @@ func (*gqlRoot) Groups(ctx context.Context, args gqlGroupsArgs) (*gqlConn[*gqlGr
 		if !q.groupReadable(id) || (ids != nil && !ids[id]) {
 			continue
 		}
-		if args.TopLevelOnly && g.ParentID != 0 {
+		if orDefault(args.TopLevelOnly, false) && g.ParentID != 0 {
 			continue
 		}
-		if args.OwnedOnly && q.groupLevel(g) < Owner {
+		if orDefault(args.OwnedOnly, false) && q.groupLevel(g) < Owner {
 			continue
 		}
-		if !args.AllAvailable && q.groupLevel(g) == NoAccess {
+		if !orDefault(args.AllAvailable, true) && q.groupLevel(g) == NoAccess {
 			continue
 		}
 		if args.Search != nil && !groupMatches(w, g, *args.Search) {
@@ -438,7 +450,11 @@ func (*gqlRoot) Groups(ctx context.Context, args gqlGroupsArgs) (*gqlConn[*gqlGr
 		}
 		gs = append(gs, g)
 	}
-	return q.groupPage(gs, args.Sort, args.gqlPageArgs)
+	sortKey := "name_asc"
+	if args.Sort.Value != nil {
+		sortKey = *args.Sort.Value
+	}
+	return q.groupPage(gs, sortKey, args.gqlPageArgs)
 }
 
 func groupMatches(w *World, g *Group, search string) bool {
@@ -560,7 +576,7 @@ func (r *gqlGroup) GroupMembersCount() int32 {
 func (r *gqlGroup) ProjectsCount() int32 { return int32(len(r.q.index().projectsOf[r.g.ID])) }
 
 type gqlDescendantArgs struct {
-	IncludeParentDescendants bool
+	IncludeParentDescendants graphql.NullBool
 	Owned                    *bool
 	Search                   *string
 	Ids                      *[]graphql.ID
@@ -572,7 +588,7 @@ type gqlDescendantArgs struct {
 // name_asc (its default sort).
 func (r *gqlGroup) DescendantGroups(args gqlDescendantArgs) (*gqlConn[*gqlGroup], error) {
 	q := r.q
-	all := args.IncludeParentDescendants
+	all := orDefault(args.IncludeParentDescendants, true)
 	key := fmt.Sprintf("gql descendantGroups %d all=%v %s", r.g.ID, all, q.viewerKey())
 	gs := cachedListing(q.c.s, key, func() []*Group {
 		var out []*Group
@@ -613,8 +629,8 @@ func (r *gqlGroup) DescendantGroups(args gqlDescendantArgs) (*gqlConn[*gqlGroup]
 }
 
 type gqlProjectsArgs struct {
-	IncludeSubgroups bool
-	IncludeArchived  bool
+	IncludeSubgroups graphql.NullBool
+	IncludeArchived  graphql.NullBool
 	Search           *string
 	Ids              *[]graphql.ID
 	gqlPageArgs
@@ -625,7 +641,7 @@ type gqlProjectsArgs struct {
 // the ones the caller cannot read. The fake has no archived projects.
 func (r *gqlGroup) Projects(args gqlProjectsArgs) (*gqlConn[*gqlProject], error) {
 	q := r.q
-	sub := args.IncludeSubgroups
+	sub := orDefault(args.IncludeSubgroups, false)
 	key := fmt.Sprintf("gql projects %d sub=%v", r.g.ID, sub)
 	ps := cachedListing(q.c.s, key, func() []int64 {
 		ix := q.index()

@@ -193,6 +193,10 @@ func TestGraphQLComplexityFollowsGitLabRule(t *testing.T) {
 		{"search +5", `{ group(fullPath: "acme") { projects(search: "a", first: 10) { nodes { id } } } }`, nil, 20},
 		// Query.groups' sort defaults to name_asc, so it always pays +1: (2 + 1 + 1) × 2.
 		{"default sort +1", `{ groups(first: 100) { nodes { id } } }`, nil, 8},
+		// An argument given by a variable that is not provided takes its default; an
+		// explicit null does not.
+		{"unprovided variable takes the default", `query($s: String) { groups(sort: $s, first: 100) { nodes { id } } }`, nil, 8},
+		{"explicit null", `query($s: String) { groups(sort: $s, first: 100) { nodes { id } } }`, map[string]any{"s": nil}, 6},
 		// No first: the default page of 100 counts.
 		{"default page size", `{ group(fullPath: "acme") { groupMembers { nodes { id } } } }`, nil, 1 + (2+1)*2},
 		// An interface selection costs its most expensive possible type: nodes 1 + group
@@ -976,5 +980,32 @@ func TestGraphQLMembersOfAGroupSeenOnlyFromBelowAreRefused(t *testing.T) {
 	got := memberLevels(nodes(gqlOK(t, u, `{ group(fullPath: "acme/platform/infra") { groupMembers { nodes { `+memberFields+` } } } }`, nil), "group", "groupMembers", "nodes"))
 	if got["carol"] != 40 || got["alice"] != 50 {
 		t.Errorf("infra: %v", got)
+	}
+}
+
+// Query.groups is GroupsFinder with BaseGroupsResolver's defaults: every group the caller
+// can read (allAvailable true), sorted name_asc.
+func TestGraphQLGroupsListsReadableGroups(t *testing.T) {
+	_, u := startGQL(t, testWorld(false), fakegitlab.ModeGitLabCom)
+	names := func(vars map[string]any) string {
+		d := gqlOK(t, u, `query($top: Boolean, $all: Boolean, $sort: String, $first: Int) {
+			groups(topLevelOnly: $top, allAvailable: $all, sort: $sort, first: $first) { nodes { name } } }`, vars)
+		var out []string
+		for _, n := range nodes(d, "groups", "nodes") {
+			out = append(out, n["name"].(string))
+		}
+		return strings.Join(out, ", ")
+	}
+	if got := names(nil); got != "Acme, Acme Contractors, Infra, Platform, Public OSS, Sales" {
+		t.Errorf("default: %s", got)
+	}
+	if got := names(map[string]any{"top": true}); got != "Acme, Acme Contractors, Public OSS" {
+		t.Errorf("topLevelOnly: %s", got)
+	}
+	if got := names(map[string]any{"all": false}); got != "Acme, Acme Contractors, Infra, Platform, Sales" {
+		t.Errorf("allAvailable false: %s", got)
+	}
+	if got := names(map[string]any{"sort": "id_desc", "first": 2}); got != "Public OSS, Acme Contractors" {
+		t.Errorf("id_desc, first 2: %s", got)
 	}
 }
