@@ -285,6 +285,7 @@ var gqlResolverConnections = map[string]int{
 	"Group.groupMembers":     1, // Resolvers::GroupMembersResolver
 	"Project.projectMembers": 1, // Resolvers::ProjectMembersResolver
 	"Group.projects":         11,
+	"Group.memberRoles":      1, // Resolvers::MemberRoles::RolesResolver
 }
 
 // gqlConstantComplexity are fields declared with an explicit complexity (group_type.rb:

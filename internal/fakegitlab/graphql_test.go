@@ -197,6 +197,8 @@ func TestGraphQLComplexityFollowsGitLabRule(t *testing.T) {
 		// explicit null does not.
 		{"unprovided variable takes the default", `query($s: String) { groups(sort: $s, first: 100) { nodes { id } } }`, nil, 8},
 		{"explicit null", `query($s: String) { groups(sort: $s, first: 100) { nodes { id } } }`, map[string]any{"s": nil}, 6},
+		// memberRoles is a resolver-backed connection too: (3 + 1) × 2 + group 1.
+		{"memberRoles", `{ group(fullPath: "acme") { memberRoles { nodes { id membersCount } } } }`, nil, 9},
 		// No first: the default page of 100 counts.
 		{"default page size", `{ group(fullPath: "acme") { groupMembers { nodes { id } } } }`, nil, 1 + (2+1)*2},
 		// An interface selection costs its most expensive possible type: nodes 1 + group
@@ -1007,5 +1009,39 @@ func TestGraphQLGroupsListsReadableGroups(t *testing.T) {
 	}
 	if got := names(map[string]any{"sort": "id_desc", "first": 2}); got != "Public OSS, Acme Contractors" {
 		t.Errorf("id_desc, first 2: %s", got)
+	}
+}
+
+// Group.memberRoles (RolesFinder): on GitLab.com the top-level group's roles, for a caller
+// with Guest or more on the group; on self-managed the instance's roles. membersCount
+// counts the member rows holding the role, invitations included; usersCount the users.
+func TestGraphQLMemberRolesCountTheirAssignments(t *testing.T) {
+	const q = `query($p: ID!) { group(fullPath: $p) { memberRoles { nodes { id name baseAccessLevel { integerValue } membersCount usersCount } } } }`
+	w := testWorld(false)
+	w.MemberRoles[7] = &fakegitlab.MemberRole{ID: 7, Name: "Security reviewer", BaseAccessLevel: fakegitlab.Reporter, GroupID: gAcme}
+	w.MemberRoles[8] = &fakegitlab.MemberRole{ID: 8, Name: "Auditor", BaseAccessLevel: fakegitlab.Guest, GroupID: gAcme}
+	w.MemberRoles[9] = &fakegitlab.MemberRole{ID: 9, Name: "Elsewhere", BaseAccessLevel: fakegitlab.Guest, GroupID: gOther}
+	w.SetGroupMember(gSales, &fakegitlab.Member{UserID: uSybil, AccessLevel: fakegitlab.Reporter, MemberRoleID: 7})
+	w.SetProjectMember(pAPI, &fakegitlab.Member{UserID: uSybil, AccessLevel: fakegitlab.Reporter, MemberRoleID: 7})
+	w.ProjectInvitations[pAPI] = []*fakegitlab.Invitation{{ID: 9002, Email: "pi@example.com", AccessLevel: fakegitlab.Reporter, MemberRoleID: 7, CreatedAt: clock}}
+	_, u := startGQL(t, w, fakegitlab.ModeGitLabCom)
+	d := gqlOK(t, u, q, map[string]any{"p": "acme/platform"})
+	got := fmt.Sprint(nodes(d, "group", "memberRoles", "nodes"))
+	want := "[map[baseAccessLevel:map[integerValue:10] id:gid://gitlab/MemberRole/8 membersCount:0 name:Auditor usersCount:0]" +
+		" map[baseAccessLevel:map[integerValue:20] id:gid://gitlab/MemberRole/7 membersCount:3 name:Security reviewer usersCount:1]]"
+	if got != want {
+		t.Errorf("gitlab.com:\n got %s\nwant %s", got, want)
+	}
+	// A public group the caller has no role in: the field is null.
+	if d := gqlOK(t, u, q, map[string]any{"p": "public-oss"}); dig(d, "group", "memberRoles") != nil {
+		t.Errorf("public group without access: %v", d)
+	}
+
+	sm := testWorld(true)
+	sm.MemberRoles[5] = &fakegitlab.MemberRole{ID: 5, Name: "Instance role", BaseAccessLevel: fakegitlab.Developer}
+	_, u = startGQL(t, sm, fakegitlab.ModeSelfManaged)
+	d = gqlOK(t, u, q, map[string]any{"p": "acme/platform"})
+	if got := fmt.Sprint(nodes(d, "group", "memberRoles", "nodes")); got != "[map[baseAccessLevel:map[integerValue:30] id:gid://gitlab/MemberRole/5 membersCount:0 name:Instance role usersCount:0]]" {
+		t.Errorf("self-managed: %s", got)
 	}
 }
