@@ -61,6 +61,11 @@ type GraphQLOptions struct {
 	// GraphQL::Schema::Timeout answers the field with null and the error
 	// "Timeout on <Type>.<field>").
 	TimeoutMembersOver int
+	// MaxComplexity replaces GitLab's complexity limits (200, 250, 300) when set, so a
+	// client's handling of a refusal ("Query has complexity of N, which exceeds max
+	// complexity of M") can be tested with its ordinary queries, as after GitLab changes
+	// its accounting (the 18.4 change the reference notes).
+	MaxComplexity int
 	// TimeoutAs503 makes those containers fail the whole POST instead: 503
 	// {"errors":[{"message":"Request timed out. Please try a less complex query or a
 	// smaller set of records."}]}, GraphqlController's answer to
@@ -80,6 +85,7 @@ func (s *Server) SetGraphQL(o GraphQLOptions) {
 type GraphQLOptionsJSON struct {
 	Disabled           bool `json:"disabled"`
 	TimeoutMembersOver int  `json:"timeout_members_over"`
+	MaxComplexity      int  `json:"max_complexity"`
 	TimeoutAs503       bool `json:"timeout_as_503"`
 }
 
@@ -321,6 +327,9 @@ func gqlLimits(c *call) (complexity, depth int) {
 // when a statement timed out (TimeoutAs503).
 func (s *Server) runGraphQL(c *call, reqs []gqlRequest) ([]gqlResult, int) {
 	maxComplexity, maxDepth := gqlLimits(c)
+	if s.opts.GraphQL.MaxComplexity > 0 {
+		maxComplexity = s.opts.GraphQL.MaxComplexity
+	}
 	analyses := make([]*gqlAnalysis, len(reqs))
 	total := 0
 	for i, q := range reqs {

@@ -254,6 +254,18 @@ func TestGraphQLComplexityLimitsAndErrorText(t *testing.T) {
 	}
 }
 
+// The MaxComplexity option lowers the limit for tests of a client's fallback.
+func TestGraphQLMaxComplexityOption(t *testing.T) {
+	_, u := startGQL(t, testWorld(false), fakegitlab.ModeGitLabCom, func(o *fakegitlab.Options) { o.GraphQL.MaxComplexity = 50 })
+	r := gql(t, u, queryB, map[string]any{"root": "acme", "n": 50, "withRoot": true})
+	if r.Data != nil || len(r.Errors) != 1 || r.Errors[0].Message != "Query has complexity of 74, which exceeds max complexity of 50" {
+		t.Fatalf("%+v", r)
+	}
+	if d := gqlOK(t, u, `{ queryComplexity { limit } }`, nil); dig(d, "queryComplexity", "limit") != float64(50) {
+		t.Fatalf("limit: %v", d)
+	}
+}
+
 func TestGraphQLMultiplexComplexityIsSummed(t *testing.T) {
 	s, u := startGQL(t, testWorld(false), fakegitlab.ModeGitLabCom)
 	q5 := queryD(5) // 150: alone it passes
