@@ -194,6 +194,13 @@ func sortedRows(users map[int64]gqlCand, invites map[string]gqlCand) []gqlMember
 		out = append(out, c.row)
 	}
 	slices.SortFunc(out, func(a, b gqlMemberRow) int { return cmpInt64(a.id, b.id) })
+	// Derived ids may collide (about once in thousands of 30,000-row listings); the
+	// cursors need them unique within a listing.
+	for i := 1; i < len(out); i++ {
+		if out[i].id <= out[i-1].id {
+			out[i].id = out[i-1].id + 1
+		}
+	}
 	return out
 }
 
