@@ -69,7 +69,8 @@ func analyzeQuery(query, operationName string, vars map[string]any) *gqlAnalysis
 	}
 	doc, errs := gqlparser.LoadQuery(gqlAST(), query)
 	if len(errs) > 0 {
-		a.errs = errs
+		// validate_max_errors 5 (gitlab_schema.rb): validation stops at five errors.
+		a.errs = errs[:min(len(errs), 5)]
 		return a
 	}
 	a.op = doc.Operations.ForName(operationName)

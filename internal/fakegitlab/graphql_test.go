@@ -1057,3 +1057,12 @@ func TestGraphQLMemberRolesCountTheirAssignments(t *testing.T) {
 		t.Errorf("self-managed: %s", got)
 	}
 }
+
+// Validation stops at five errors (validate_max_errors 5, gitlab_schema.rb).
+func TestGraphQLValidationStopsAtFiveErrors(t *testing.T) {
+	_, u := startGQL(t, testWorld(false), fakegitlab.ModeGitLabCom)
+	r := gql(t, u, `{ group(fullPath: "acme/sales") { a b c d e f g } }`, nil)
+	if r.Data != nil || len(r.Errors) != 5 || r.Errors[0].Message != "Field 'a' doesn't exist on type 'Group'" {
+		t.Errorf("seven unknown fields: %+v", r)
+	}
+}
