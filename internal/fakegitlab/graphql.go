@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -28,11 +30,19 @@ import (
 //     (authorize_access_api!: current_user nil and a token present);
 //   - a JSON object {query, variables, operationName}, or a JSON array of them: a
 //     multiplex (multiplex?: params[:_json].is_a?(Array)), answered with an array;
+//     variables as Gitlab::Graphql::Variables reads them (an object, a JSON string or
+//     null; anything else 422). GET serves a query from the URL parameters too (counted
+//     as "GET /api/graphql"); the fake serves no mutations;
+//   - the limits and analysers of gitlab_schema.rb (graphql_complexity.go): complexity
+//     (200 anonymous, 250, 300 for an administrator) summed over a multiplex, depth (15
+//     anonymous, 20), GitLab's RecursionAnalyzer; parse, validation and analysis errors
+//     leave the query unexecuted;
 //   - limit_query_size: the query texts, summed over a multiplex, may have 10,000
 //     characters; over it 422 {"errors":[{"message":"Query too large"}]}
 //     (Gitlab::Graphql::Errors::ArgumentError => :unprocessable_entity);
-//   - everything else is HTTP 200 with "errors": parse and validation errors, the depth
-//     and complexity limits (graphql_complexity.go), field errors.
+//   - everything else is HTTP 200 with "errors": parse and validation errors (the unknown
+//     field and argument ones in graphql-ruby's words), the limits, field errors
+//     (authorization refusals, invalid cursors, the timeout fault).
 //
 // One POST is one request for counting ("POST /api/graphql") and for the fault layer:
 // latency, rate limits (GitLab counts /api/graphql as API traffic:
@@ -51,6 +61,11 @@ type GraphQLOptions struct {
 	// GraphQL::Schema::Timeout answers the field with null and the error
 	// "Timeout on <Type>.<field>").
 	TimeoutMembersOver int
+	// MaxComplexity replaces GitLab's complexity limits (200, 250, 300) when set, so a
+	// client's handling of a refusal ("Query has complexity of N, which exceeds max
+	// complexity of M") can be tested with its ordinary queries, as after GitLab changes
+	// its accounting (the 18.4 change the reference notes).
+	MaxComplexity int
 	// TimeoutAs503 makes those containers fail the whole POST instead: 503
 	// {"errors":[{"message":"Request timed out. Please try a less complex query or a
 	// smaller set of records."}]}, GraphqlController's answer to
@@ -63,6 +78,40 @@ func (s *Server) SetGraphQL(o GraphQLOptions) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.opts.GraphQL = o
+}
+
+// GraphQLOptionsJSON is GraphQLOptions over HTTP: GET /-/fake/graphql answers them, PUT
+// replaces them (a fake run as a process, cmd/gitlab-fake, is switched so).
+type GraphQLOptionsJSON struct {
+	Disabled           bool `json:"disabled"`
+	TimeoutMembersOver int  `json:"timeout_members_over"`
+	MaxComplexity      int  `json:"max_complexity"`
+	TimeoutAs503       bool `json:"timeout_as_503"`
+}
+
+func (s *Server) serveGraphQLControl(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+	case http.MethodPut:
+		var j GraphQLOptionsJSON
+		dec := json.NewDecoder(r.Body)
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&j); err != nil {
+			http.Error(w, "invalid graphql options: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		s.SetGraphQL(GraphQLOptions(j))
+	default:
+		w.Header().Set("Allow", "GET, PUT")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	s.mu.Lock()
+	j := GraphQLOptionsJSON(s.opts.GraphQL)
+	s.mu.Unlock()
+	b, _ := json.MarshalIndent(j, "", "  ")
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(append(b, '\n'))
 }
 
 const gqlRoute = "POST /api/graphql"
@@ -86,9 +135,36 @@ func gqlSchema() *graphql.Schema {
 
 // gqlRequest is one query of a POST.
 type gqlRequest struct {
-	Query         string         `json:"query"`
-	OperationName string         `json:"operationName"`
-	Variables     map[string]any `json:"variables"`
+	Query         string          `json:"query"`
+	OperationName string          `json:"operationName"`
+	RawVariables  json.RawMessage `json:"variables"`
+	Variables     map[string]any  `json:"-"`
+}
+
+// decodeVariables reads variables as Gitlab::Graphql::Variables#to_h does
+// (lib/gitlab/graphql/variables.rb): an object, a string holding JSON (blank: none), or
+// null; anything else, or JSON that does not parse, is Variables::Invalid, which
+// GraphqlController answers 422.
+func decodeVariables(raw json.RawMessage) (map[string]any, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	if raw[0] == '"' {
+		var str string
+		if err := json.Unmarshal(raw, &str); err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(str) == "" {
+			return nil, nil
+		}
+		raw = []byte(str)
+	}
+	var vars map[string]any
+	if err := json.Unmarshal(raw, &vars); err != nil {
+		return nil, fmt.Errorf("Unexpected parameter: %s", raw)
+	}
+	return vars, nil
 }
 
 // gqlError is an error in GraphQL's shape.
@@ -118,41 +194,28 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := &call{s: s, w: w, r: r, query: r.URL.Query(), world: s.world, header: http.Header{}}
-	defer func() { s.counts.add(gqlRoute, c.status) }()
-	if s.faults.before(c, gqlRoute, nil) {
+	route := gqlRoute
+	if r.Method == http.MethodGet {
+		route = "GET /api/graphql"
+	}
+	defer func() { s.counts.add(route, c.status) }()
+	if s.faults.before(c, route, nil) {
 		return
 	}
 	if s.opts.GraphQL.Disabled {
 		c.writeBody(http.StatusNotFound, "text/html", []byte("<html><body>404 Not Found</body></html>"))
 		return
 	}
-	if r.Method != http.MethodPost {
-		c.header.Set("Allow", http.MethodPost)
+	if r.Method != http.MethodPost && r.Method != http.MethodGet {
+		c.header.Set("Allow", "GET, POST")
 		c.json(http.StatusMethodNotAllowed, gqlErrorsOnly("405 Method Not Allowed"))
 		return
 	}
 	if !s.authenticateGraphQL(c) {
 		return
 	}
-
-	body := new(bytes.Buffer)
-	if _, err := body.ReadFrom(r.Body); err != nil {
-		c.json(http.StatusBadRequest, gqlErrorsOnly("body could not be read"))
-		return
-	}
-	raw := bytes.TrimSpace(body.Bytes())
-	multiplex := len(raw) > 0 && raw[0] == '['
-	var reqs []gqlRequest
-	var err error
-	if multiplex {
-		err = json.Unmarshal(raw, &reqs)
-	} else {
-		var one gqlRequest
-		err = json.Unmarshal(raw, &one)
-		reqs = []gqlRequest{one}
-	}
-	if err != nil {
-		c.json(http.StatusBadRequest, gqlErrorsOnly("body is not valid JSON"))
+	reqs, multiplex, ok := readGraphQLRequests(c)
+	if !ok {
 		return
 	}
 	size := 0
@@ -174,6 +237,55 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.json(http.StatusOK, results[0])
+}
+
+// readGraphQLRequests reads the queries of a POST (a JSON object, or an array: a
+// multiplex) or of a GET (query, variables and operationName parameters; GitLab serves
+// queries on GET too and refuses mutations there: disallow_mutations_for_get).
+func readGraphQLRequests(c *call) ([]gqlRequest, bool, bool) {
+	if c.r.Method == http.MethodGet {
+		q := gqlRequest{Query: c.query.Get("query"), OperationName: c.query.Get("operationName")}
+		if v := c.query.Get("variables"); v != "" {
+			b, _ := json.Marshal(v)
+			q.RawVariables = b
+		}
+		reqs := []gqlRequest{q}
+		return reqs, false, decodeAll(c, reqs)
+	}
+	body := new(bytes.Buffer)
+	if _, err := body.ReadFrom(c.r.Body); err != nil {
+		c.json(http.StatusBadRequest, gqlErrorsOnly("body could not be read"))
+		return nil, false, false
+	}
+	raw := bytes.TrimSpace(body.Bytes())
+	multiplex := len(raw) > 0 && raw[0] == '['
+	var reqs []gqlRequest
+	var err error
+	if multiplex {
+		err = json.Unmarshal(raw, &reqs)
+	} else {
+		var one gqlRequest
+		err = json.Unmarshal(raw, &one)
+		reqs = []gqlRequest{one}
+	}
+	if err != nil {
+		c.json(http.StatusBadRequest, gqlErrorsOnly("body is not valid JSON"))
+		return nil, false, false
+	}
+	return reqs, multiplex, decodeAll(c, reqs)
+}
+
+// decodeAll decodes every query's variables, answering 422 on the first invalid ones.
+func decodeAll(c *call, reqs []gqlRequest) bool {
+	for i := range reqs {
+		vars, err := decodeVariables(reqs[i].RawVariables)
+		if err != nil {
+			c.json(http.StatusUnprocessableEntity, gqlErrorsOnly(err.Error()))
+			return false
+		}
+		reqs[i].Variables = vars
+	}
+	return true
 }
 
 // authenticateGraphQL finds the token's user. No token: anonymous. A token that does not
@@ -215,6 +327,9 @@ func gqlLimits(c *call) (complexity, depth int) {
 // when a statement timed out (TimeoutAs503).
 func (s *Server) runGraphQL(c *call, reqs []gqlRequest) ([]gqlResult, int) {
 	maxComplexity, maxDepth := gqlLimits(c)
+	if s.opts.GraphQL.MaxComplexity > 0 {
+		maxComplexity = s.opts.GraphQL.MaxComplexity
+	}
 	analyses := make([]*gqlAnalysis, len(reqs))
 	total := 0
 	for i, q := range reqs {
@@ -235,6 +350,9 @@ func (s *Server) runGraphQL(c *call, reqs []gqlRequest) ([]gqlResult, int) {
 				results[i].Errors = append(results[i].Errors, ge)
 			}
 			continue
+		}
+		if a.recursion != "" {
+			results[i].Errors = append(results[i].Errors, gqlError{Message: a.recursion})
 		}
 		if a.depth > maxDepth {
 			results[i].Errors = append(results[i].Errors, gqlError{Message: depthError(a.depth, maxDepth)})

@@ -2,6 +2,7 @@ package fakegitlab
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/vektah/gqlparser/v2"
@@ -55,15 +56,21 @@ type gqlAnalysis struct {
 	vars       map[string]any
 	complexity int
 	depth      int
+	recursion  string        // Gitlab's RecursionAnalyzer error, "" when none
 	errs       gqlerror.List // parse, validation or variable errors: not executed
 }
 
 // analyzeQuery parses and validates a query and computes its depth and complexity.
 func analyzeQuery(query, operationName string, vars map[string]any) *gqlAnalysis {
 	a := &gqlAnalysis{}
+	if strings.TrimSpace(query) == "" {
+		a.errs = gqlerror.List{gqlerror.Errorf("No query string was present")} // graphql-ruby's GraphQL::Query
+		return a
+	}
 	doc, errs := gqlparser.LoadQuery(gqlAST(), query)
 	if len(errs) > 0 {
-		a.errs = errs
+		// validate_max_errors 5 (gitlab_schema.rb): validation stops at five errors.
+		a.errs = errs[:min(len(errs), 5)]
 		return a
 	}
 	a.op = doc.Operations.ForName(operationName)
@@ -84,7 +91,66 @@ func analyzeQuery(query, operationName string, vars map[string]any) *gqlAnalysis
 	root := gqlAST().Query
 	a.complexity = a.selectionComplexity(a.op.SelectionSet, root)
 	a.depth = a.selectionDepth(a.op.SelectionSet)
+	a.recursion = recursionError(a.op.SelectionSet)
 	return a
+}
+
+// recursionError is GitLab's RecursionAnalyzer
+// (lib/gitlab/graphql/query_analyzers/ast/recursion_analyzer.rb): a field with selections
+// met more than RECURSION_THRESHOLD = 2 times in one branch of the query (node, edges,
+// nodes and ofType excepted). As its skip_node? returns false for skipped fields and
+// fragment definitions, every field with selections counts, @skip and @include
+// notwithstanding. The text is its heredoc, the stray `")` included, with the fields as
+// Ruby prints a Hash ({"parent"=>3}), the last count recorded for each.
+func recursionError(ss ast.SelectionSet) string {
+	visits := map[string]int{}
+	recurring := map[string]int{}
+	var order []string
+	var walk func(ss ast.SelectionSet)
+	walk = func(ss ast.SelectionSet) {
+		for _, sel := range ss {
+			switch s := sel.(type) {
+			case *ast.Field:
+				counted := len(s.SelectionSet) > 0
+				if counted {
+					visits[s.Name]++
+					if n := visits[s.Name]; n > 2 && !ignoredRecursionField(s.Name) {
+						if _, ok := recurring[s.Name]; !ok {
+							order = append(order, s.Name)
+						}
+						recurring[s.Name] = n
+					}
+				}
+				walk(s.SelectionSet)
+				if counted {
+					visits[s.Name]--
+				}
+			case *ast.InlineFragment:
+				walk(s.SelectionSet)
+			case *ast.FragmentSpread:
+				if s.Definition != nil {
+					walk(s.Definition.SelectionSet)
+				}
+			}
+		}
+	}
+	walk(ss)
+	if len(order) == 0 {
+		return ""
+	}
+	parts := make([]string, len(order))
+	for i, name := range order {
+		parts[i] = fmt.Sprintf("%q=>%d", name, recurring[name])
+	}
+	return "Recursive query - too many of fields '{" + strings.Join(parts, ", ") + "}' detected\nin single branch of the query\")\n"
+}
+
+func ignoredRecursionField(name string) bool {
+	switch name {
+	case "node", "edges", "nodes", "ofType":
+		return true
+	}
+	return false
 }
 
 // skipped applies @skip and @include: graphql-ruby's analysers do not visit skipped
@@ -220,6 +286,7 @@ var gqlResolverConnections = map[string]int{
 	"Group.groupMembers":     1, // Resolvers::GroupMembersResolver
 	"Project.projectMembers": 1, // Resolvers::ProjectMembersResolver
 	"Group.projects":         11,
+	"Group.memberRoles":      1, // Resolvers::MemberRoles::RolesResolver
 }
 
 // gqlConstantComplexity are fields declared with an explicit complexity (group_type.rb:

@@ -194,6 +194,13 @@ func sortedRows(users map[int64]gqlCand, invites map[string]gqlCand) []gqlMember
 		out = append(out, c.row)
 	}
 	slices.SortFunc(out, func(a, b gqlMemberRow) int { return cmpInt64(a.id, b.id) })
+	// Derived ids may collide (about once in thousands of 30,000-row listings); the
+	// cursors need them unique within a listing.
+	for i := 1; i < len(out); i++ {
+		if out[i].id <= out[i-1].id {
+			out[i].id = out[i-1].id + 1
+		}
+	}
 	return out
 }
 
@@ -207,6 +214,57 @@ func cmpInt64(a, b int64) int {
 	return 0
 }
 
+// gqlListingRowsCap bounds the member rows the listing cache keeps: a sync reads each
+// container's first page once and pages on through the few big ones, so the most recent
+// listings are the ones asked again. Without a bound, the default relations of every
+// project of a 30,000-member group would keep 30,000 rows each.
+const gqlListingRowsCap = 1_000_000
+
+// gqlListingCache keeps the most recently used member listings of one world state, up to
+// gqlListingRowsCap rows in all: over it, the least recently used are dropped until a
+// quarter of the room is free.
+type gqlListingCache struct {
+	entries map[string]*gqlListing
+	tick    uint64
+	total   int
+}
+
+type gqlListing struct {
+	rows []gqlMemberRow
+	used uint64
+}
+
+// memberListing returns the listing for key from the cache (which lives in the server's
+// per-generation cache, so a change of the world drops it), computing it when absent.
+func (q *gqlReq) memberListing(key string, compute func() []gqlMemberRow) []gqlMemberRow {
+	c := cachedListing(q.c.s, "gql member listings", func() *gqlListingCache {
+		return &gqlListingCache{entries: map[string]*gqlListing{}}
+	})
+	c.tick++
+	if e, ok := c.entries[key]; ok {
+		e.used = c.tick
+		return e.rows
+	}
+	rows := compute()
+	c.entries[key] = &gqlListing{rows: rows, used: c.tick}
+	c.total += len(rows)
+	if c.total > gqlListingRowsCap {
+		keys := make([]string, 0, len(c.entries))
+		for k := range c.entries {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(a, b string) int { return cmpInt64(int64(c.entries[a].used), int64(c.entries[b].used)) })
+		for _, k := range keys {
+			if c.total <= gqlListingRowsCap*3/4 || k == key {
+				break
+			}
+			c.total -= len(c.entries[k].rows)
+			delete(c.entries, k)
+		}
+	}
+	return rows
+}
+
 // gqlGroupMemberRows is Group.groupMembers' listing for the caller.
 func (q *gqlReq) gqlGroupMemberRows(g *Group, rels gqlRelations) []gqlMemberRow {
 	w := q.c.world
@@ -217,7 +275,7 @@ func (q *gqlReq) gqlGroupMemberRows(g *Group, rels gqlRelations) []gqlMemberRow 
 		sharedVisible = q.groupReadable
 	}
 	key := "gql groupMembers " + strconv.FormatInt(g.ID, 10) + " " + rels.key() + " " + q.viewerKey()
-	return cachedListing(q.c.s, key, func() []gqlMemberRow {
+	return q.memberListing(key, func() []gqlMemberRow {
 		return sortedRows(w.gqlGroupCands(g.ID, rels, true, sharedVisible))
 	})
 }
@@ -225,7 +283,7 @@ func (q *gqlReq) gqlGroupMemberRows(g *Group, rels gqlRelations) []gqlMemberRow 
 // gqlProjectMemberRows is Project.projectMembers' listing for the caller.
 func (q *gqlReq) gqlProjectMemberRows(p *Project, rels gqlRelations) []gqlMemberRow {
 	key := "gql projectMembers " + strconv.FormatInt(p.ID, 10) + " " + rels.key() + " " + q.viewerKey()
-	return cachedListing(q.c.s, key, func() []gqlMemberRow { return q.computeProjectMemberRows(p, rels) })
+	return q.memberListing(key, func() []gqlMemberRow { return q.computeProjectMemberRows(p, rels) })
 }
 
 func (q *gqlReq) computeProjectMemberRows(p *Project, rels gqlRelations) []gqlMemberRow {
@@ -255,9 +313,11 @@ func (q *gqlReq) computeProjectMemberRows(p *Project, rels gqlRelations) []gqlMe
 	if rels.onlyDirect() {
 		return sortedRows(projUsers, projInvites)
 	}
-	union := p.GroupID != 0 || rels["invited_groups"]
-	if !union {
-		return sortedRows(projUsers, projInvites) // return project_members unless union_members.any?
+	// union_members: the group finder's rows (when the project has a group), the invited
+	// groups' (invited_groups) and the project's own (direct); none of them: the project
+	// rows as they are (return project_members unless union_members.any?).
+	if p.GroupID == 0 && !rels["invited_groups"] && !rels["direct"] {
+		return sortedRows(projUsers, projInvites)
 	}
 	users := map[int64]gqlCand{}
 	offer := func(uid int64, c gqlCand) {
@@ -324,13 +384,8 @@ func (q *gqlReq) computeProjectMemberRows(p *Project, rels gqlRelations) []gqlMe
 		}
 	}
 	// COALESCE(project_authorizations.access_level, member_union.access_level).
-	ids := make(map[int64]bool, len(users))
-	for uid := range users {
-		ids[uid] = true
-	}
-	for uid, ua := range w.authzForUsers(ids) {
-		if level := ua.projects[p.ID]; level > NoAccess {
-			c := users[uid]
+	for uid, c := range users {
+		if level := q.userProjects(uid)[p.ID]; level > NoAccess {
 			c.row.level = level
 			users[uid] = c
 		}

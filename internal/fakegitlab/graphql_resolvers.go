@@ -219,16 +219,38 @@ func (q *gqlReq) projectReadable(p *Project) bool {
 	return q.projectLevel(p.ID) > NoAccess
 }
 
-// projectLevel is the caller's project_authorizations level, read once per query (the
-// world's cache checks a fingerprint of every membership on each use).
+// projectLevel is the caller's project_authorizations level.
 func (q *gqlReq) projectLevel(pid int64) AccessLevel {
 	if q.me() == nil {
 		return NoAccess
 	}
 	if q.myProjects == nil {
-		q.myProjects = q.c.world.authzFor(q.me().ID).projects
+		q.myProjects = q.userProjects(q.me().ID)
 	}
 	return q.myProjects[pid]
+}
+
+// gqlAuthz is the world's project authorizations (authz.go's per-user CTE over its index)
+// for one world state: the world's own cache checks a fingerprint of every membership on
+// each use, which costs milliseconds per call in a world of 50,000 projects.
+type gqlAuthz struct {
+	ix    *authzIndex
+	users map[int64]map[int64]AccessLevel
+}
+
+// userProjects is the user's project_authorizations: project id -> level (shared: do not
+// change it).
+func (q *gqlReq) userProjects(uid int64) map[int64]AccessLevel {
+	w := q.c.world
+	a := cachedListing(q.c.s, "gql authz", func() *gqlAuthz {
+		return &gqlAuthz{ix: w.buildAuthzIndex(), users: map[int64]map[int64]AccessLevel{}}
+	})
+	m, ok := a.users[uid]
+	if !ok {
+		m = w.userCTE(a.ix, uid).projects
+		a.users[uid] = m
+	}
+	return m
 }
 
 // groupLevel is Group#max_member_access_for_user: OWNER for an administrator.
@@ -366,15 +388,27 @@ func (*gqlRoot) QueryComplexity(ctx context.Context) *gqlQC {
 	return &gqlQC{score: int32(q.score), limit: int32(q.limit)}
 }
 
+// orDefault reads a Boolean argument with a default: graph-gophers applies the schema's
+// default when the argument is left out but passes null for a variable that is not
+// provided, where GraphQL (and graphql-ruby) apply the argument's default; null and
+// unset both read as the default here (allAvailable has replace_null_with_default; for
+// the others null reads as false in Ruby, which is their default).
+func orDefault(b graphql.NullBool, def bool) bool {
+	if b.Value == nil {
+		return def
+	}
+	return *b.Value
+}
+
 type gqlGroupsArgs struct {
 	Ids              *[]graphql.ID
-	TopLevelOnly     bool
-	OwnedOnly        bool
+	TopLevelOnly     graphql.NullBool
+	OwnedOnly        graphql.NullBool
 	Search           *string
-	Sort             string
+	Sort             graphql.NullString
 	ParentPath       *graphql.ID
-	IncludeSubgroups bool
-	AllAvailable     bool
+	IncludeSubgroups graphql.NullBool
+	AllAvailable     graphql.NullBool
 	gqlPageArgs
 }
 
@@ -389,7 +423,7 @@ func (*gqlRoot) Groups(ctx context.Context, args gqlGroupsArgs) (*gqlConn[*gqlGr
 		if !ok || !q.groupReadable(pid) {
 			return nil, fmt.Errorf("Could not find parent group with path %s", string(*args.ParentPath))
 		}
-		cands = q.descendants(pid, args.IncludeSubgroups)
+		cands = q.descendants(pid, orDefault(args.IncludeSubgroups, false))
 	} else {
 		for id := range w.Groups {
 			cands = append(cands, id)
@@ -402,13 +436,13 @@ func (*gqlRoot) Groups(ctx context.Context, args gqlGroupsArgs) (*gqlConn[*gqlGr
 		if !q.groupReadable(id) || (ids != nil && !ids[id]) {
 			continue
 		}
-		if args.TopLevelOnly && g.ParentID != 0 {
+		if orDefault(args.TopLevelOnly, false) && g.ParentID != 0 {
 			continue
 		}
-		if args.OwnedOnly && q.groupLevel(g) < Owner {
+		if orDefault(args.OwnedOnly, false) && q.groupLevel(g) < Owner {
 			continue
 		}
-		if !args.AllAvailable && q.groupLevel(g) == NoAccess {
+		if !orDefault(args.AllAvailable, true) && q.groupLevel(g) == NoAccess {
 			continue
 		}
 		if args.Search != nil && !groupMatches(w, g, *args.Search) {
@@ -416,7 +450,11 @@ func (*gqlRoot) Groups(ctx context.Context, args gqlGroupsArgs) (*gqlConn[*gqlGr
 		}
 		gs = append(gs, g)
 	}
-	return q.groupPage(gs, args.Sort, args.gqlPageArgs)
+	sortKey := "name_asc"
+	if args.Sort.Value != nil {
+		sortKey = *args.Sort.Value
+	}
+	return q.groupPage(gs, sortKey, args.gqlPageArgs)
 }
 
 func groupMatches(w *World, g *Group, search string) bool {
@@ -512,24 +550,33 @@ func (r *gqlGroup) MaxAccessLevel() *gqlAccess {
 // DescendantGroupsCount: "Count of direct descendant groups of the group."
 func (r *gqlGroup) DescendantGroupsCount() int32 { return int32(len(r.q.index().children[r.g.ID])) }
 
-// GroupMembersCount: "Count of direct members of the group." (the group's member rows,
-// invitations not counted; expired rows are gone).
+// GroupMembersCount: "Count of direct members of the group.": Group.group_members_counts
+// counts the group_members association (app/models/group.rb), where(requested_at: nil):
+// every direct row, invitations, awaiting and Minimal Access rows included (expired
+// rows are gone).
 func (r *gqlGroup) GroupMembersCount() int32 {
+	w := r.q.c.world
+	today := w.today()
 	n := 0
-	today := r.q.c.world.today()
-	for _, m := range r.q.c.world.GroupMembers[r.g.ID] {
+	for _, m := range w.GroupMembers[r.g.ID] {
 		if rowListedOn(m, today, true) {
+			n++
+		}
+	}
+	for _, inv := range w.GroupInvitations[r.g.ID] {
+		if inv != nil && !expiredOn(inv.ExpiresAt, today) {
 			n++
 		}
 	}
 	return int32(n)
 }
 
-// ProjectsCount: "Count of direct projects in the group."
+// ProjectsCount: "Count of direct projects in the group." (projects_counts: its
+// non-archived projects; the fake has no archived ones).
 func (r *gqlGroup) ProjectsCount() int32 { return int32(len(r.q.index().projectsOf[r.g.ID])) }
 
 type gqlDescendantArgs struct {
-	IncludeParentDescendants bool
+	IncludeParentDescendants graphql.NullBool
 	Owned                    *bool
 	Search                   *string
 	Ids                      *[]graphql.ID
@@ -541,7 +588,7 @@ type gqlDescendantArgs struct {
 // name_asc (its default sort).
 func (r *gqlGroup) DescendantGroups(args gqlDescendantArgs) (*gqlConn[*gqlGroup], error) {
 	q := r.q
-	all := args.IncludeParentDescendants
+	all := orDefault(args.IncludeParentDescendants, true)
 	key := fmt.Sprintf("gql descendantGroups %d all=%v %s", r.g.ID, all, q.viewerKey())
 	gs := cachedListing(q.c.s, key, func() []*Group {
 		var out []*Group
@@ -582,8 +629,8 @@ func (r *gqlGroup) DescendantGroups(args gqlDescendantArgs) (*gqlConn[*gqlGroup]
 }
 
 type gqlProjectsArgs struct {
-	IncludeSubgroups bool
-	IncludeArchived  bool
+	IncludeSubgroups graphql.NullBool
+	IncludeArchived  graphql.NullBool
 	Search           *string
 	Ids              *[]graphql.ID
 	gqlPageArgs
@@ -594,7 +641,7 @@ type gqlProjectsArgs struct {
 // the ones the caller cannot read. The fake has no archived projects.
 func (r *gqlGroup) Projects(args gqlProjectsArgs) (*gqlConn[*gqlProject], error) {
 	q := r.q
-	sub := args.IncludeSubgroups
+	sub := orDefault(args.IncludeSubgroups, false)
 	key := fmt.Sprintf("gql projects %d sub=%v", r.g.ID, sub)
 	ps := cachedListing(q.c.s, key, func() []int64 {
 		ix := q.index()

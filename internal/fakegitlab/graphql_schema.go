@@ -33,6 +33,12 @@ package fakegitlab
 //	                  humanAccess)
 //	UserCore          app/graphql/types/user_type.rb / user_interface.rb (id: UserID!)
 //	QueryComplexity   app/graphql/types/query_complexity_type.rb (score, limit)
+//	Group.memberRoles ee/app/graphql/ee/types/group_type.rb (resolver
+//	                  Resolvers::MemberRoles::RolesResolver: id, orderBy, sort;
+//	                  authorize: :read_member_role), MemberRole
+//	                  (ee/app/graphql/types/member_roles/member_role_type.rb: id, name,
+//	                  description, baseAccessLevel, membersCount, usersCount); EE files from
+//	                  the public mirror pavankalisetti009/gitlab
 //
 // Left out on purpose: sort on members and descendantGroups (the fake serves one order),
 // the EE enterprise filter and everything a sync does not read.
@@ -41,6 +47,7 @@ schema { query: Query }
 
 scalar Time
 scalar UserID
+scalar MemberRoleID
 
 type Query {
   currentUser: CurrentUser
@@ -96,6 +103,34 @@ type Group {
     search: String,
     after: String, before: String, first: Int, last: Int
   ): GroupMemberConnection
+  memberRoles(
+    id: MemberRoleID, orderBy: MemberRolesOrderBy, sort: SortDirectionEnum,
+    after: String, before: String, first: Int, last: Int
+  ): MemberRoleConnection
+}
+
+enum MemberRolesOrderBy { NAME CREATED_AT ID }
+
+enum SortDirectionEnum { ASC DESC }
+
+type MemberRole {
+  id: MemberRoleID!
+  name: String!
+  description: String
+  baseAccessLevel: AccessLevel!
+  membersCount: Int!
+  usersCount: Int!
+}
+
+type MemberRoleConnection {
+  edges: [MemberRoleEdge]
+  nodes: [MemberRole]
+  pageInfo: PageInfo!
+}
+
+type MemberRoleEdge {
+  cursor: String!
+  node: MemberRole
 }
 
 type GroupConnection {

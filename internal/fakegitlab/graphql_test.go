@@ -193,6 +193,12 @@ func TestGraphQLComplexityFollowsGitLabRule(t *testing.T) {
 		{"search +5", `{ group(fullPath: "acme") { projects(search: "a", first: 10) { nodes { id } } } }`, nil, 20},
 		// Query.groups' sort defaults to name_asc, so it always pays +1: (2 + 1 + 1) × 2.
 		{"default sort +1", `{ groups(first: 100) { nodes { id } } }`, nil, 8},
+		// An argument given by a variable that is not provided takes its default; an
+		// explicit null does not.
+		{"unprovided variable takes the default", `query($s: String) { groups(sort: $s, first: 100) { nodes { id } } }`, nil, 8},
+		{"explicit null", `query($s: String) { groups(sort: $s, first: 100) { nodes { id } } }`, map[string]any{"s": nil}, 6},
+		// memberRoles is a resolver-backed connection too: (3 + 1) × 2 + group 1.
+		{"memberRoles", `{ group(fullPath: "acme") { memberRoles { nodes { id membersCount } } } }`, nil, 9},
 		// No first: the default page of 100 counts.
 		{"default page size", `{ group(fullPath: "acme") { groupMembers { nodes { id } } } }`, nil, 1 + (2+1)*2},
 		// An interface selection costs its most expensive possible type: nodes 1 + group
@@ -248,6 +254,18 @@ func TestGraphQLComplexityLimitsAndErrorText(t *testing.T) {
 	}
 }
 
+// The MaxComplexity option lowers the limit for tests of a client's fallback.
+func TestGraphQLMaxComplexityOption(t *testing.T) {
+	_, u := startGQL(t, testWorld(false), fakegitlab.ModeGitLabCom, func(o *fakegitlab.Options) { o.GraphQL.MaxComplexity = 50 })
+	r := gql(t, u, queryB, map[string]any{"root": "acme", "n": 50, "withRoot": true})
+	if r.Data != nil || len(r.Errors) != 1 || r.Errors[0].Message != "Query has complexity of 74, which exceeds max complexity of 50" {
+		t.Fatalf("%+v", r)
+	}
+	if d := gqlOK(t, u, `{ queryComplexity { limit } }`, nil); dig(d, "queryComplexity", "limit") != float64(50) {
+		t.Fatalf("limit: %v", d)
+	}
+}
+
 func TestGraphQLMultiplexComplexityIsSummed(t *testing.T) {
 	s, u := startGQL(t, testWorld(false), fakegitlab.ModeGitLabCom)
 	q5 := queryD(5) // 150: alone it passes
@@ -285,23 +303,45 @@ func TestGraphQLMultiplexComplexityIsSummed(t *testing.T) {
 	}
 }
 
+// deepQuery nests fields to depth 20 (21 with a user), each named field with selections
+// at most twice in the branch, so that GitLab's RecursionAnalyzer lets it through.
+func deepQuery(extra bool) string {
+	leaf := "id"
+	if extra {
+		leaf = "user { id }"
+	}
+	q := `{ group(fullPath: "acme") { parent { parent { descendantGroups { nodes { projects { nodes { group {
+		descendantGroups { edges { node { projects { nodes { projectMembers { nodes { ... on ProjectMember { project {
+		projectMembers { edges { node { ` + leaf
+	return q + strings.Repeat(" }", strings.Count(q, "{")-strings.Count(q, "}"))
+}
+
 func TestGraphQLDepthLimit(t *testing.T) {
 	_, u := startGQL(t, testWorld(false), fakegitlab.ModeGitLabCom)
-	nest := func(parents int) string {
-		return `{ group(fullPath: "acme") { ` + strings.Repeat("parent { ", parents) + "id" + strings.Repeat(" }", parents) + " } }"
-	}
-	// group + 18 parents + id = depth 20: allowed (the parents are null, which is fine).
-	if r := gql(t, u, nest(18), nil); len(r.Errors) != 0 {
+	if r := gql(t, u, deepQuery(false), nil); len(r.Errors) != 0 {
 		t.Fatalf("depth 20: %+v", r.Errors)
 	}
-	r := gql(t, u, nest(19), nil)
+	r := gql(t, u, deepQuery(true), nil)
 	if r.Data != nil || len(r.Errors) != 1 || r.Errors[0].Message != "Query has depth of 21, which exceeds max depth of 20" {
 		t.Fatalf("depth 21: %+v", r)
 	}
 	// Anonymous callers get 15 (DEFAULT_MAX_DEPTH).
-	status, b := gqlPost(t, u, "", gqlBody(t, nest(14), nil))
-	if status != http.StatusOK || !strings.Contains(string(b), "Query has depth of 16, which exceeds max depth of 15") {
-		t.Fatalf("anonymous depth 16: %d %s", status, b)
+	status, b := gqlPost(t, u, "", gqlBody(t, deepQuery(false), nil))
+	if status != http.StatusOK || !strings.Contains(string(b), "Query has depth of 20, which exceeds max depth of 15") {
+		t.Fatalf("anonymous depth 20: %d %s", status, b)
+	}
+}
+
+func TestGraphQLRecursionLimit(t *testing.T) {
+	_, u := startGQL(t, testWorld(false), fakegitlab.ModeGitLabCom)
+	// Twice in a branch is fine, and ignored names (nodes, edges, node) never count.
+	if r := gql(t, u, `{ group(fullPath: "acme/platform/infra") { parent { parent { id } } } }`, nil); len(r.Errors) != 0 {
+		t.Fatalf("parent twice: %+v", r.Errors)
+	}
+	r := gql(t, u, `{ group(fullPath: "acme/platform/infra") { parent { parent { parent { id } } } } }`, nil)
+	want := "Recursive query - too many of fields '{\"parent\"=>3}' detected\nin single branch of the query\")\n"
+	if r.Data != nil || len(r.Errors) != 1 || r.Errors[0].Message != want {
+		t.Fatalf("parent three times: %+v", r)
 	}
 }
 
@@ -431,6 +471,12 @@ func TestGraphQLRelationsDirectVersusDeduplicated(t *testing.T) {
 	// One row per user, the highest access: alice's Owner row of acme wins.
 	if fmt.Sprint(all) != "map[acme-admin:50 alice:50 bob:30 dave:40]" {
 		t.Errorf("default relations: %v", all)
+	}
+
+	// DESCENDANTS: the subgroups' rows, one per user.
+	desc := memberLevels(nodes(gqlOK(t, u, `{ group(fullPath: "acme") { groupMembers(relations: [DESCENDANTS]) { nodes { `+memberFields+` } } } }`, nil), "group", "groupMembers", "nodes"))
+	if fmt.Sprint(desc) != "map[alice:30 carol:40 dave:40 frank:30]" {
+		t.Errorf("DESCENDANTS: %v", desc)
 	}
 
 	// Projects: DIRECT shows the project row's own level; the default relations show the
@@ -587,6 +633,33 @@ func TestGraphQLRowsOfUnreadableGroupsAreLeftOut(t *testing.T) {
 	}
 }
 
+func TestGraphQLRequestShapes(t *testing.T) {
+	s, u := startGQL(t, testWorld(false), fakegitlab.ModeGitLabCom)
+	// Variables as a JSON string, as Gitlab::Graphql::Variables accepts them.
+	body := `{"query":"query($p: ID!) { group(fullPath: $p) { fullPath } }","variables":"{\"p\":\"acme\"}"}`
+	if status, b := gqlPost(t, u, testToken, body); status != http.StatusOK || !strings.Contains(string(b), `"fullPath":"acme"`) {
+		t.Errorf("string variables: %d %s", status, b)
+	}
+	if status, _ := gqlPost(t, u, testToken, `{"query":"{ currentUser { id } }","variables":42}`); status != http.StatusUnprocessableEntity {
+		t.Errorf("invalid variables: %d", status)
+	}
+	if status, b := gqlPost(t, u, testToken, `{"query":""}`); status != http.StatusOK || string(b) != `{"errors":[{"message":"No query string was present"}]}` {
+		t.Errorf("no query: %d %s", status, b)
+	}
+	// GET serves queries too, counted under its own name.
+	req, _ := http.NewRequest(http.MethodGet, u+"/api/graphql?query="+strings.ReplaceAll("{ currentUser { username } }", " ", "%20"), nil)
+	req.Header.Set("PRIVATE-TOKEN", testToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != `{"data":{"currentUser":{"username":"acme-admin"}}}` || s.Counts()["GET /api/graphql"] != 1 {
+		t.Errorf("GET: %s, counts %v", b, s.Counts())
+	}
+}
+
 func TestGraphQLAuthentication(t *testing.T) {
 	_, u := startGQL(t, testWorld(false), fakegitlab.ModeGitLabCom)
 	status, b := gqlPost(t, u, "wrong-token", gqlBody(t, `{ currentUser { id } }`, nil))
@@ -624,7 +697,17 @@ func TestGraphQLDisabledAnswers404(t *testing.T) {
 	if status != http.StatusNotFound || s.Counts()["POST /api/graphql"] != 1 {
 		t.Fatalf("disabled: %d, counts %v", status, s.Counts())
 	}
-	s.SetGraphQL(fakegitlab.GraphQLOptions{})
+	// Switched back on over the fake's control endpoint (as for a fake run as a process).
+	req, _ := http.NewRequest(http.MethodPut, u+"/-/fake/graphql", strings.NewReader(`{"disabled":false}`))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"disabled": false`) {
+		t.Fatalf("PUT /-/fake/graphql: %d %s", resp.StatusCode, b)
+	}
 	if status, b := gqlPost(t, u, testToken, gqlBody(t, `{ currentUser { id } }`, nil)); status != http.StatusOK {
 		t.Fatalf("enabled again: %d %s", status, b)
 	}
@@ -718,5 +801,268 @@ func TestGraphQLBigGroupPagesThroughPrecomputedListing(t *testing.T) {
 	sort.Strings(ids)
 	if !strings.HasPrefix(ids[0], "gid://gitlab/User/") {
 		t.Fatalf("ids %v", ids)
+	}
+}
+
+// restRows reads every page of a REST members listing: user id -> access level.
+func restRows(t *testing.T, base, path string) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for page := "1"; page != ""; {
+		req, _ := http.NewRequest(http.MethodGet, base+"/api/v4/"+path+"?per_page=100&page="+page, nil)
+		req.Header.Set("PRIVATE-TOKEN", testToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows []struct {
+			ID          int64 `json:"id"`
+			AccessLevel int   `json:"access_level"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&rows)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d %v", path, resp.StatusCode, err)
+		}
+		for _, r := range rows {
+			out[fmt.Sprintf("gid://gitlab/User/%d", r.ID)] = r.AccessLevel
+		}
+		page = resp.Header.Get("X-Next-Page")
+	}
+	return out
+}
+
+// gqlRows reads every page of a members connection: user gid -> level, and the number of
+// rows with a null user (invitations).
+func gqlRows(t *testing.T, base, kind, fullPath, relations string) (map[string]int, int) {
+	t.Helper()
+	field, typ := "groupMembers", "group"
+	if kind == "projects" {
+		field, typ = "projectMembers", "project"
+	}
+	q := fmt.Sprintf(`query($p: ID!, $after: String) { %s(fullPath: $p) { %s(relations: %s, first: 100, after: $after) {
+		pageInfo { hasNextPage endCursor } nodes { accessLevel { integerValue } user { id } } } } }`, typ, field, relations)
+	out, invites := map[string]int{}, 0
+	var after any
+	for {
+		d := gqlOK(t, base, q, map[string]any{"p": fullPath, "after": after})
+		for _, n := range nodes(d, typ, field, "nodes") {
+			if n["user"] == nil {
+				invites++
+				continue
+			}
+			out[dig(n, "user", "id").(string)] = int(dig(n, "accessLevel", "integerValue").(float64))
+		}
+		if dig(d, typ, field, "pageInfo", "hasNextPage") != true {
+			return out, invites
+		}
+		after = dig(d, typ, field, "pageInfo", "endCursor")
+	}
+}
+
+// GraphQL's rows agree with the fake's REST oracle on a generated world: DIRECT is REST's
+// /members (the direct rows, awaiting ones included); the invitations are REST's; the
+// relations REST's members/all reads give members/all's rows and levels, except the rows
+// GraphQL redacts because their group is unreadable (the private outside group shared
+// into the organisation on gitlab.com).
+func TestGraphQLRowsAgreeWithRESTOracle(t *testing.T) {
+	for _, mode := range []fakegitlab.Mode{fakegitlab.ModeGitLabCom, fakegitlab.ModeSelfManaged} {
+		w := fakegitlab.LargeWorld(fakegitlab.LargeSpec{Users: 300, Groups: 30, Projects: 60, Seed: 5}, mode)
+		outside := map[string]bool{}
+		for uid := range w.GroupMembers[fakegitlab.LargeOutsideGroupID] {
+			outside[fmt.Sprintf("gid://gitlab/User/%d", uid)] = true
+		}
+		type node struct {
+			kind, path string
+			id         int64
+			invites    int
+		}
+		var ns []node
+		for _, g := range w.SortedGroups() {
+			if g.ID != fakegitlab.LargeOutsideGroupID {
+				ns = append(ns, node{"groups", w.FullPath(g.ID), g.ID, len(w.GroupInvitations[g.ID])})
+			}
+		}
+		for _, p := range w.SortedProjects() {
+			if p.GroupID != 0 && p.GroupID != fakegitlab.LargeOutsideGroupID {
+				ns = append(ns, node{"projects", w.ProjectPathWithNamespace(p.ID), p.ID, len(w.ProjectInvitations[p.ID])})
+			}
+		}
+		_, u := startGQL(t, w, mode)
+		redacted := 0
+		for _, n := range ns {
+			id := fmt.Sprint(n.id)
+			direct, invites := gqlRows(t, u, n.kind, n.path, "[DIRECT]")
+			if rest := restRows(t, u, n.kind+"/"+id+"/members"); fmt.Sprint(direct) != fmt.Sprint(rest) {
+				t.Fatalf("%s %s DIRECT:\n graphql %v\n rest    %v", mode, n.path, direct, rest)
+			}
+			if invites != n.invites {
+				t.Fatalf("%s %s: %d invitation rows, want %d", mode, n.path, invites, n.invites)
+			}
+			rels := "[DIRECT, INHERITED, SHARED_FROM_GROUPS]"
+			if n.kind == "projects" {
+				rels = "[DIRECT, INHERITED, INVITED_GROUPS, SHARED_INTO_ANCESTORS]"
+			}
+			all, _ := gqlRows(t, u, n.kind, n.path, rels)
+			rest := restRows(t, u, n.kind+"/"+id+"/members/all")
+			for uid, level := range all {
+				if rest[uid] != level {
+					t.Fatalf("%s %s %s: graphql level %d, members/all %d", mode, n.path, uid, level, rest[uid])
+				}
+			}
+			for uid := range rest {
+				if _, ok := all[uid]; !ok {
+					if !outside[uid] {
+						t.Fatalf("%s %s: %s in members/all only", mode, n.path, uid)
+					}
+					redacted++
+				}
+			}
+		}
+		if (mode == fakegitlab.ModeGitLabCom) != (redacted > 0) {
+			t.Errorf("%s: %d rows redacted", mode, redacted)
+		}
+	}
+}
+
+// Group's counts are direct ones (group_type.rb): children, projects, and the group's own
+// member rows, invitations included (Group.group_members_counts).
+func TestGraphQLGroupCountsAreDirect(t *testing.T) {
+	w := testWorld(false)
+	w.GroupInvitations[gAcme] = []*fakegitlab.Invitation{{ID: 9001, Email: "new@example.com", AccessLevel: fakegitlab.Guest, CreatedAt: clock}}
+	_, u := startGQL(t, w, fakegitlab.ModeGitLabCom)
+	d := gqlOK(t, u, `{ a: group(fullPath: "acme") { descendantGroupsCount projectsCount groupMembersCount }
+		p: group(fullPath: "acme/platform") { descendantGroupsCount projectsCount groupMembersCount } }`, nil)
+	if fmt.Sprint(d["a"]) != "map[descendantGroupsCount:2 groupMembersCount:4 projectsCount:0]" ||
+		fmt.Sprint(d["p"]) != "map[descendantGroupsCount:1 groupMembersCount:0 projectsCount:1]" {
+		t.Errorf("counts: %v", d)
+	}
+}
+
+// A personal project has no group: MembersFinder unions its own rows when DIRECT is asked
+// (so their levels become project_authorizations'), and with no relation to union it
+// answers the project rows as they are.
+func TestGraphQLPersonalProjectMembersFollowMembersFinder(t *testing.T) {
+	w := testWorld(true)
+	w.SetProjectMember(pDotfiles, &fakegitlab.Member{UserID: uSybil, AccessLevel: fakegitlab.Developer}) // the owner's row, below the owner's Owner
+	_, u := startGQL(t, w, fakegitlab.ModeSelfManaged)
+	q := `query($rel: [ProjectMemberRelation!]) { project(fullPath: "sybil/dotfiles") { projectMembers(relations: $rel) { nodes { ` + memberFields + ` } } } }`
+	for rel, want := range map[string]int{"DIRECT": 30, "DIRECT,INHERITED": 50, "INHERITED": 30} {
+		got := memberLevels(nodes(gqlOK(t, u, q, map[string]any{"rel": strings.Split(rel, ",")}), "project", "projectMembers", "nodes"))
+		if got["sybil"] != want || len(got) != 1 {
+			t.Errorf("%s: %v, want sybil %d", rel, got, want)
+		}
+	}
+}
+
+// accessLevels filters with Member.by_access_level, which is active.where(access_level:):
+// blocked users' rows go, email invitations stay (app/models/member.rb); search joins the
+// users, so invitations never match.
+func TestGraphQLAccessLevelsFilterIsActiveScope(t *testing.T) {
+	w := testWorld(false)
+	w.GroupInvitations[gSales] = []*fakegitlab.Invitation{{ID: 9001, Email: "new@example.com", AccessLevel: fakegitlab.Developer, CreatedAt: clock}}
+	w.SetGroupMember(gSales, &fakegitlab.Member{UserID: uDave, AccessLevel: fakegitlab.Developer})
+	_, u := startGQL(t, w, fakegitlab.ModeGitLabCom)
+	q := `query($l: [AccessLevelEnum!], $s: String) { group(fullPath: "acme/sales") { groupMembers(relations: [DIRECT], accessLevels: $l, search: $s) { nodes { ` + memberFields + ` } } } }`
+	all := memberLevels(nodes(gqlOK(t, u, q, nil), "group", "groupMembers", "nodes"))
+	if fmt.Sprint(all) != "map[(invite):30 dave:30 frank:30]" {
+		t.Errorf("unfiltered: %v", all)
+	}
+	dev := memberLevels(nodes(gqlOK(t, u, q, map[string]any{"l": []string{"DEVELOPER"}}), "group", "groupMembers", "nodes"))
+	if fmt.Sprint(dev) != "map[(invite):30 dave:30]" {
+		t.Errorf("accessLevels [DEVELOPER]: %v (frank is blocked)", dev)
+	}
+	found := memberLevels(nodes(gqlOK(t, u, q, map[string]any{"s": "Da"}), "group", "groupMembers", "nodes"))
+	if fmt.Sprint(found) != "map[dave:30]" {
+		t.Errorf("search: %v", found)
+	}
+}
+
+// read_group_member is refused on a private group the caller reads only because they
+// belong to a subgroup (GroupPolicy: ~can_read_group_member when private and the access
+// level is NO_ACCESS): the field is null with AuthorizeResource's error.
+func TestGraphQLMembersOfAGroupSeenOnlyFromBelowAreRefused(t *testing.T) {
+	w := testWorld(false)
+	w.TokenUserID = uCarol // Maintainer of acme/platform/infra only
+	_, u := startGQL(t, w, fakegitlab.ModeGitLabCom)
+	r := gql(t, u, `{ group(fullPath: "acme") { fullPath groupMembers { nodes { id } } } }`, nil)
+	if dig(r.Data, "group", "fullPath") != "acme" || dig(r.Data, "group", "groupMembers") != nil ||
+		len(r.Errors) != 1 || r.Errors[0].Message != "The resource that you are attempting to access does not exist or you don't have permission to perform this action" {
+		t.Fatalf("%+v", r)
+	}
+	// Her own group's members she reads, inherited rows included.
+	got := memberLevels(nodes(gqlOK(t, u, `{ group(fullPath: "acme/platform/infra") { groupMembers { nodes { `+memberFields+` } } } }`, nil), "group", "groupMembers", "nodes"))
+	if got["carol"] != 40 || got["alice"] != 50 {
+		t.Errorf("infra: %v", got)
+	}
+}
+
+// Query.groups is GroupsFinder with BaseGroupsResolver's defaults: every group the caller
+// can read (allAvailable true), sorted name_asc.
+func TestGraphQLGroupsListsReadableGroups(t *testing.T) {
+	_, u := startGQL(t, testWorld(false), fakegitlab.ModeGitLabCom)
+	names := func(vars map[string]any) string {
+		d := gqlOK(t, u, `query($top: Boolean, $all: Boolean, $sort: String, $first: Int) {
+			groups(topLevelOnly: $top, allAvailable: $all, sort: $sort, first: $first) { nodes { name } } }`, vars)
+		var out []string
+		for _, n := range nodes(d, "groups", "nodes") {
+			out = append(out, n["name"].(string))
+		}
+		return strings.Join(out, ", ")
+	}
+	if got := names(nil); got != "Acme, Acme Contractors, Infra, Platform, Public OSS, Sales" {
+		t.Errorf("default: %s", got)
+	}
+	if got := names(map[string]any{"top": true}); got != "Acme, Acme Contractors, Public OSS" {
+		t.Errorf("topLevelOnly: %s", got)
+	}
+	if got := names(map[string]any{"all": false}); got != "Acme, Acme Contractors, Infra, Platform, Sales" {
+		t.Errorf("allAvailable false: %s", got)
+	}
+	if got := names(map[string]any{"sort": "id_desc", "first": 2}); got != "Public OSS, Acme Contractors" {
+		t.Errorf("id_desc, first 2: %s", got)
+	}
+}
+
+// Group.memberRoles (RolesFinder): on GitLab.com the top-level group's roles, for a caller
+// with Guest or more on the group; on self-managed the instance's roles. membersCount
+// counts the member rows holding the role, invitations included; usersCount the users.
+func TestGraphQLMemberRolesCountTheirAssignments(t *testing.T) {
+	const q = `query($p: ID!) { group(fullPath: $p) { memberRoles { nodes { id name baseAccessLevel { integerValue } membersCount usersCount } } } }`
+	w := testWorld(false)
+	w.MemberRoles[7] = &fakegitlab.MemberRole{ID: 7, Name: "Security reviewer", BaseAccessLevel: fakegitlab.Reporter, GroupID: gAcme}
+	w.MemberRoles[8] = &fakegitlab.MemberRole{ID: 8, Name: "Auditor", BaseAccessLevel: fakegitlab.Guest, GroupID: gAcme}
+	w.MemberRoles[9] = &fakegitlab.MemberRole{ID: 9, Name: "Elsewhere", BaseAccessLevel: fakegitlab.Guest, GroupID: gOther}
+	w.SetGroupMember(gSales, &fakegitlab.Member{UserID: uSybil, AccessLevel: fakegitlab.Reporter, MemberRoleID: 7})
+	w.SetProjectMember(pAPI, &fakegitlab.Member{UserID: uSybil, AccessLevel: fakegitlab.Reporter, MemberRoleID: 7})
+	w.ProjectInvitations[pAPI] = []*fakegitlab.Invitation{{ID: 9002, Email: "pi@example.com", AccessLevel: fakegitlab.Reporter, MemberRoleID: 7, CreatedAt: clock}}
+	_, u := startGQL(t, w, fakegitlab.ModeGitLabCom)
+	d := gqlOK(t, u, q, map[string]any{"p": "acme/platform"})
+	got := fmt.Sprint(nodes(d, "group", "memberRoles", "nodes"))
+	want := "[map[baseAccessLevel:map[integerValue:10] id:gid://gitlab/MemberRole/8 membersCount:0 name:Auditor usersCount:0]" +
+		" map[baseAccessLevel:map[integerValue:20] id:gid://gitlab/MemberRole/7 membersCount:3 name:Security reviewer usersCount:1]]"
+	if got != want {
+		t.Errorf("gitlab.com:\n got %s\nwant %s", got, want)
+	}
+	// A public group the caller has no role in: the field is null.
+	if d := gqlOK(t, u, q, map[string]any{"p": "public-oss"}); dig(d, "group", "memberRoles") != nil {
+		t.Errorf("public group without access: %v", d)
+	}
+
+	sm := testWorld(true)
+	sm.MemberRoles[5] = &fakegitlab.MemberRole{ID: 5, Name: "Instance role", BaseAccessLevel: fakegitlab.Developer}
+	_, u = startGQL(t, sm, fakegitlab.ModeSelfManaged)
+	d = gqlOK(t, u, q, map[string]any{"p": "acme/platform"})
+	if got := fmt.Sprint(nodes(d, "group", "memberRoles", "nodes")); got != "[map[baseAccessLevel:map[integerValue:30] id:gid://gitlab/MemberRole/5 membersCount:0 name:Instance role usersCount:0]]" {
+		t.Errorf("self-managed: %s", got)
+	}
+}
+
+// Validation stops at five errors (validate_max_errors 5, gitlab_schema.rb).
+func TestGraphQLValidationStopsAtFiveErrors(t *testing.T) {
+	_, u := startGQL(t, testWorld(false), fakegitlab.ModeGitLabCom)
+	r := gql(t, u, `{ group(fullPath: "acme/sales") { a b c d e f g } }`, nil)
+	if r.Data != nil || len(r.Errors) != 5 || r.Errors[0].Message != "Field 'a' doesn't exist on type 'Group'" {
+		t.Errorf("seven unknown fields: %+v", r)
 	}
 }
