@@ -267,6 +267,7 @@ func TestSyncGraphQLFallbackSameC1Z(t *testing.T) {
 		{"no GraphQL API", fg.GraphQLOptions{Disabled: true}},
 		{"timeout on containers over 5 members", fg.GraphQLOptions{TimeoutMembersOver: 5}},
 		{"503 on containers over 5 members", fg.GraphQLOptions{TimeoutMembersOver: 5, TimeoutAs503: true}},
+		{"complexity limit 100", fg.GraphQLOptions{MaxComplexity: 100}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			rest, gql, a, b := syncBoth(t, w, batontest.WithServerOptions(func(o *fg.Options) { o.GraphQL = c.opts }))
@@ -276,6 +277,14 @@ func TestSyncGraphQLFallbackSameC1Z(t *testing.T) {
 			}
 			if c.opts.Disabled && graphQLPosts(gql) != 1 {
 				t.Errorf("%d POSTs to a GitLab without GraphQL, want 1", graphQLPosts(gql))
+			}
+			if c.opts.MaxComplexity > 0 {
+				// Every query fits under 100 alone: nothing is left to REST but the group
+				// where a member awaits a seat.
+				if n := restRoutes(gql)["GET /groups/:id/members"] + restRoutes(gql)["GET /projects/:id/members"]; n != 1 {
+					t.Errorf("%d members listings over REST after a complexity refusal, want 1", n)
+				}
+				return
 			}
 			if restRoutes(gql)["GET /groups/:id/members"]+restRoutes(gql)["GET /projects/:id/members"] == 0 {
 				t.Error("no members listing went through REST: the fallback is not tested")
