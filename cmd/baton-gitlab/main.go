@@ -150,5 +150,6 @@ func settingsFrom(c config.Checked) connector.Settings {
 		DeployCredentialsPerProject: c.DeployCredentialsPerProject,
 		SSHKeysPerUser:              c.SSHKeysPerUser,
 		Version:                     version,
+		GraphQL:                     c.GraphQL,
 	}
 }

@@ -27,10 +27,10 @@ func TestNewConnectorFromSettings(t *testing.T) {
 	s := settingsFrom(config.Checked{
 		BaseURL: "https://gitlab.com", Deployment: "gitlab.com", AccountCreationGroup: "acme/new",
 		Groups: []string{"acme"}, AccountCreationAccessLevel: gitlab.DeveloperPermissions,
-		DeprovisionAction: "delete", SkipConfirmation: true,
+		DeprovisionAction: "delete", SkipConfirmation: true, GraphQL: true,
 	})
 	if s.DeprovisionAction != connector.DeprovisionDelete || s.AccountCreationGroup != "acme/new" ||
-		s.AccountCreationAccessLevel != gitlab.DeveloperPermissions || !s.SkipConfirmation || s.Version != version {
+		s.AccountCreationAccessLevel != gitlab.DeveloperPermissions || !s.SkipConfirmation || !s.GraphQL || s.Version != version {
 		t.Errorf("settings %+v", s)
 	}
 	if _, _, err := newConnector(ctx, &config.Gitlab{AccessToken: "t", BaseUrl: "gitlab.example.com"}, nil); err == nil ||

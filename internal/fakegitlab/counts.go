@@ -77,10 +77,13 @@ type CountsReport struct {
 //	POST /-/fake/counts/reset  zero them (204)
 //	GET  /-/fake/faults        the current faults (FaultsJSON)
 //	PUT  /-/fake/faults        replace them (FaultsJSON body)
+//	GET  /-/fake/graphql       the GraphQL options (GraphQLOptionsJSON); PUT replaces them
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/-/fake/faults":
 		s.serveFaults(w, r)
+	case r.URL.Path == "/-/fake/graphql": // graphql.go: GET and PUT the GraphQLOptions
+		s.serveGraphQLControl(w, r)
 	case r.URL.Path == "/-/fake/counts" && r.Method == http.MethodGet:
 		rep := CountsReport{Total: s.TotalRequests(), Routes: s.Counts(), Statuses: map[string]int{}}
 		for st, n := range s.StatusCounts() {

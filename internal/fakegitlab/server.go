@@ -25,7 +25,8 @@ type Options struct {
 	// /personal_access_tokens/self; "" reports null (no expiry).
 	TokenExpiresAt string
 	// Faults and costs: see faults.go.
-	Faults Faults
+	Faults  Faults
+	GraphQL GraphQLOptions // POST /api/graphql: graphql.go
 }
 
 // Server serves a World over GitLab's REST API v4. It is safe for concurrent use.
@@ -292,6 +293,10 @@ func (c *call) badRequest(msg string) { c.message(http.StatusBadRequest, "400 Ba
 // RateLimit-* into c.header, which writeBody sends with EVERY response, 401/404/405
 // included), mangleBody sees every body, and faults.after runs once the answer is written.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/api/graphql" {
+		s.serveGraphQL(w, r) // graphql.go: GitLab's GraphQL API, outside /api/v4
+		return
+	}
 	if strings.HasPrefix(r.URL.Path, "/-/fake/") {
 		s.serveControl(w, r) // counts.go: request counts and other test controls
 		return

@@ -17,6 +17,7 @@ type Gitlab struct {
 	OutageTimeout               string   `mapstructure:"outage-timeout"`
 	DeployCredentialsPerProject bool     `mapstructure:"deploy-credentials-per-project"`
 	SshKeysPerUser              bool     `mapstructure:"ssh-keys-per-user"`
+	SyncApi                     string   `mapstructure:"sync-api"`
 }
 
 func (c *Gitlab) findFieldByTag(tagValue string) (any, bool) {

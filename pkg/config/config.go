@@ -24,6 +24,13 @@ const (
 	OutageTimeoutName               = "outage-timeout"
 	DeployCredentialsPerProjectName = "deploy-credentials-per-project"
 	SSHKeysPerUserName              = "ssh-keys-per-user"
+	SyncAPIName                     = "sync-api"
+)
+
+// Sync API choices: how a sync reads direct memberships.
+const (
+	SyncAPIREST    = "rest"
+	SyncAPIGraphQL = "graphql"
 )
 
 // DefaultBaseURL is GitLab.com.
@@ -126,6 +133,15 @@ var (
 		field.WithDescription("List the SSH keys of every synced account (1 request per account). Off: the token user's own keys, "+
 			"and on GitLab.com the enterprise users' keys from the top-level groups' credentials inventory"),
 	)
+	SyncAPI = field.SelectField(
+		SyncAPIName,
+		[]string{SyncAPIREST, SyncAPIGraphQL},
+		field.WithDisplayName("Sync API"),
+		field.WithDescription("How a sync reads the groups' and projects' direct memberships: rest (one members listing per group and project) "+
+			"or graphql (GitLab's GraphQL API: a few hundred requests for thousands of groups and projects; what GraphQL cannot tell "+
+			"exactly, and any part it fails on, is read over REST)"),
+		field.WithDefaultValue(SyncAPIREST),
+	)
 
 	// ConfigurationFields are the connector's settings.
 	ConfigurationFields = []field.SchemaField{
@@ -142,6 +158,7 @@ var (
 		OutageTimeout,
 		DeployCredentialsPerProject,
 		SSHKeysPerUser,
+		SyncAPI,
 	}
 )
 

@@ -39,6 +39,8 @@ type Checked struct {
 	// request per group or project, or per account (opt-in).
 	DeployCredentialsPerProject bool
 	SSHKeysPerUser              bool
+	// GraphQL: read direct memberships through GitLab's GraphQL API (--sync-api graphql).
+	GraphQL bool
 	// Transport: --allow-insecure-http, and the CA bundle read from --ca-cert-file.
 	Transport gitlabapi.TransportOptions
 	// InsecureHTTP: the base URL is plain http to a host that is not loopback (allowed by
@@ -154,6 +156,14 @@ func Check(c *Gitlab) (Checked, error) {
 	s.SkipConfirmation = c.SkipConfirmation
 	s.DeployCredentialsPerProject = c.DeployCredentialsPerProject
 	s.SSHKeysPerUser = c.SshKeysPerUser
+	switch v := strings.ToLower(strings.TrimSpace(c.SyncApi)); v {
+	case "", SyncAPIREST:
+	case SyncAPIGraphQL:
+		s.GraphQL = true
+	default:
+		return s, fmt.Errorf("--%s %q: must be %s (one members listing per group and project) or %s (GitLab's GraphQL API, fewer requests)",
+			SyncAPIName, c.SyncApi, SyncAPIREST, SyncAPIGraphQL)
+	}
 	s.Token = token
 	return s, nil
 }

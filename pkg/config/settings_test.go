@@ -252,3 +252,22 @@ func TestCheckOutageTimeout(t *testing.T) {
 		t.Errorf("outage timeout %v, want 90s", s.Transport.OutageTimeout)
 	}
 }
+
+// --sync-api: rest (the default) or graphql; anything else names the setting.
+func TestCheckSyncAPI(t *testing.T) {
+	for _, c := range []struct {
+		value string
+		want  bool
+		err   bool
+	}{{"", false, false}, {"rest", false, false}, {"graphql", true, false}, {" GraphQL ", true, false}, {"soap", false, true}} {
+		cfg := valid()
+		cfg.SyncApi = c.value
+		s, err := Check(cfg)
+		if (err != nil) != c.err || (err == nil && s.GraphQL != c.want) {
+			t.Errorf("--sync-api %q: GraphQL %v, error %v", c.value, s.GraphQL, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "--sync-api") {
+			t.Errorf("error %q does not name the setting", err)
+		}
+	}
+}

@@ -185,7 +185,7 @@ func (o *organisationState) readOptionalSource(ctx context.Context, g *orgGroup,
 // readEnterpriseUsers: GET /groups/:id/enterprise_users (GitLab.com). Refused or absent
 // (not an Owner, a GitLab before 17.7): the accounts simply lack those fields.
 func (o *organisationState) readEnterpriseUsers(ctx context.Context, root int64, f *accountFacts) error {
-	us, err := o.c.client.ListEnterpriseUsers(ctx, root)
+	us, err := o.enterpriseUsers(ctx, root)
 	if err != nil {
 		if ownerOnlyRefusal(err) {
 			return nil
@@ -217,7 +217,7 @@ func (o *organisationState) readSCIMIdentities(ctx context.Context, g *orgGroup,
 // readSAMLIdentities: GET /groups/:id/saml/identities. 400/404 where the group has no
 // SAML provider.
 func (o *organisationState) readSAMLIdentities(ctx context.Context, g *orgGroup, f *accountFacts) error {
-	ids, err := o.c.client.ListSAMLIdentities(ctx, g.ID)
+	ids, err := o.samlIdentities(ctx, g.ID)
 	if err != nil {
 		if ownerOnlyRefusal(err) {
 			return nil

@@ -50,6 +50,10 @@ type Settings struct {
 	DeployCredentialsPerProject bool
 	// SSHKeysPerUser: list every synced account's SSH keys (opt-in: 1 request per account).
 	SSHKeysPerUser bool
+	// GraphQL: a sync reads the direct memberships of the organisation's groups and
+	// projects through GitLab's GraphQL API (org_graphql.go) where that is exact, REST
+	// elsewhere (--sync-api graphql). False: REST only.
+	GraphQL bool
 
 	// Version goes into the User-Agent (baton-gitlab/<Version>).
 	Version string

@@ -88,7 +88,14 @@ func (o *organisationState) pendingInvitations(ctx context.Context) ([]*pendingI
 				})
 			}
 		}
+		gql, err := o.graphqlLoaded(ctx)
+		if err != nil {
+			return nil, err
+		}
 		for _, n := range nodes {
+			if gql.readByGraphQL(n) && !gql.invited[orgNode{Kind: n.Kind, ID: n.ID}] {
+				continue // GraphQL showed no invitation there (a row with user null)
+			}
 			where := n.Kind + " " + n.FullPath
 			invs, err := o.c.client.ListInvitations(ctx, sourceKind(n.Kind), n.ID)
 			if err != nil {

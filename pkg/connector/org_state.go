@@ -91,6 +91,7 @@ func (c *Connector) organisation(syncID string) *organisationState {
 	if oc.state == nil || oc.syncID != syncID {
 		oc.syncID = syncID
 		oc.state = newOrganisationState(c, now)
+		oc.state.wholeSync = true
 	}
 	return oc.state
 }
@@ -201,8 +202,41 @@ type organisationState struct {
 	facts          lazy[*accountFacts]             // what the top-level groups tell of accounts
 	saml           samlIdentities                  // group_saml_identity of the member rows read
 
+	gql lazy[*graphqlInputs] // what GraphQL read (org_graphql.go)
+	// wholeSync: the state of a sync (kept for its length), not of one call outside a
+	// sync: only a sync reads the whole organisation through GraphQL up front.
+	wholeSync bool
+	// Top-level groups' listings read both by the account facts and by the GraphQL
+	// reading's guards: once per sync, the error kept with the answer.
+	enterpriseList lazyMap[int64, listingOf[*gitlab.User]]
+	samlList       lazyMap[int64, listingOf[*gitlabapi.SAMLIdentity]]
+
 	invitationWarning sync.Once
 	creds             credentialLoads // the credentials inventory (credentials_inventory.go)
+}
+
+// listingOf is a listing's answer, error included (kept, not retried, within a sync).
+type listingOf[T any] struct {
+	items []T
+	err   error
+}
+
+// enterpriseUsers is GET /groups/:id/enterprise_users, once per sync.
+func (o *organisationState) enterpriseUsers(ctx context.Context, groupID int64) ([]*gitlab.User, error) {
+	l, _ := o.enterpriseList.get(groupID, func() (listingOf[*gitlab.User], error) {
+		us, err := o.c.client.ListEnterpriseUsers(ctx, groupID)
+		return listingOf[*gitlab.User]{us, err}, nil
+	})
+	return l.items, l.err
+}
+
+// samlIdentities is GET /groups/:id/saml/identities, once per sync.
+func (o *organisationState) samlIdentities(ctx context.Context, groupID int64) ([]*gitlabapi.SAMLIdentity, error) {
+	l, _ := o.samlList.get(groupID, func() (listingOf[*gitlabapi.SAMLIdentity], error) {
+		ids, err := o.c.client.ListSAMLIdentities(ctx, groupID)
+		return listingOf[*gitlabapi.SAMLIdentity]{ids, err}, nil
+	})
+	return l.items, l.err
 }
 
 func newOrganisationState(c *Connector, now time.Time) *organisationState {
@@ -280,6 +314,15 @@ func (o *organisationState) groupShares(ctx context.Context, id int64) ([]groupS
 	if g.Shares != nil {
 		return g.Shares, nil
 	}
+	gql, err := o.graphqlLoaded(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if gql.groups[id] && !gql.mayShare[id] {
+		// Nobody reaches it through a group shared into it or an ancestor: no share of
+		// its own gives access (org_graphql.go).
+		return []groupShare{}, nil
+	}
 	d, err := o.groupDetail(ctx, id)
 	if err != nil {
 		return nil, err
@@ -293,6 +336,9 @@ func (o *organisationState) groupShares(ctx context.Context, id int64) ([]groupS
 // are kept (they are direct members; their accounts sync) and give no access.
 // https://docs.gitlab.com/api/members/#list-all-members-of-a-group-or-project
 func (o *organisationState) directGroupMembers(ctx context.Context, id int64) ([]*directMember, error) {
+	if _, err := o.graphqlLoaded(ctx); err != nil {
+		return nil, err
+	}
 	return o.groupMembers.get(id, func() ([]*directMember, error) {
 		ms, err := o.c.client.ListDirectMembers(ctx, gitlabapi.Groups, id)
 		if err != nil {
@@ -310,6 +356,9 @@ func (o *organisationState) directGroupMembers(ctx context.Context, id int64) ([
 
 // directProjectMembers is GET /projects/:id/members (direct members only), once per sync.
 func (o *organisationState) directProjectMembers(ctx context.Context, id int64) ([]*directMember, error) {
+	if _, err := o.graphqlLoaded(ctx); err != nil {
+		return nil, err
+	}
 	return o.projectMembers.get(id, func() ([]*directMember, error) {
 		ms, err := o.c.client.ListDirectMembers(ctx, gitlabapi.Projects, id)
 		if gitlabapi.IsNotFound(err) {

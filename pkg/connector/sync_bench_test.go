@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -72,15 +73,84 @@ func BenchmarkSyncSelfManagedLarge(b *testing.B) {
 	benchSync(b, fg.ModeSelfManaged, benchLarge)
 }
 
+// GraphQL-first syncs (--sync-api graphql, issue 12). issueSpec is the issue's world
+// (5,000 users, 400 groups, 1,500 projects). "NoRoles": the same world with no custom
+// role defined or held (custom roles keep memberships on REST). Extra metrics:
+//   - graphql-posts/op, rest/op: the requests by route (POST /api/graphql, REST);
+//   - floor-ratio: requests/op over the REST floor, one members listing per group and
+//     project.
+var issueSpec = fg.LargeSpec{Users: 5_000, Groups: 400, Projects: 1_500, Seed: 1}
+
+func BenchmarkSyncGraphQLGitLabComSmall(b *testing.B) {
+	benchSyncWith(b, benchCase{mode: fg.ModeGitLabCom, spec: benchSmall, graphql: true})
+}
+func BenchmarkSyncGraphQLSelfManagedSmall(b *testing.B) {
+	benchSyncWith(b, benchCase{mode: fg.ModeSelfManaged, spec: benchSmall, graphql: true})
+}
+func BenchmarkSyncGraphQLGitLabComSmallNoRoles(b *testing.B) {
+	benchSyncWith(b, benchCase{mode: fg.ModeGitLabCom, spec: benchSmall, graphql: true, noRoles: true})
+}
+func BenchmarkSyncGraphQLSelfManagedSmallNoRoles(b *testing.B) {
+	benchSyncWith(b, benchCase{mode: fg.ModeSelfManaged, spec: benchSmall, graphql: true, noRoles: true})
+}
+func BenchmarkSyncRESTSelfManagedIssueNoRoles(b *testing.B) {
+	benchSyncWith(b, benchCase{mode: fg.ModeSelfManaged, spec: issueSpec, noRoles: true})
+}
+func BenchmarkSyncGraphQLSelfManagedIssueNoRoles(b *testing.B) {
+	benchSyncWith(b, benchCase{mode: fg.ModeSelfManaged, spec: issueSpec, graphql: true, noRoles: true})
+}
+func BenchmarkSyncGraphQLGitLabComIssueNoRoles(b *testing.B) {
+	benchSyncWith(b, benchCase{mode: fg.ModeGitLabCom, spec: issueSpec, graphql: true, noRoles: true})
+}
+func BenchmarkSyncGraphQLSelfManagedIssue(b *testing.B) {
+	benchSyncWith(b, benchCase{mode: fg.ModeSelfManaged, spec: issueSpec, graphql: true})
+}
+
+// benchCase is one benchmark's world and settings.
+type benchCase struct {
+	mode    fg.Mode
+	spec    fg.LargeSpec
+	graphql bool          // --sync-api graphql
+	noRoles bool          // no custom role in the world
+	latency time.Duration // added to every request by the fake
+}
+
+// With 20 ms added to every request (a GitLab across a network): the wall time of a
+// sync is then mostly waiting, so requests/op decide it.
+func BenchmarkSyncRESTSelfManagedIssueNoRoles20ms(b *testing.B) {
+	benchSyncWith(b, benchCase{mode: fg.ModeSelfManaged, spec: issueSpec, noRoles: true, latency: 20 * time.Millisecond})
+}
+func BenchmarkSyncGraphQLSelfManagedIssueNoRoles20ms(b *testing.B) {
+	benchSyncWith(b, benchCase{mode: fg.ModeSelfManaged, spec: issueSpec, graphql: true, noRoles: true, latency: 20 * time.Millisecond})
+}
+func BenchmarkSyncGraphQLGitLabComIssueNoRoles20ms(b *testing.B) {
+	benchSyncWith(b, benchCase{mode: fg.ModeGitLabCom, spec: issueSpec, graphql: true, noRoles: true, latency: 20 * time.Millisecond})
+}
+
 // benchSync syncs the world of spec in mode once per iteration and reports the
 // metrics above. GitLab.com minutes of a sync = requests/op / 2,000 of the user's
 // budget, and at least requests/op / 1,320 of wall time (client-go's pacing).
 func benchSync(b *testing.B, mode fg.Mode, spec fg.LargeSpec) {
+	benchSyncWith(b, benchCase{mode: mode, spec: spec})
+}
+
+func benchSyncWith(b *testing.B, bc benchCase) {
+	mode, spec := bc.mode, bc.spec
 	ctx := context.Background()
 	world := fg.LargeWorld(spec, mode)
+	if bc.noRoles {
+		world = withoutCustomRoles(world)
+	}
 	memberships := directMemberships(world)
 	now := world.Now
-	f := batontest.NewFake(b, mode, world, batontest.Unthrottled())
+	fopts := []batontest.FakeOption{batontest.Unthrottled(), batontest.WithMiddleware(pendingMembers)}
+	if bc.graphql {
+		fopts = append(fopts, batontest.WithSettings(func(s *connector.Settings) { s.GraphQL = true }))
+	}
+	if bc.latency > 0 {
+		fopts = append(fopts, batontest.WithServerOptions(func(o *fg.Options) { o.Faults.Latency = bc.latency }))
+	}
+	f := batontest.NewFake(b, mode, world, fopts...)
 
 	var (
 		conn      *connector.Connector
@@ -104,7 +174,9 @@ func benchSync(b *testing.B, mode fg.Mode, spec fg.LargeSpec) {
 		if err != nil {
 			b.Fatalf("sync: %v", err)
 		}
-		n := f.Server.TotalRequests()
+		// The fake counts what it serves; GET /groups/:id/pending_members is answered in
+		// front of it (pendingMembers).
+		n := f.Server.TotalRequests() + pendingMembersRequests(f)
 		if perSync >= 0 && n != perSync {
 			b.Fatalf("sync %d made %d requests, the first made %d: syncs of one world must cost the same", syncCount+1, n, perSync)
 		}
@@ -114,6 +186,9 @@ func benchSync(b *testing.B, mode fg.Mode, spec fg.LargeSpec) {
 		conn = c
 	}
 	routes = f.Server.Counts() // the last sync's
+	if n := pendingMembersRequests(f); n > 0 {
+		routes["GET /groups/:id/pending_members"] = n
+	}
 	throttled := f.Server.StatusCounts()[429]
 	peakDetail := peakPerPacedMinute(f.Requests(), groupDetailPath)
 
@@ -163,9 +238,30 @@ func benchSync(b *testing.B, mode fg.Mode, spec fg.LargeSpec) {
 	}
 	b.ReportMetric(float64(credReqs), "credential-requests/op")
 	b.ReportMetric(100*float64(credReqs)/float64(perSync-credReqs), "credential-%")
+	posts := routes["POST /api/graphql"]
+	b.ReportMetric(float64(posts), "graphql-posts/op")
+	b.ReportMetric(float64(perSync-posts), "rest/op")
+	b.ReportMetric(float64(perSync)/float64(groups+projects), "floor-ratio")
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		// The process's peak (the fake GitLab and its world included): meaningful when
+		// one benchmark runs alone in a process.
+		b.ReportMetric(float64(ru.Maxrss)/1024, "process-peak-RSS-MB")
+	}
 	b.Logf("%s %d users/%d groups/%d projects: %d users, %d groups, %d projects, %d entitlements, %d grants, %d direct memberships; %d requests a sync = %.2f min of GitLab.com's 2,000/min (>= %.2f min paced at 1,320/min); per route: %s",
 		mode, spec.Users, spec.Groups, spec.Projects, users, groups, projects, counts.Entitlements, counts.Grants, memberships,
 		perSync, float64(perSync)/2000, float64(perSync)/1320, routeSummary(routes))
+}
+
+// pendingMembersRequests counts the GET /groups/:id/pending_members of the last sync.
+func pendingMembersRequests(f *batontest.Fake) int {
+	n := 0
+	for _, r := range f.Requests() {
+		if strings.HasSuffix(r.Path, "/pending_members") {
+			n++
+		}
+	}
+	return n
 }
 
 // maxCacheBytesPerGrant bounds the per-sync cache: about ten times what it held when the

@@ -1,6 +1,7 @@
 package gitlabapi
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -9,7 +10,8 @@ import (
 	"time"
 )
 
-// getRetry retries an idempotent read (GET or HEAD without a body) whose connection
+// getRetry retries an idempotent read (GET or HEAD without a body, or a POST to the
+// GraphQL endpoint: a query reads, its body is resent as it was) whose connection
 // broke before GitLab's answer arrived: a reset, a connection closed mid-answer, a read
 // timeout. Resending a read changes nothing in GitLab. Writes are not retried here:
 // they may have been applied (checkRetry retries them only when they surely were not
@@ -21,7 +23,18 @@ type getRetry struct {
 }
 
 func (g getRetry) RoundTrip(r *http.Request) (*http.Response, error) {
-	if (r.Method != http.MethodGet && r.Method != http.MethodHead) || (r.Body != nil && r.Body != http.NoBody) {
+	var body []byte
+	switch {
+	case isGraphQLPost(r):
+		if r.Body != nil && r.Body != http.NoBody {
+			b, err := io.ReadAll(r.Body)
+			_ = r.Body.Close()
+			if err != nil {
+				return nil, err
+			}
+			body = b
+		}
+	case (r.Method != http.MethodGet && r.Method != http.MethodHead) || (r.Body != nil && r.Body != http.NoBody):
 		return g.next.RoundTrip(r)
 	}
 	tries, wait := g.tries, g.wait
@@ -32,6 +45,10 @@ func (g getRetry) RoundTrip(r *http.Request) (*http.Response, error) {
 		wait = 200 * time.Millisecond
 	}
 	for attempt := 1; ; attempt++ {
+		if body != nil {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		}
 		resp, err := g.next.RoundTrip(r)
 		if err == nil || attempt >= tries || !brokenRead(err) || r.Context().Err() != nil {
 			return resp, err

@@ -210,3 +210,21 @@ func (c *Client) DeleteMember(ctx context.Context, kind SourceKind, id, userID i
 	}
 	return nil
 }
+
+// PendingMember is a row of a top-level group's pending members: a member awaiting a
+// seat (Approved false) or an email invitation (Invited), anywhere in its hierarchy, one
+// row per user or invited email.
+type PendingMember struct {
+	ID       int64  `json:"id"` // the user's id; an invitation's own id
+	Username string `json:"username"`
+	Approved bool   `json:"approved"`
+	Invited  bool   `json:"invited"`
+}
+
+// ListPendingMembers is GET groups/:id/pending_members (a top-level group's Owners;
+// EE): the members awaiting a seat and the invitations in the group's hierarchy.
+// https://docs.gitlab.com/api/members/#list-pending-members-of-a-group-and-its-subgroups-and-projects
+func (c *Client) ListPendingMembers(ctx context.Context, groupID int64) ([]*PendingMember, error) {
+	return ListAll(ctx, fmt.Sprintf("listing the pending members of group %d", groupID),
+		offsetFetch[*PendingMember](c, Groups.path(groupID, "pending_members"), nil))
+}

@@ -1,0 +1,286 @@
+package connector
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
+	"go.uber.org/zap"
+
+	"github.com/conductorone/baton-gitlab/pkg/gitlabapi"
+)
+
+// GraphQL-first inputs (--sync-api graphql, issue 12). Once per sync, before the first
+// direct member list is read, the organisation's groups (100 a query, by id) and the
+// projects of each organisation root (a page a query), each with its direct members, are
+// read through GitLab's GraphQL API and stored in the same caches REST fills
+// (groupMembers, projectMembers): the access engine and the grants do not change. What is
+// not stored — a container GraphQL failed on, or one GraphQL cannot give exactly — is
+// read over REST when it is asked for, as without GraphQL. The group tree and the
+// projects stay REST listings (projects carry their share links there; GraphQL has none).
+//
+// What GraphQL's members lack, and how the sync stays exact:
+//   - custom roles (member_role): a hierarchy whose custom roles are not known to be none
+//     (GET groups/:id/member_roles on GitLab.com, GET member_roles on self-managed: an
+//     empty list) keeps REST for its members;
+//   - membership_state (awaiting): GET groups/:id/pending_members of the top-level group
+//     names the members awaiting a seat; a container where one of them has a row is read
+//     over REST; a hierarchy whose pending members cannot be read keeps REST;
+//   - group_saml_identity (GitLab.com, shown to Owners on the rows of a group with its own
+//     SAML provider: Member#group_saml_identity reads the row's group's saml_provider,
+//     which only top-level groups have): where GET groups/:id/saml/identities lists
+//     anyone, the top-level group's own members are read over REST;
+//   - email (GitLab.com: enterprise users, shown to the top-level group's Owners): taken
+//     from GET groups/:id/enterprise_users (an administrator's rows carry every email,
+//     but an instance-wide sync takes accounts from GET /users, not from member rows);
+//   - share links: GET /groups/:id only for groups where someone is reached through a
+//     group shared into them or an ancestor (the shared probe: groupMembers with
+//     relations SHARED_FROM_GROUPS, first 1); the others have no share that gives access;
+//   - invitations: GET .../invitations only for containers whose GraphQL rows show an
+//     invitation (a row with user null), and those GraphQL did not read.
+
+// graphqlInputs is what the GraphQL reading found.
+type graphqlInputs struct {
+	groups   map[int64]bool // groups whose direct members GraphQL gave (stored)
+	projects map[int64]bool
+	mayShare map[int64]bool // groups whose shared probe found someone
+	invited  map[orgNode]bool
+}
+
+// noGraphQL: nothing read through GraphQL (REST only).
+var noGraphQL = &graphqlInputs{}
+
+// readByGraphQL reports whether GraphQL read the node's direct members.
+func (g *graphqlInputs) readByGraphQL(n orgNode) bool {
+	if n.Kind == "group" {
+		return g.groups[n.ID]
+	}
+	return g.projects[n.ID]
+}
+
+// graphqlLoaded reads the organisation's direct members through GraphQL once per sync
+// (with --sync-api graphql; otherwise it reads nothing).
+func (o *organisationState) graphqlLoaded(ctx context.Context) (*graphqlInputs, error) {
+	if !o.c.settings.GraphQL || !o.wholeSync {
+		return noGraphQL, nil
+	}
+	return o.gql.get(func() (*graphqlInputs, error) {
+		in, err := o.readGraphQL(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			ctxzap.Extract(ctx).Info("gitlab: reading memberships through GraphQL failed: the rest is read over REST", zap.Error(err))
+		}
+		return in, nil
+	})
+}
+
+// hierarchyGuards is what decides, per top-level group, where GraphQL is exact.
+type hierarchyGuards struct {
+	rest     bool             // members over REST (custom roles, awaiting members unknown)
+	restTop  bool             // the top-level group's own members over REST (SAML identities on rows)
+	awaiting map[int64]bool   // users awaiting a seat somewhere in the hierarchy
+	emails   map[int64]string // enterprise users' emails, shown on their rows
+	why      string
+}
+
+func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, error) {
+	tree, err := o.groupTree(ctx)
+	if err != nil {
+		return noGraphQL, err
+	}
+	ps, err := o.projectSet(ctx)
+	if err != nil {
+		return noGraphQL, err
+	}
+	instance, err := o.instanceWide(ctx)
+	if err != nil {
+		return noGraphQL, err
+	}
+	guards := map[int64]*hierarchyGuards{} // top-level group id -> guards
+	instanceRoles := -1                    // self-managed: instance custom roles, -1 unknown
+	if o.c.settings.Deployment == gitlabapi.SelfManaged {
+		if roles, err := o.c.client.ListInstanceMemberRoles(ctx); err == nil {
+			instanceRoles = len(roles)
+		}
+	}
+	guardOf := func(groupID int64) *hierarchyGuards {
+		top := o.topLevelOf(ctx, tree, groupID)
+		if g := guards[top]; g != nil {
+			return g
+		}
+		g := o.hierarchyGuards(ctx, top, instanceRoles)
+		guards[top] = g
+		return g
+	}
+	in := &graphqlInputs{groups: map[int64]bool{}, projects: map[int64]bool{}, mayShare: map[int64]bool{}, invited: map[orgNode]bool{}}
+	read := gitlabapi.DirectMembersRead{
+		GroupPath:   func(id int64) string { return tree.groups[id].FullPath },
+		ProjectPath: func(id int64) string { return ps.byID[id].PathWithNamespace },
+	}
+	for _, id := range sortedKeys(tree.groups) {
+		if g := guardOf(id); !g.rest && !(g.restTop && tree.groups[id].ParentID == 0) {
+			read.Groups = append(read.Groups, id)
+		}
+	}
+	rootOfProject := func(pid int64) int64 { return tree.rootOf(ps.byID[pid].GroupID) }
+	count := map[int64]int{}
+	for pid, p := range ps.byID {
+		if p.GroupID != 0 && tree.groups[p.GroupID] != nil {
+			count[rootOfProject(pid)]++
+		}
+	}
+	for _, root := range tree.roots {
+		if count[root] > 0 && !guardOf(root).rest {
+			read.ProjectRoots = append(read.ProjectRoots, gitlabapi.ProjectRoot{FullPath: tree.groups[root].FullPath, Projects: count[root]})
+		}
+	}
+	personal := &hierarchyGuards{} // personal projects: no group, no user cap, no custom role but the instance's
+	if o.c.settings.Deployment == gitlabapi.SelfManaged && instanceRoles == 0 {
+		read.Projects = append(read.Projects, ps.personal...)
+	}
+	store := func(n orgNode, g *hierarchyGuards, rows []gitlabapi.GraphQLMember) bool {
+		ms := make([]*directMember, 0, len(rows))
+		invited := false
+		for _, r := range rows {
+			if r.UserID == 0 {
+				invited = true
+				continue
+			}
+			if g.awaiting[r.UserID] {
+				return false // its membership_state: REST
+			}
+			m := &directMember{UserID: r.UserID, Username: r.Username, Name: r.Name, State: r.State,
+				Email: g.emails[r.UserID], WebURL: r.WebURL, Level: r.AccessLevel, ExpiresAt: string(r.ExpiresAt)}
+			if !o.expired(m.ExpiresAt) {
+				ms = append(ms, m)
+			}
+		}
+		if invited {
+			in.invited[n] = true
+		}
+		if n.Kind == "group" {
+			o.groupMembers.set(n.ID, ms)
+		} else {
+			o.projectMembers.set(n.ID, ms)
+		}
+		return true
+	}
+	read.OnGroup = func(id int64, rows []gitlabapi.GraphQLMember, shared bool) {
+		if tree.groups[id] == nil {
+			return
+		}
+		if store(orgNode{Kind: "group", ID: id}, guardOf(id), rows) {
+			in.groups[id], in.mayShare[id] = true, shared
+		}
+	}
+	read.OnProject = func(id int64, rows []gitlabapi.GraphQLMember) {
+		p := ps.byID[id]
+		g := personal
+		switch {
+		case p == nil:
+			return
+		case p.GroupID != 0 && tree.groups[p.GroupID] != nil:
+			g = guardOf(p.GroupID)
+		case p.GroupID != 0:
+			return
+		}
+		if store(orgNode{Kind: "project", ID: id}, g, rows) {
+			in.projects[id] = true
+		}
+	}
+	if len(read.Groups) == 0 && len(read.ProjectRoots) == 0 && len(read.Projects) == 0 {
+		o.logGraphQLGuards(ctx, tree, guards)
+		return in, nil
+	}
+	if instance {
+		read.MaxComplexity = gitlabapi.GraphQLAdminMaxComplexity
+	}
+	sum, err := o.c.client.ReadDirectMembers(ctx, read)
+	o.logGraphQLGuards(ctx, tree, guards)
+	if len(sum.Skipped) > 0 {
+		ctxzap.Extract(ctx).Info("gitlab: some memberships are read over REST: GraphQL refused or failed them",
+			zap.Int("parts", len(sum.Skipped)), zap.String("first", sum.Skipped[0]))
+	}
+	if gitlabapi.IsNotFound(err) {
+		ctxzap.Extract(ctx).Info("gitlab: this GitLab has no GraphQL API (POST /api/graphql answered 404): memberships are read over REST")
+		return in, nil
+	}
+	return in, err
+}
+
+// topLevelOf is the top-level group above a group of the organisation (an organisation
+// root may be a subgroup: its ancestors are read by id).
+func (o *organisationState) topLevelOf(ctx context.Context, tree *groupTree, id int64) int64 {
+	root := tree.rootOf(id)
+	chain, err := ancestry(ctx, o, root)
+	if err != nil || len(chain) == 0 {
+		return root
+	}
+	return chain[len(chain)-1].ID
+}
+
+// hierarchyGuards reads what tells where GraphQL's rows are exact in a top-level group's
+// hierarchy.
+func (o *organisationState) hierarchyGuards(ctx context.Context, top int64, instanceRoles int) *hierarchyGuards {
+	g := &hierarchyGuards{}
+	api := o.c.client
+	if o.c.settings.Deployment == gitlabapi.SelfManaged {
+		if instanceRoles != 0 {
+			g.rest, g.why = true, "custom roles are defined (or cannot be listed)"
+			return g
+		}
+	} else if roles, err := api.ListGroupMemberRoles(ctx, top); err != nil || len(roles) > 0 {
+		g.rest, g.why = true, "custom roles are defined (or cannot be listed)"
+		return g
+	}
+	pending, err := api.ListPendingMembers(ctx, top)
+	if err != nil {
+		g.rest, g.why = true, "its members awaiting a seat cannot be listed (pending_members)"
+		return g
+	}
+	g.awaiting = map[int64]bool{}
+	for _, p := range pending {
+		if !p.Invited && !p.Approved {
+			g.awaiting[p.ID] = true
+		}
+	}
+	if o.c.settings.Deployment == gitlabapi.GitLabCom {
+		if ids, err := o.samlIdentities(ctx, top); (err != nil && !ownerOnlyRefusal(err)) || len(ids) > 0 {
+			g.restTop, g.why = true, "its own member rows carry SAML identities"
+		}
+		if us, err := o.enterpriseUsers(ctx, top); err == nil {
+			g.emails = map[int64]string{}
+			for _, u := range us {
+				g.emails[u.ID] = u.Email
+			}
+		} else if !ownerOnlyRefusal(err) {
+			g.rest, g.why = true, "its enterprise users cannot be listed"
+		}
+	}
+	return g
+}
+
+func (o *organisationState) logGraphQLGuards(ctx context.Context, tree *groupTree, guards map[int64]*hierarchyGuards) {
+	var rest []string
+	for top, g := range guards {
+		if g.why != "" {
+			path := "group " + tree.groupLabel(top)
+			rest = append(rest, path+": "+g.why)
+		}
+	}
+	if len(rest) > 0 {
+		ctxzap.Extract(ctx).Info("gitlab: memberships read over REST where GraphQL cannot give them exactly",
+			zap.String("where", strings.Join(rest, "; ")))
+	}
+}
+
+// groupLabel is a group's full path when the tree has it, else its id.
+func (t *groupTree) groupLabel(id int64) string {
+	if g := t.groups[id]; g != nil {
+		return g.FullPath
+	}
+	return fmt.Sprintf("%d", id)
+}

@@ -1,0 +1,357 @@
+package connector_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/conductorone/baton-gitlab/internal/batontest"
+	fg "github.com/conductorone/baton-gitlab/internal/fakegitlab"
+	"github.com/conductorone/baton-gitlab/pkg/connector"
+)
+
+// pendingMembersRoute is GET /groups/:id/pending_members, which the fake does not serve
+// yet: pendingMembers answers it from the world as GitLab documents it (a top-level
+// group's Owners; the members awaiting a seat and the email invitations anywhere in its
+// hierarchy, one row per user or email; approved false for an awaiting member).
+// https://docs.gitlab.com/api/members/#list-pending-members-of-a-group-and-its-subgroups-and-projects
+var pendingMembersRoute = regexp.MustCompile(`^/api/v4/groups/([0-9]+)/pending_members$`)
+
+func pendingMembers(s *fg.Server, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m := pendingMembersRoute.FindStringSubmatch(r.URL.Path)
+		if m == nil || r.Method != http.MethodGet || r.Header.Get("PRIVATE-TOKEN") != batontest.FakeToken {
+			next.ServeHTTP(w, r)
+			return
+		}
+		gid, _ := strconv.ParseInt(m[1], 10, 64)
+		status, rows := http.StatusOK, []map[string]any{}
+		s.Read(func(world *fg.World) {
+			g := world.Groups[gid]
+			switch {
+			case g == nil:
+				status = http.StatusNotFound
+				return
+			case g.ParentID != 0 || (world.EffectiveGroupAccess(gid, world.TokenUserID).Level < fg.Owner && !isAdmin(world)):
+				status = http.StatusForbidden
+				return
+			}
+			inTree := map[int64]bool{gid: true}
+			seen := map[int64]bool{}
+			note := func(uid int64, mem *fg.Member) {
+				if mem != nil && mem.MembershipState == "awaiting" && !seen[uid] {
+					seen[uid] = true
+					u := world.Users[uid]
+					rows = append(rows, map[string]any{"id": uid, "username": u.Username, "approved": false, "invited": false})
+				}
+			}
+			groups := append([]*fg.Group{g}, world.Descendants(gid)...)
+			for _, d := range groups {
+				inTree[d.ID] = true
+				for uid, mem := range world.GroupMembers[d.ID] {
+					note(uid, mem)
+				}
+			}
+			for _, p := range world.SortedProjects() {
+				if inTree[p.GroupID] {
+					for uid, mem := range world.ProjectMembers[p.ID] {
+						note(uid, mem)
+					}
+				}
+			}
+		})
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		if status != http.StatusOK {
+			_, _ = w.Write([]byte(`{"message":"` + http.StatusText(status) + `"}`))
+			return
+		}
+		_ = json.NewEncoder(w).Encode(rows)
+	})
+}
+
+func isAdmin(w *fg.World) bool {
+	u := w.Users[w.TokenUserID]
+	return u != nil && u.IsAdmin
+}
+
+// c1zLines renders every resource, entitlement and grant of a c1z, one line each, sorted;
+// the fake's URL (each fake has its own port) is written BASE.
+func c1zLines(t *testing.T, c *batontest.C1Z, base string) []string {
+	t.Helper()
+	var out []string
+	add := func(kind string, m proto.Message) {
+		b, err := protojson.MarshalOptions{}.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		_ = json.Unmarshal(b, &v)
+		canon, _ := json.Marshal(v) // protojson's spacing varies: canonical JSON
+		out = append(out, kind+" "+strings.ReplaceAll(string(canon), base, "BASE"))
+	}
+	for _, r := range c.Resources {
+		add("resource", r)
+	}
+	for _, e := range c.Entitlements {
+		add("entitlement", e)
+	}
+	for _, g := range c.Grants {
+		add("grant", g)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// diffLines is what only one side has, a few lines each.
+func diffLines(a, b []string) (onlyA, onlyB []string) {
+	inB := map[string]int{}
+	for _, l := range b {
+		inB[l]++
+	}
+	for _, l := range a {
+		if inB[l] > 0 {
+			inB[l]--
+			continue
+		}
+		onlyA = append(onlyA, l)
+	}
+	for _, l := range b {
+		if inB[l] > 0 {
+			inB[l]--
+			onlyB = append(onlyB, l)
+		}
+	}
+	return onlyA, onlyB
+}
+
+type syncWorld struct {
+	name  string
+	mode  fg.Mode
+	world func() *fg.World
+	// restOnly: custom roles are defined everywhere, so every membership stays REST;
+	// saves: GraphQL reads most memberships, the sync needs fewer REST requests.
+	restOnly, saves bool
+}
+
+// syncBoth syncs a world through REST and through GraphQL and returns both fakes and c1z.
+func syncBoth(t *testing.T, w syncWorld, opts ...batontest.FakeOption) (rest, gql *batontest.Fake, restC1Z, gqlC1Z *batontest.C1Z) {
+	t.Helper()
+	ctx := context.Background()
+	rest = batontest.NewFake(t, w.mode, w.world(), append(opts, batontest.WithMiddleware(pendingMembers))...)
+	restC1Z = batontest.Sync(t, ctx, rest.Connector)
+	gql = batontest.NewFake(t, w.mode, w.world(), append(opts, batontest.WithMiddleware(pendingMembers),
+		batontest.WithSettings(func(s *connector.Settings) { s.GraphQL = true }))...)
+	gqlC1Z = batontest.Sync(t, ctx, gql.Connector)
+	return rest, gql, restC1Z, gqlC1Z
+}
+
+func assertSameC1Z(t *testing.T, rest, gql *batontest.Fake, restC1Z, gqlC1Z *batontest.C1Z) {
+	t.Helper()
+	a, b := c1zLines(t, restC1Z, rest.URL), c1zLines(t, gqlC1Z, gql.URL)
+	onlyREST, onlyGQL := diffLines(a, b)
+	if len(onlyREST)+len(onlyGQL) == 0 {
+		return
+	}
+	show := func(ls []string) string {
+		if len(ls) > 6 {
+			ls = append(ls[:6:6], fmt.Sprintf("... %d more", len(ls)-6))
+		}
+		return strings.Join(ls, "\n  ")
+	}
+	t.Errorf("the c1z differ (%d lines): only through REST:\n  %s\nonly through GraphQL:\n  %s",
+		len(a), show(onlyREST), show(onlyGQL))
+}
+
+// smallLarge is a generated world small enough for a test: every shape of LargeWorld
+// (shares, chained shares, locked groups, custom roles, expiries, bots, invitations, a
+// private outside group shared in on GitLab.com), some containers over 100 members.
+var smallLarge = fg.LargeSpec{Users: 600, Groups: 40, Projects: 120, Seed: 7}
+
+// smallLargeCom is smaller still for GitLab.com, where the private outside group shared
+// in makes both syncs read members/all of every node below it (org_hidden.go).
+var smallLargeCom = fg.LargeSpec{Users: 300, Groups: 24, Projects: 60, Seed: 7}
+
+// withoutCustomRoles is w with no custom role defined or held: the worlds where GraphQL
+// reads the memberships (custom roles are REST's).
+func withoutCustomRoles(w *fg.World) *fg.World {
+	for _, ms := range w.GroupMembers {
+		for _, m := range ms {
+			m.MemberRoleID = 0
+		}
+	}
+	for _, ms := range w.ProjectMembers {
+		for _, m := range ms {
+			m.MemberRoleID = 0
+		}
+	}
+	for id, shares := range w.GroupShares {
+		for i := range shares {
+			shares[i].MemberRoleID = 0
+		}
+		w.GroupShares[id] = shares
+	}
+	for id, shares := range w.ProjectShares {
+		for i := range shares {
+			shares[i].MemberRoleID = 0
+		}
+		w.ProjectShares[id] = shares
+	}
+	w.MemberRoles = map[int64]*fg.MemberRole{}
+	return w
+}
+
+// restRoutes counts the REST requests by route, ids written :id.
+func restRoutes(f *batontest.Fake) map[string]int {
+	out := map[string]int{}
+	num := regexp.MustCompile(`/[0-9]+`)
+	for _, r := range f.Requests() {
+		out[r.Method+" "+num.ReplaceAllString(r.Path, "/:id")]++
+	}
+	return out
+}
+
+// graphQLPosts is how many POST /api/graphql the fake received.
+func graphQLPosts(f *batontest.Fake) int { return f.Server.Counts()["POST /api/graphql"] }
+
+// restRequests counts the REST requests the fake received.
+func restRequests(f *batontest.Fake) int { return len(f.Requests()) }
+
+// Issue 12 point 4: the c1z from the GraphQL path is the REST path's, in both deployments.
+func TestSyncGraphQLSameC1ZAsREST(t *testing.T) {
+	t.Parallel()
+	for _, w := range []syncWorld{
+		{"demo gitlab.com", fg.ModeGitLabCom, func() *fg.World { return fg.DemoWorld(fg.ModeGitLabCom) }, false, false},
+		{"demo self-managed", fg.ModeSelfManaged, func() *fg.World { return fg.DemoWorld(fg.ModeSelfManaged) }, true, false},
+		{"demo gitlab.com without custom roles", fg.ModeGitLabCom, func() *fg.World { return withoutCustomRoles(fg.DemoWorld(fg.ModeGitLabCom)) }, false, true},
+		{"demo self-managed without custom roles", fg.ModeSelfManaged, func() *fg.World { return withoutCustomRoles(fg.DemoWorld(fg.ModeSelfManaged)) }, false, true},
+		{"large gitlab.com", fg.ModeGitLabCom, func() *fg.World { return fg.LargeWorld(smallLargeCom, fg.ModeGitLabCom) }, true, false},
+		{"large self-managed", fg.ModeSelfManaged, func() *fg.World { return fg.LargeWorld(smallLarge, fg.ModeSelfManaged) }, true, false},
+		{"large gitlab.com without custom roles", fg.ModeGitLabCom, func() *fg.World { return withoutCustomRoles(fg.LargeWorld(smallLargeCom, fg.ModeGitLabCom)) }, false, true},
+		{"large self-managed without custom roles", fg.ModeSelfManaged, func() *fg.World { return withoutCustomRoles(fg.LargeWorld(smallLarge, fg.ModeSelfManaged)) }, false, true},
+	} {
+		t.Run(w.name, func(t *testing.T) {
+			rest, gql, a, b := syncBoth(t, w)
+			assertSameC1Z(t, rest, gql, a, b)
+			if (graphQLPosts(gql) == 0) != w.restOnly {
+				t.Errorf("the GraphQL sync sent %d GraphQL queries", graphQLPosts(gql))
+			}
+			if w.saves && restRequests(gql) >= restRequests(rest) {
+				t.Errorf("GraphQL saved no REST request: %d, REST alone %d", restRequests(gql), restRequests(rest))
+			}
+			t.Logf("REST: %d requests; GraphQL: %d POSTs + %d REST %v", restRequests(rest), graphQLPosts(gql), restRequests(gql), restRoutes(gql))
+		})
+	}
+}
+
+// Issue 12 point 3: GraphQL unavailable (404), or timing out on the biggest containers
+// (a field error, or the whole POST answering 503): those parts go through REST and the
+// c1z is still REST's.
+func TestSyncGraphQLFallbackSameC1Z(t *testing.T) {
+	t.Parallel()
+	w := syncWorld{"demo self-managed without custom roles", fg.ModeSelfManaged,
+		func() *fg.World { return withoutCustomRoles(fg.DemoWorld(fg.ModeSelfManaged)) }, false, true}
+	for _, c := range []struct {
+		name string
+		opts fg.GraphQLOptions
+	}{
+		{"no GraphQL API", fg.GraphQLOptions{Disabled: true}},
+		{"timeout on containers over 5 members", fg.GraphQLOptions{TimeoutMembersOver: 5}},
+		{"503 on containers over 5 members", fg.GraphQLOptions{TimeoutMembersOver: 5, TimeoutAs503: true}},
+		{"complexity limit 100", fg.GraphQLOptions{MaxComplexity: 100}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rest, gql, a, b := syncBoth(t, w, batontest.WithServerOptions(func(o *fg.Options) { o.GraphQL = c.opts }))
+			assertSameC1Z(t, rest, gql, a, b)
+			if graphQLPosts(gql) == 0 {
+				t.Error("no GraphQL query was tried")
+			}
+			if c.opts.Disabled && graphQLPosts(gql) != 1 {
+				t.Errorf("%d POSTs to a GitLab without GraphQL, want 1", graphQLPosts(gql))
+			}
+			if c.opts.MaxComplexity > 0 {
+				// Every query fits under 100 alone: nothing is left to REST but the group
+				// where a member awaits a seat.
+				if n := restRoutes(gql)["GET /groups/:id/members"] + restRoutes(gql)["GET /projects/:id/members"]; n != 1 {
+					t.Errorf("%d members listings over REST after a complexity refusal, want 1", n)
+				}
+				return
+			}
+			if restRoutes(gql)["GET /groups/:id/members"]+restRoutes(gql)["GET /projects/:id/members"] == 0 {
+				t.Error("no members listing went through REST: the fallback is not tested")
+			}
+			t.Logf("GraphQL: %d POSTs + %d REST %v", graphQLPosts(gql), restRequests(gql), restRoutes(gql))
+		})
+	}
+}
+
+// Issue 12 point 2: with GraphQL, REST is read only where GraphQL cannot answer. On the
+// self-managed demo without custom roles: members listings only for the container where
+// a member awaits a seat (acme/sales: GraphQL cannot tell awaiting rows apart) and for
+// personal projects (below no group); invitations only for containers that have one; no
+// group detail for a group nobody reaches through a share.
+func TestSyncGraphQLRESTOnlyWhereNeeded(t *testing.T) {
+	t.Parallel()
+	world := func() *fg.World { return withoutCustomRoles(fg.DemoWorld(fg.ModeSelfManaged)) }
+	w := world()
+	_, gql, _, _ := syncBoth(t, syncWorld{"demo self-managed without custom roles", fg.ModeSelfManaged, world, false, true})
+	invited, awaiting, personal := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	// A container read over REST for its members also has its invitations read there.
+	for gid, invs := range w.GroupInvitations {
+		if len(invs) > 0 {
+			invited[fmt.Sprintf("/groups/%d/invitations", gid)] = true
+		}
+	}
+	for pid, invs := range w.ProjectInvitations {
+		if len(invs) > 0 {
+			invited[fmt.Sprintf("/projects/%d/invitations", pid)] = true
+		}
+	}
+	for gid, ms := range w.GroupMembers {
+		for _, m := range ms {
+			if m.MembershipState == "awaiting" {
+				awaiting[fmt.Sprintf("/groups/%d/members", gid)] = true
+				awaiting[fmt.Sprintf("/groups/%d/invitations", gid)] = true
+			}
+		}
+	}
+	for _, p := range w.Projects {
+		if p.GroupID == 0 {
+			personal[fmt.Sprintf("/projects/%d/members", p.ID)] = true
+			personal[fmt.Sprintf("/projects/%d/invitations", p.ID)] = true
+		}
+	}
+	if len(awaiting) == 0 || len(invited) == 0 {
+		t.Fatal("the demo world lost its awaiting member or its invitations: the test tests nothing")
+	}
+	sawAwaiting := false
+	for _, r := range gql.Requests() {
+		switch {
+		case strings.HasSuffix(r.Path, "/members"):
+			if awaiting[r.Path] {
+				sawAwaiting = true
+			} else if !personal[r.Path] {
+				t.Errorf("GET %s: GraphQL read these members", r.Path)
+			}
+		case strings.HasSuffix(r.Path, "/invitations"):
+			if !invited[r.Path] && !personal[r.Path] && !awaiting[r.Path] {
+				t.Errorf("GET %s: GraphQL showed no invitation there", r.Path)
+			}
+		}
+	}
+	if !sawAwaiting {
+		t.Error("the group with a member awaiting a seat was not read over REST")
+	}
+	if n, groups := restRoutes(gql)["GET /groups/:id"], len(w.Groups); n >= groups {
+		t.Errorf("%d group details for %d groups: the shared probe saved none", n, groups)
+	}
+}

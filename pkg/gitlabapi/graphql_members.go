@@ -1,0 +1,440 @@
+package gitlabapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+
+	gitlab "gitlab.com/gitlab-org/api/client-go"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// Reading the direct members of many groups and projects through GraphQL: chunks of 100
+// groups by id, pages of a group's projects (subgroups included), each with its first 100
+// direct members, then follow-up pages (8 containers a query, by aliases) for those with
+// more; as many of these queries in one POST (a multiplex) as GitLab's complexity limit
+// (250, summed over the multiplex) and query size allow. A query GitLab refuses or
+// fails is split (groups), or asks a smaller page (projects); what still fails is left
+// out of the answer, and the caller reads it over REST.
+
+// GraphQLMember is one direct membership read through GraphQL.
+type GraphQLMember struct {
+	UserID      int64 // 0: an email invitation (GraphQL shows it with user null, no email)
+	Username    string
+	Name        string
+	State       string
+	WebURL      string
+	AccessLevel gitlab.AccessLevelValue
+	ExpiresAt   Date // YYYY-MM-DD or ""
+}
+
+// DirectMembersRead says what to read and where the answers go. A container is given
+// to OnGroup/OnProject once, with all its direct members, or not at all.
+type DirectMembersRead struct {
+	Groups       []int64       // groups to read, by id
+	ProjectRoots []ProjectRoot // groups whose projects (subgroups' included) to read
+	// Projects are further projects read one by one (by aliases, 8 a query): those below
+	// no group (personal projects).
+	Projects []int64
+	// OnGroup gets a group's direct members and whether anyone reaches it through a
+	// group shared into it or an ancestor (so it may have shares of its own).
+	OnGroup   func(id int64, rows []GraphQLMember, shared bool)
+	OnProject func(id int64, rows []GraphQLMember)
+	// GroupPath and ProjectPath give the full path of a container to read follow-up pages.
+	GroupPath   func(id int64) string
+	ProjectPath func(id int64) string
+	// MaxComplexity of one POST; GraphQLMaxComplexity when 0.
+	MaxComplexity int
+}
+
+// ProjectRoot is a group whose projects, its subgroups' included, are read; Projects is
+// how many there are when known (the first page asks no more: a smaller page costs less
+// complexity, so more queries share a POST), 0 when not.
+type ProjectRoot struct {
+	FullPath string
+	Projects int
+}
+
+// DirectMembersSummary is how the reading went.
+type DirectMembersSummary struct {
+	Posts   int
+	Skipped []string // what was left to REST, and why
+}
+
+// ReadDirectMembers runs r. The error is one that ends the reading: no GraphQL API
+// (NotFound), refused credentials, a rate limit to wait for, an outage, a cancellation.
+// Everything read until then has been delivered.
+func (c *Client) ReadDirectMembers(ctx context.Context, r DirectMembersRead) (DirectMembersSummary, error) {
+	rd := &membersReader{c: c, r: r, partial: map[containerKey][]GraphQLMember{}}
+	if rd.r.MaxComplexity <= 0 {
+		rd.r.MaxComplexity = GraphQLMaxComplexity
+	}
+	for i := 0; i < len(r.Groups); i += GraphQLMaxPageSize {
+		rd.queue = append(rd.queue, rd.groupsItem(r.Groups[i:min(i+GraphQLMaxPageSize, len(r.Groups))]))
+	}
+	for _, root := range r.ProjectRoots {
+		first := GraphQLMaxPageSize
+		if root.Projects > 0 {
+			first = min(first, root.Projects)
+		}
+		rd.queue = append(rd.queue, rd.projectsItem(root.FullPath, first, ""))
+	}
+	for _, id := range r.Projects {
+		rd.more = append(rd.more, moreState{key: containerKey{Projects, id}})
+	}
+	err := rd.run(ctx)
+	return rd.sum, err
+}
+
+type containerKey struct {
+	kind SourceKind
+	id   int64
+}
+
+type membersReader struct {
+	c       *Client
+	r       DirectMembersRead
+	queue   []*gqlItem
+	more    []moreState
+	partial map[containerKey][]GraphQLMember
+	shared  map[int64]bool
+	sum     DirectMembersSummary
+}
+
+type moreState struct {
+	key    containerKey
+	cursor string
+}
+
+// gqlItem is one query of a POST: its operation, its answer and what to do with it.
+type gqlItem struct {
+	op   Operation
+	out  any
+	done func()          // the answer arrived (possibly with errors beside data)
+	fail func(err error) // no usable answer
+}
+
+func (rd *membersReader) skip(what string, err error) {
+	rd.sum.Skipped = append(rd.sum.Skipped, fmt.Sprintf("%s: %v", what, err))
+}
+
+func (rd *membersReader) run(ctx context.Context) error {
+	for len(rd.queue) > 0 || len(rd.more) > 0 {
+		for len(rd.more) > 0 {
+			n := min(8, len(rd.more))
+			rd.queue = append(rd.queue, rd.moreItem(rd.more[:n]))
+			rd.more = rd.more[n:]
+		}
+		batch, size, cost := []*gqlItem{}, 0, 0
+		for len(rd.queue) > 0 {
+			it := rd.queue[0]
+			q := it.op.Query()
+			if len(batch) > 0 && (cost+it.op.Complexity() > rd.r.MaxComplexity || size+len(q.Query) > GraphQLMaxQuerySize) {
+				break
+			}
+			batch, cost, size = append(batch, it), cost+it.op.Complexity(), size+len(q.Query)
+			rd.queue = rd.queue[1:]
+		}
+		ops, outs := make([]GraphQLQuery, len(batch)), make([]any, len(batch))
+		for i, it := range batch {
+			ops[i], outs[i] = it.op.Query(), it.out
+			if r, ok := it.out.(interface{ reset() }); ok {
+				r.reset()
+			}
+		}
+		rd.sum.Posts++
+		if err := rd.c.GraphQL(ctx, ops, outs); err != nil {
+			if endsReading(err) {
+				return err
+			}
+			for _, it := range batch {
+				it.fail(err)
+			}
+			continue
+		}
+		if limit, ok := complexityLimit(outs); ok && limit < rd.r.MaxComplexity && len(batch) > 1 {
+			// The whole multiplex was refused for its summed complexity: send the same
+			// queries again under GitLab's limit (it names it).
+			rd.r.MaxComplexity = limit
+			rd.queue = append(batch, rd.queue...)
+			continue
+		}
+		for _, it := range batch {
+			it.done()
+		}
+	}
+	return nil
+}
+
+// maxComplexityRe reads graphql-ruby's "Query has complexity of N, which exceeds max
+// complexity of M".
+var maxComplexityRe = regexp.MustCompile(`exceeds max complexity of ([0-9]+)`)
+
+// complexityLimit is the limit a refused multiplex names, if every answer is that refusal.
+func complexityLimit(outs []any) (int, bool) {
+	limit := 0
+	for _, o := range outs {
+		e, ok := o.(interface{ Err() error })
+		if !ok {
+			return 0, false
+		}
+		var ge *GraphQLErrors
+		if !errors.As(e.Err(), &ge) {
+			return 0, false
+		}
+		m := maxComplexityRe.FindStringSubmatch(ge.Error())
+		if m == nil {
+			return 0, false
+		}
+		limit, _ = strconv.Atoi(m[1])
+	}
+	return limit, limit > 0
+}
+
+// endsReading: errors after which no other query would fare better.
+func endsReading(err error) bool {
+	switch status.Code(err) {
+	case codes.NotFound, codes.Unauthenticated, codes.PermissionDenied, codes.Aborted, codes.Canceled, codes.DeadlineExceeded:
+		return true
+	}
+	return HTTPStatus(err) == http.StatusTooManyRequests || errors.Is(err, context.Canceled)
+}
+
+// ---- the answers ----
+
+type gqlPageInfo struct {
+	HasNextPage bool   `json:"hasNextPage"`
+	EndCursor   string `json:"endCursor"`
+}
+
+type gqlMemberNode struct {
+	AccessLevel *struct {
+		IntegerValue int `json:"integerValue"`
+	} `json:"accessLevel"`
+	ExpiresAt string `json:"expiresAt"`
+	User      *struct {
+		ID       string `json:"id"`
+		Username string `json:"username"`
+		Name     string `json:"name"`
+		State    string `json:"state"`
+		WebURL   string `json:"webUrl"`
+	} `json:"user"`
+}
+
+type gqlMembersConn struct {
+	PageInfo gqlPageInfo     `json:"pageInfo"`
+	Nodes    []gqlMemberNode `json:"nodes"`
+}
+
+type gqlGroupsAnswer struct {
+	Groups *struct {
+		Nodes []struct {
+			ID           string          `json:"id"`
+			GroupMembers *gqlMembersConn `json:"groupMembers"`
+			Shared       *struct {
+				Nodes []struct{} `json:"nodes"`
+			} `json:"shared"`
+		} `json:"nodes"`
+	} `json:"groups"`
+}
+
+type gqlProjectsAnswer struct {
+	Group *struct {
+		Projects *struct {
+			PageInfo gqlPageInfo `json:"pageInfo"`
+			Nodes    []struct {
+				ID             string          `json:"id"`
+				ProjectMembers *gqlMembersConn `json:"projectMembers"`
+			} `json:"nodes"`
+		} `json:"projects"`
+	} `json:"group"`
+}
+
+type gqlMoreAnswer map[string]*struct {
+	GroupMembers   *gqlMembersConn `json:"groupMembers"`
+	ProjectMembers *gqlMembersConn `json:"projectMembers"`
+}
+
+// retryable: a failure a smaller query may avoid (a refusal, a timeout, a POST that
+// failed after its retries), not one every query would meet.
+func retryable(err error) bool {
+	var ge *GraphQLErrors
+	if errors.As(err, &ge) {
+		return ge.TooBig()
+	}
+	return err != nil
+}
+
+// gidNumber is the number of a global id ("gid://gitlab/Group/12" → 12).
+func gidNumber(gid string) (int64, bool) {
+	i := strings.LastIndexByte(gid, '/')
+	n, err := strconv.ParseInt(gid[i+1:], 10, 64)
+	return n, err == nil && n > 0
+}
+
+func toGraphQLMembers(nodes []gqlMemberNode) []GraphQLMember {
+	out := make([]GraphQLMember, 0, len(nodes))
+	for _, n := range nodes {
+		m := GraphQLMember{}
+		if n.AccessLevel != nil {
+			m.AccessLevel = gitlab.AccessLevelValue(n.AccessLevel.IntegerValue)
+		}
+		if len(n.ExpiresAt) >= 10 {
+			m.ExpiresAt = Date(n.ExpiresAt[:10])
+		}
+		if u := n.User; u != nil {
+			id, ok := gidNumber(u.ID)
+			if !ok {
+				continue
+			}
+			m.UserID, m.Username, m.Name, m.State, m.WebURL = id, u.Username, u.Name, u.State, u.WebURL
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// page takes one page of a container's members: delivered when complete, else queued
+// for a follow-up.
+func (rd *membersReader) page(k containerKey, conn *gqlMembersConn) {
+	rows := append(rd.partial[k], toGraphQLMembers(conn.Nodes)...)
+	if conn.PageInfo.HasNextPage && conn.PageInfo.EndCursor != "" {
+		rd.partial[k] = rows
+		rd.more = append(rd.more, moreState{key: k, cursor: conn.PageInfo.EndCursor})
+		return
+	}
+	delete(rd.partial, k)
+	if k.kind == Groups {
+		rd.r.OnGroup(k.id, rows, rd.shared[k.id])
+		delete(rd.shared, k.id)
+	} else {
+		rd.r.OnProject(k.id, rows)
+	}
+}
+
+func (rd *membersReader) groupsItem(ids []int64) *gqlItem {
+	out := &GraphQLResponse[gqlGroupsAnswer]{}
+	it := &gqlItem{op: GroupsMembersOperation(ids), out: out}
+	it.fail = func(err error) {
+		if len(ids) > 1 && retryable(err) {
+			h := len(ids) / 2
+			rd.queue = append(rd.queue, rd.groupsItem(ids[:h]), rd.groupsItem(ids[h:]))
+			return
+		}
+		rd.skip(fmt.Sprintf("the members of group %d", ids[0]), err)
+	}
+	it.done = func() {
+		if out.Data == nil || out.Data.Groups == nil {
+			it.fail(out.Err())
+			return
+		}
+		for _, g := range out.Data.Groups.Nodes {
+			id, ok := gidNumber(g.ID)
+			if !ok {
+				continue
+			}
+			if g.GroupMembers == nil {
+				rd.skip(fmt.Sprintf("the members of group %d", id), out.Err())
+				continue
+			}
+			if rd.shared == nil {
+				rd.shared = map[int64]bool{}
+			}
+			// A probe GitLab did not answer counts as "may have shares".
+			rd.shared[id] = g.Shared == nil || len(g.Shared.Nodes) > 0
+			rd.page(containerKey{Groups, id}, g.GroupMembers)
+		}
+	}
+	return it
+}
+
+func (rd *membersReader) projectsItem(root string, first int, after string) *gqlItem {
+	out := &GraphQLResponse[gqlProjectsAnswer]{}
+	it := &gqlItem{op: ProjectsMembersOperation(root, first, after), out: out}
+	it.fail = func(err error) {
+		if err == nil {
+			rd.skip("the projects of "+root, errors.New("GitLab answered no such group"))
+			return
+		}
+		if first > 10 && retryable(err) {
+			rd.queue = append(rd.queue, rd.projectsItem(root, first/2, after))
+			return
+		}
+		rd.skip("the members of the projects of "+root, err)
+	}
+	it.done = func() {
+		if out.Data == nil || out.Data.Group == nil || out.Data.Group.Projects == nil {
+			it.fail(out.Err())
+			return
+		}
+		ps := out.Data.Group.Projects
+		for _, p := range ps.Nodes {
+			id, ok := gidNumber(p.ID)
+			if !ok {
+				continue
+			}
+			if p.ProjectMembers == nil {
+				rd.skip(fmt.Sprintf("the members of project %d", id), out.Err())
+				continue
+			}
+			rd.page(containerKey{Projects, id}, p.ProjectMembers)
+		}
+		if ps.PageInfo.HasNextPage && ps.PageInfo.EndCursor != "" {
+			rd.queue = append(rd.queue, rd.projectsItem(root, first, ps.PageInfo.EndCursor))
+		}
+	}
+	return it
+}
+
+func (rd *membersReader) moreItem(states []moreState) *gqlItem {
+	states = append([]moreState(nil), states...)
+	items := make([]MoreMembers, len(states))
+	for i, s := range states {
+		path := ""
+		if s.key.kind == Groups {
+			path = rd.r.GroupPath(s.key.id)
+		} else {
+			path = rd.r.ProjectPath(s.key.id)
+		}
+		items[i] = MoreMembers{Kind: s.key.kind, FullPath: path, Cursor: s.cursor}
+	}
+	out := &GraphQLResponse[gqlMoreAnswer]{}
+	it := &gqlItem{op: MoreMembersOperation(items), out: out}
+	it.fail = func(err error) {
+		if len(states) > 1 && retryable(err) {
+			h := len(states) / 2
+			rd.queue = append(rd.queue, rd.moreItem(states[:h]), rd.moreItem(states[h:]))
+			return
+		}
+		delete(rd.partial, states[0].key)
+		rd.skip(fmt.Sprintf("the members of %s %d", states[0].key.kind.Singular(), states[0].key.id), err)
+	}
+	it.done = func() {
+		if out.Data == nil {
+			it.fail(out.Err())
+			return
+		}
+		for i, s := range states {
+			a := (*out.Data)[fmt.Sprintf("m%d", i)]
+			var conn *gqlMembersConn
+			if a != nil {
+				conn = a.GroupMembers
+				if s.key.kind == Projects {
+					conn = a.ProjectMembers
+				}
+			}
+			if conn == nil {
+				delete(rd.partial, s.key)
+				rd.skip(fmt.Sprintf("the members of %s %d", s.key.kind.Singular(), s.key.id), out.Err())
+				continue
+			}
+			rd.page(s.key, conn)
+		}
+	}
+	return it
+}

@@ -1,0 +1,204 @@
+package gitlabapi
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	fg "github.com/conductorone/baton-gitlab/internal/fakegitlab"
+)
+
+// membersRead reads every group and the projects of every top-level group of the fake's
+// world through GraphQL.
+type membersRead struct {
+	groups   map[int64][]GraphQLMember
+	shared   map[int64]bool
+	projects map[int64][]GraphQLMember
+	sum      DirectMembersSummary
+	err      error
+}
+
+func readAllThroughGraphQL(t *testing.T, e *fakeEnv, maxComplexity int) *membersRead {
+	t.Helper()
+	var groups []int64
+	var roots []ProjectRoot
+	gpath, ppath := map[int64]string{}, map[int64]string{}
+	e.s.Read(func(w *fg.World) {
+		for _, g := range w.SortedGroups() {
+			groups = append(groups, g.ID)
+			gpath[g.ID] = w.FullPath(g.ID)
+			if g.ParentID == 0 {
+				roots = append(roots, ProjectRoot{FullPath: w.FullPath(g.ID)})
+			}
+		}
+		for _, p := range w.SortedProjects() {
+			ppath[p.ID] = w.ProjectPathWithNamespace(p.ID)
+		}
+	})
+	out := &membersRead{groups: map[int64][]GraphQLMember{}, shared: map[int64]bool{}, projects: map[int64][]GraphQLMember{}}
+	out.sum, out.err = e.c.ReadDirectMembers(e.ctx, DirectMembersRead{
+		Groups: groups, ProjectRoots: roots, MaxComplexity: maxComplexity,
+		OnGroup: func(id int64, rows []GraphQLMember, shared bool) {
+			if _, dup := out.groups[id]; dup {
+				t.Errorf("group %d delivered twice", id)
+			}
+			out.groups[id], out.shared[id] = rows, shared
+		},
+		OnProject: func(id int64, rows []GraphQLMember) {
+			if _, dup := out.projects[id]; dup {
+				t.Errorf("project %d delivered twice", id)
+			}
+			out.projects[id] = rows
+		},
+		GroupPath:   func(id int64) string { return gpath[id] },
+		ProjectPath: func(id int64) string { return ppath[id] },
+	})
+	return out
+}
+
+// memberKey renders what REST and GraphQL both say of a direct membership.
+func memberKey(uid int64, username, state string, level int, expires Date) string {
+	return fmt.Sprintf("%d %s %s %d %s", uid, username, state, level, expires)
+}
+
+func sortedKeys(rows []GraphQLMember) []string {
+	var out []string
+	for _, m := range rows {
+		if m.UserID != 0 {
+			out = append(out, memberKey(m.UserID, m.Username, m.State, int(m.AccessLevel), m.ExpiresAt))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func restKeys(t *testing.T, e *fakeEnv, kind SourceKind, id int64) []string {
+	t.Helper()
+	ms, err := e.c.ListDirectMembers(e.ctx, kind, id)
+	if err != nil {
+		t.Fatalf("REST members of %s %d: %v", kind, id, err)
+	}
+	var out []string
+	for _, m := range ms {
+		out = append(out, memberKey(m.ID, m.Username, m.State, int(m.AccessLevel), m.ExpiresAt))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Every group's and project's direct members read through GraphQL are REST's direct
+// members (user, state, level, expiry), in both deployments, in a few POSTs.
+func TestReadDirectMembersMatchesREST(t *testing.T) {
+	for _, mode := range []fg.Mode{fg.ModeGitLabCom, fg.ModeSelfManaged} {
+		t.Run(string(mode), func(t *testing.T) {
+			e := newFakeEnv(t, mode, nil)
+			got := readAllThroughGraphQL(t, e, 0)
+			if got.err != nil {
+				t.Fatal(got.err)
+			}
+			if len(got.groups) == 0 || len(got.projects) == 0 {
+				t.Fatalf("%d groups, %d projects read", len(got.groups), len(got.projects))
+			}
+			for id, rows := range got.groups {
+				if a, b := fmt.Sprint(sortedKeys(rows)), fmt.Sprint(restKeys(t, e, Groups, id)); a != b {
+					t.Errorf("group %d:\nGraphQL %s\nREST    %s", id, a, b)
+				}
+			}
+			for id, rows := range got.projects {
+				if a, b := fmt.Sprint(sortedKeys(rows)), fmt.Sprint(restKeys(t, e, Projects, id)); a != b {
+					t.Errorf("project %d:\nGraphQL %s\nREST    %s", id, a, b)
+				}
+			}
+			var skipped []string
+			for _, s := range got.sum.Skipped {
+				if !strings.Contains(s, "no such group") { // a top-level group the token cannot read
+					skipped = append(skipped, s)
+				}
+			}
+			if got.sum.Posts > 3 || len(skipped) > 0 {
+				t.Errorf("%d POSTs, skipped %v", got.sum.Posts, skipped)
+			}
+		})
+	}
+}
+
+// A group of 250 members: its first page comes with the chunk, the rest by follow-ups.
+func TestReadDirectMembersFollowsPages(t *testing.T) {
+	w := fg.BigGroupWorld(fg.BigGroupSpec{Members: 250, Subgroups: 3, Projects: 2, Seed: 1}, fg.ModeGitLabCom)
+	e := newFakeEnv(t, fg.ModeGitLabCom, w)
+	got := readAllThroughGraphQL(t, e, 0)
+	if got.err != nil {
+		t.Fatal(got.err)
+	}
+	rows := got.groups[fg.BigGroupID]
+	if a, b := fmt.Sprint(sortedKeys(rows)), fmt.Sprint(restKeys(t, e, Groups, fg.BigGroupID)); a != b || len(rows) < 250 {
+		t.Errorf("%d rows; GraphQL and REST differ: %v", len(rows), a != b)
+	}
+	// chunk + projects page in one POST, then 2 follow-up pages of the big group.
+	if got.sum.Posts != 3 {
+		t.Errorf("%d POSTs, want 3", got.sum.Posts)
+	}
+}
+
+// GitLab's 30 s timeout on a big container's members ("Timeout on ...", the field null):
+// the chunk's other groups are delivered, the containers that timed out are left to
+// REST (in Skipped), and what is delivered is unchanged.
+func TestReadDirectMembersTimeoutsLeftToREST(t *testing.T) {
+	e := newFakeEnv(t, fg.ModeGitLabCom, nil)
+	whole := readAllThroughGraphQL(t, e, 0)
+	e.s.SetGraphQL(fg.GraphQLOptions{TimeoutMembersOver: 3})
+	small := readAllThroughGraphQL(t, e, 0)
+	if small.err != nil {
+		t.Fatal(small.err)
+	}
+	if len(small.sum.Skipped) == 0 {
+		t.Fatal("no container timed out: the test does not test the fallback")
+	}
+	for id, rows := range small.groups {
+		if fmt.Sprint(sortedKeys(rows)) != fmt.Sprint(sortedKeys(whole.groups[id])) {
+			t.Errorf("group %d differs after a timeout elsewhere", id)
+		}
+		if len(rows) > 3 {
+			t.Errorf("group %d with %d rows delivered although its field timed out", id, len(rows))
+		}
+	}
+	if len(small.groups)+len(small.projects)+len(small.sum.Skipped) < len(whole.groups)+len(whole.projects) {
+		t.Errorf("containers lost: %d+%d read, %d skipped, of %d+%d", len(small.groups), len(small.projects),
+			len(small.sum.Skipped), len(whole.groups), len(whole.projects))
+	}
+}
+
+// No GraphQL API: the reading ends with NotFound and nothing delivered.
+func TestReadDirectMembersWithoutGraphQL(t *testing.T) {
+	e := newFakeEnv(t, fg.ModeSelfManaged, nil)
+	e.s.SetGraphQL(fg.GraphQLOptions{Disabled: true})
+	got := readAllThroughGraphQL(t, e, 0)
+	if !IsNotFound(got.err) || len(got.groups)+len(got.projects) != 0 {
+		t.Errorf("error %v, %d groups delivered", got.err, len(got.groups))
+	}
+}
+
+// A multiplex over GitLab's summed complexity limit is refused as a whole ("Query has
+// complexity of N, which exceeds max complexity of 250"): the same queries are sent
+// again under the limit GitLab named, and the answer is the same.
+func TestReadDirectMembersComplexityRefusal(t *testing.T) {
+	e := newFakeEnv(t, fg.ModeGitLabCom, nil)
+	want := readAllThroughGraphQL(t, e, 0)
+	got := readAllThroughGraphQL(t, e, 1000)
+	if got.err != nil {
+		t.Fatal(got.err)
+	}
+	if len(got.groups) != len(want.groups) || len(got.projects) != len(want.projects) {
+		t.Errorf("%d groups and %d projects read, want %d and %d (skipped %v)", len(got.groups), len(got.projects),
+			len(want.groups), len(want.projects), got.sum.Skipped)
+	}
+	for id, rows := range want.groups {
+		if fmt.Sprint(sortedKeys(got.groups[id])) != fmt.Sprint(sortedKeys(rows)) {
+			t.Errorf("group %d differs", id)
+		}
+	}
+	if got.sum.Posts != want.sum.Posts+1 {
+		t.Errorf("%d POSTs, want the refused one and then %d", got.sum.Posts, want.sum.Posts)
+	}
+}

@@ -1,0 +1,239 @@
+package gitlabapi
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The GraphQL queries the sync sends, built as field trees so that each query's text and
+// its complexity by GitLab's rule come from the same description.
+//
+// GitLab's rule (app/graphql/types/base_field.rb; app/graphql/resolvers/base_resolver.rb):
+//   - a plain field costs 1 plus its children;
+//   - a field with an explicit complexity (descendantGroups: 5) costs it plus its children;
+//   - a resolver-backed field costs its children plus resolver_complexity (1, +1 when a
+//     sort argument has a value — defaults count —, +5 with search; the namespace projects
+//     resolver adds 10); a connection then adds that × min(first, last, 100) × 0.01,
+//     truncated to an integer (connection_complexity_multiplier). An inner connection is
+//     not multiplied by the outer page size.
+
+// ComplexityKind is how a field is charged.
+type ComplexityKind int
+
+const (
+	// Plain: 1 plus the children.
+	Plain ComplexityKind = iota
+	// Constant: Extra plus the children.
+	Constant
+	// Resolver: a single object from a resolver: the children plus Extra
+	// (resolver_complexity).
+	Resolver
+	// Connection: a resolver-backed connection: (children + Extra) × (1 + First/100).
+	Connection
+)
+
+// Field is one selected field.
+type Field struct {
+	Alias, Name string
+	Args        string // between the parentheses; "" for none
+	Kind        ComplexityKind
+	Extra       int // Constant's value, or resolver_complexity
+	First       int // a connection's page size
+	Children    []Field
+}
+
+// Complexity is the field's complexity by GitLab's rule.
+func (f Field) Complexity() int {
+	child := 0
+	for _, c := range f.Children {
+		child += c.Complexity()
+	}
+	switch f.Kind {
+	case Constant, Resolver:
+		return f.Extra + child
+	case Connection:
+		c := child + f.Extra
+		n := f.First
+		if n <= 0 || n > GraphQLMaxPageSize {
+			n = GraphQLMaxPageSize
+		}
+		return int(float64(c) + float64(c)*float64(n)*0.01)
+	}
+	return 1 + child
+}
+
+// Depth is the field's depth (graphql-ruby's QueryDepth: every field one level).
+func (f Field) Depth() int {
+	d := 0
+	for _, c := range f.Children {
+		d = max(d, c.Depth())
+	}
+	return 1 + d
+}
+
+func (f Field) write(sb *strings.Builder) {
+	if f.Alias != "" {
+		sb.WriteString(f.Alias + ": ")
+	}
+	sb.WriteString(f.Name)
+	if f.Args != "" {
+		sb.WriteString("(" + f.Args + ")")
+	}
+	if len(f.Children) > 0 {
+		sb.WriteString(" {")
+		for _, c := range f.Children {
+			sb.WriteByte(' ')
+			c.write(sb)
+		}
+		sb.WriteString(" }")
+	}
+}
+
+// Operation is a query: its name, variable definitions and top-level fields.
+type Operation struct {
+	Name      string
+	VarDefs   string // "$ids: [ID!]" ; "" for none
+	Fields    []Field
+	Variables map[string]any
+}
+
+// Complexity sums the top-level fields.
+func (o Operation) Complexity() int {
+	total := 0
+	for _, f := range o.Fields {
+		total += f.Complexity()
+	}
+	return total
+}
+
+// Depth is the deepest field.
+func (o Operation) Depth() int {
+	d := 0
+	for _, f := range o.Fields {
+		d = max(d, f.Depth())
+	}
+	return d
+}
+
+// Query is the operation's text and variables.
+func (o Operation) Query() GraphQLQuery {
+	var sb strings.Builder
+	sb.WriteString("query " + o.Name)
+	if o.VarDefs != "" {
+		sb.WriteString("(" + o.VarDefs + ")")
+	}
+	sb.WriteString(" {")
+	for _, f := range o.Fields {
+		sb.WriteByte(' ')
+		f.write(&sb)
+	}
+	sb.WriteString(" }")
+	return GraphQLQuery{Query: sb.String(), Variables: o.Variables}
+}
+
+func plain(name string, children ...Field) Field { return Field{Name: name, Children: children} }
+
+func plains(names ...string) []Field {
+	out := make([]Field, len(names))
+	for i, n := range names {
+		out[i] = Field{Name: n}
+	}
+	return out
+}
+
+// pageInfoField: pageInfo { hasNextPage endCursor } (3).
+func pageInfoField() Field { return plain("pageInfo", plains("hasNextPage", "endCursor")...) }
+
+// memberNodes is what the sync reads of a membership (MemberInterface): its access
+// level, expiry and user (null for an email invitation) — 10.
+func memberNodes() Field {
+	return plain("nodes",
+		plain("accessLevel", plains("integerValue")...),
+		plain("expiresAt"),
+		plain("user", plains("id", "username", "name", "state", "webUrl")...))
+}
+
+// membersConnection is groupMembers or projectMembers with relations: [DIRECT], a page
+// of 100 after cursorVar ("" for the first page) — 28.
+func membersConnection(name, cursorVar string) Field {
+	args := "first: 100, relations: [DIRECT]"
+	if cursorVar != "" {
+		args = "first: 100, after: $" + cursorVar + ", relations: [DIRECT]"
+	}
+	return Field{Name: name, Args: args, Kind: Connection, Extra: 1, First: 100,
+		Children: []Field{pageInfoField(), memberNodes()}}
+}
+
+// sharedProbe: does anyone reach the group through a group shared into it or an
+// ancestor? groupMembers(relations: [SHARED_FROM_GROUPS], first: 1) — 3.
+func sharedProbe() Field {
+	return Field{Alias: "shared", Name: "groupMembers", Args: "first: 1, relations: [SHARED_FROM_GROUPS]",
+		Kind: Connection, Extra: 1, First: 1, Children: []Field{plain("nodes", plains("id")...)}}
+}
+
+// GroupsMembersOperation reads n groups by global id (Query.groups(ids:)), each with
+// its first page of direct members and the shared probe. Query.groups' sort has a
+// default (name_asc): resolver_complexity 2. Variables: ids.
+func GroupsMembersOperation(ids []int64) Operation {
+	gids := make([]string, len(ids))
+	for i, id := range ids {
+		gids[i] = fmt.Sprintf("gid://gitlab/Group/%d", id)
+	}
+	n := len(ids)
+	return Operation{
+		Name:    "GroupsMembers",
+		VarDefs: "$ids: [ID!]",
+		Fields: []Field{{Name: "groups", Args: fmt.Sprintf("ids: $ids, first: %d", n), Kind: Connection, Extra: 2, First: n,
+			Children: []Field{plain("nodes", plain("id"), membersConnection("groupMembers", ""), sharedProbe())}}},
+		Variables: map[string]any{"ids": gids},
+	}
+}
+
+// ProjectsMembersOperation reads a page of the projects of a group and its subgroups
+// (Group.projects(includeSubgroups: true): resolver_complexity 1 + 10), each with its
+// first page of direct members. Variables: root, after.
+func ProjectsMembersOperation(root string, first int, after string) Operation {
+	vars := map[string]any{"root": root}
+	if after != "" {
+		vars["after"] = after
+	}
+	projects := Field{Name: "projects", Args: fmt.Sprintf("includeSubgroups: true, first: %d, after: $after", first),
+		Kind: Connection, Extra: 11, First: first,
+		Children: []Field{pageInfoField(), plain("nodes", plain("id"), membersConnection("projectMembers", ""))}}
+	return Operation{
+		Name:      "ProjectsMembers",
+		VarDefs:   "$root: ID!, $after: String",
+		Fields:    []Field{{Name: "group", Args: "fullPath: $root", Kind: Resolver, Extra: 1, Children: []Field{projects}}},
+		Variables: vars,
+	}
+}
+
+// MoreMembers is a container whose members continue after Cursor ("" for the first page).
+type MoreMembers struct {
+	Kind     SourceKind
+	FullPath string
+	Cursor   string
+}
+
+// MoreMembersOperation reads the next page of members of several containers, one alias
+// each (m0, m1...): group(fullPath:) or project(fullPath:) — 29 each.
+func MoreMembersOperation(items []MoreMembers) Operation {
+	op := Operation{Name: "MoreMembers", Variables: map[string]any{}}
+	var defs []string
+	for i, it := range items {
+		p, c := fmt.Sprintf("p%d", i), fmt.Sprintf("c%d", i)
+		defs = append(defs, "$"+p+": ID!", "$"+c+": String")
+		op.Variables[p], op.Variables[c] = it.FullPath, nil // null: the first page
+		if it.Cursor != "" {
+			op.Variables[c] = it.Cursor
+		}
+		name, conn := "group", "groupMembers"
+		if it.Kind == Projects {
+			name, conn = "project", "projectMembers"
+		}
+		op.Fields = append(op.Fields, Field{Alias: fmt.Sprintf("m%d", i), Name: name, Args: "fullPath: $" + p,
+			Kind: Resolver, Extra: 1, Children: []Field{membersConnection(conn, c)}})
+	}
+	op.VarDefs = strings.Join(defs, ", ")
+	return op
+}

@@ -1,0 +1,119 @@
+package gitlabapi
+
+import (
+	"strings"
+	"testing"
+
+	fg "github.com/conductorone/baton-gitlab/internal/fakegitlab"
+)
+
+// Each query's complexity by GitLab's rule, worked out by hand (see graphql_queries.go):
+//
+//	member nodes      1 + accessLevel{integerValue} 2 + expiresAt 1 + user{5 fields} 6 = 10
+//	pageInfo          1 + 2 = 3
+//	members (DIRECT)  (3 + 10 + 1) × (1 + 100 × 0.01) = 28
+//	shared probe      (nodes{id} 2 + 1) × (1 + 1 × 0.01) = 3.03 → 3
+//	groups(ids: n)    (nodes[1 + id 1 + 28 + 3 = 33] + 1 + 1 sort default) × (1 + n/100)
+//	projects(first n) (pageInfo 3 + nodes[1 + id 1 + 28 = 30] + 1 + 10) × (1 + n/100), + 1 group
+//	more members      1 group/project + 28 = 29 an alias
+func TestGraphQLQueryComplexityPinned(t *testing.T) {
+	ids := func(n int) []int64 {
+		out := make([]int64, n)
+		for i := range out {
+			out[i] = int64(i + 1)
+		}
+		return out
+	}
+	more := func(n int) []MoreMembers {
+		out := make([]MoreMembers, n)
+		for i := range out {
+			out[i] = MoreMembers{Kind: Groups, FullPath: "a/b", Cursor: "x"}
+			if i%2 == 1 {
+				out[i].Kind = Projects
+			}
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name string
+		op   Operation
+		want int
+	}{
+		{"GroupsMembers 100", GroupsMembersOperation(ids(100)), 70},
+		{"GroupsMembers 50", GroupsMembersOperation(ids(50)), 52},
+		{"GroupsMembers 1", GroupsMembersOperation(ids(1)), 35},
+		{"ProjectsMembers 100", ProjectsMembersOperation("acme", 100, ""), 89},
+		{"ProjectsMembers 50", ProjectsMembersOperation("acme", 50, "c"), 67},
+		{"ProjectsMembers 10", ProjectsMembersOperation("acme", 10, ""), 49},
+		{"MoreMembers 1", MoreMembersOperation(more(1)), 29},
+		{"MoreMembers 8", MoreMembersOperation(more(8)), 232},
+	} {
+		if got := c.op.Complexity(); got != c.want {
+			t.Errorf("%s: complexity %d, want %d", c.name, got, c.want)
+		}
+		if d := c.op.Depth(); d > GraphQLMaxDepth {
+			t.Errorf("%s: depth %d over %d", c.name, d, GraphQLMaxDepth)
+		}
+		if n := len(c.op.Query().Query); n > GraphQLMaxQuerySize/4 {
+			t.Errorf("%s: %d characters of query text", c.name, n)
+		}
+	}
+	// The multiplex the sync sends most: two group chunks and a project page.
+	if sum := 2*GroupsMembersOperation(ids(100)).Complexity() + ProjectsMembersOperation("a", 100, "").Complexity(); sum > GraphQLMaxComplexity {
+		t.Errorf("two group chunks and a project page: %d over %d", sum, GraphQLMaxComplexity)
+	}
+}
+
+type complexityAnswer struct {
+	QueryComplexity struct {
+		Score int `json:"score"`
+		Limit int `json:"limit"`
+	} `json:"queryComplexity"`
+}
+
+// The fake GitLab (which computes GitLab's rule over the parsed query) scores each query
+// as the connector does: the query plus queryComplexity { score limit } (a plain field
+// with two children: 3 more).
+func TestGraphQLQueryComplexityMatchesGitLabsRule(t *testing.T) {
+	e := newFakeEnv(t, fg.ModeGitLabCom, nil)
+	for _, op := range []Operation{
+		GroupsMembersOperation([]int64{fg.DemoGroupAcme, 2, 3}),
+		GroupsMembersOperation([]int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}),
+		ProjectsMembersOperation("acme", 100, ""),
+		ProjectsMembersOperation("acme", 37, ""),
+		MoreMembersOperation([]MoreMembers{{Kind: Groups, FullPath: "acme"}, {Kind: Projects, FullPath: "acme/x"}}),
+	} {
+		op.Fields = append(op.Fields, plain("queryComplexity", plains("score", "limit")...))
+		q := op.Query()
+		var out GraphQLResponse[complexityAnswer]
+		if err := e.c.GraphQL(e.ctx, []GraphQLQuery{q}, []any{&out}); err != nil {
+			t.Fatal(err)
+		}
+		if out.Data == nil {
+			t.Fatalf("%s: %v", op.Name, out.Err())
+		}
+		if got, want := out.Data.QueryComplexity.Score, op.Complexity(); got != want {
+			t.Errorf("%s: GitLab's rule scores %d, the connector computed %d\n%s", op.Name, got, want, q.Query)
+		}
+		if out.Data.QueryComplexity.Limit != GraphQLMaxComplexity {
+			t.Errorf("limit %d", out.Data.QueryComplexity.Limit)
+		}
+	}
+}
+
+func TestGraphQLQueryText(t *testing.T) {
+	q := MoreMembersOperation([]MoreMembers{{Kind: Groups, FullPath: "a", Cursor: "c1"}, {Kind: Projects, FullPath: "a/p"}}).Query()
+	for _, want := range []string{
+		"query MoreMembers($p0: ID!, $c0: String, $p1: ID!, $c1: String)",
+		"m0: group(fullPath: $p0) { groupMembers(first: 100, after: $c0, relations: [DIRECT])",
+		"m1: project(fullPath: $p1) { projectMembers(first: 100, after: $c1, relations: [DIRECT])",
+		"user { id username name state webUrl }",
+	} {
+		if !strings.Contains(q.Query, want) {
+			t.Errorf("query lacks %q:\n%s", want, q.Query)
+		}
+	}
+	if q.Variables["p1"] != "a/p" || q.Variables["c0"] != "c1" {
+		t.Errorf("variables %v", q.Variables)
+	}
+}
