@@ -27,6 +27,10 @@ import (
 //         "does not return additional results for duplicates";
 //       * ordered by user_id, then invite_email: PostgreSQL sorts NULL last, so the
 //         users first by id, then the invitations by email.
+//   - ee/spec/requests/api/members_spec.rb "GET /groups/:id/pending_members": a
+//     non-Owner and a subgroup are bad requests; "returns only pending members" (an
+//     active member is left out); "includes activated invited members"; "returns only
+//     one membership per user" (and one per invited email); "paginates the response".
 //   - ee/lib/api/entities/pending_member.rb: id (the members row's id), name, username
 //     and web_url only when the row has a user, email (invite_email, else the user's
 //     PRIMARY email), avatar_url (the user's, else the Gravatar of the email), invited
