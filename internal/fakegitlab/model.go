@@ -184,6 +184,11 @@ type Invitation struct {
 	CreatedAt    time.Time
 	MemberRoleID int64
 	CreatedByID  int64
+	// MembershipState is the invitation row's members.state: "" or "active", or
+	// "awaiting" when it was made past the top-level group's user cap
+	// (ee/app/models/ee/member.rb set_membership_activation). GET
+	// /groups/:id/pending_members reports it as "approved" (pending_members.go).
+	MembershipState string
 }
 
 // MemberRole is a custom role: a base access level plus extra permissions.

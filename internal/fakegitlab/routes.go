@@ -8,6 +8,7 @@ func (s *Server) routes() {
 	s.memberRoutes()         // members.go: groups/projects members, members/all
 	s.invitationRoutes()     // invitations.go
 	s.billingRoutes()        // billable_members.go
+	s.pendingMemberRoutes()  // pending_members.go: GET /groups/:id/pending_members
 	s.memberRoleRoutes()     // member_roles.go
 	s.userMembershipRoutes() // user_memberships.go: /users/:id/memberships
 	s.identityRoutes()       // identities.go: SAML/SCIM identities, enterprise users
