@@ -84,13 +84,6 @@ type FakeOption func(*fakeConfig)
 type fakeConfig struct {
 	server     fakegitlab.Options
 	settings   connector.Settings
-	middleware func(*fakegitlab.Server, http.Handler) http.Handler
-}
-
-// WithMiddleware puts a handler in front of the fake server: a test serving a route the
-// fake does not (yet) serve, from the server's world.
-func WithMiddleware(mw func(s *fakegitlab.Server, next http.Handler) http.Handler) FakeOption {
-	return func(c *fakeConfig) { c.middleware = mw }
 }
 
 // WithGroups limits the sync to these group paths (--groups).
@@ -125,11 +118,7 @@ func NewFake(t testing.TB, mode fakegitlab.Mode, world *fakegitlab.World, opts .
 	cfg.server.Token = FakeToken
 	srv := fakegitlab.New(world, cfg.server)
 	log := &requestLog{}
-	var h http.Handler = srv
-	if cfg.middleware != nil {
-		h = cfg.middleware(srv, srv)
-	}
-	ts := httptest.NewServer(log.wrap(h))
+	ts := httptest.NewServer(log.wrap(srv))
 	t.Cleanup(ts.Close)
 	url := ts.URL
 

@@ -81,7 +81,7 @@ func (o *organisationState) graphqlLoaded(ctx context.Context) (*graphqlInputs, 
 type hierarchyGuards struct {
 	rest     bool             // members over REST (custom roles, awaiting members unknown)
 	restTop  bool             // the top-level group's own members over REST (SAML identities on rows)
-	awaiting map[int64]bool   // users awaiting a seat somewhere in the hierarchy
+	awaiting map[string]bool  // usernames (lower case) of users awaiting a seat in the hierarchy
 	emails   map[int64]string // enterprise users' emails, shown on their rows
 	why      string
 }
@@ -149,7 +149,7 @@ func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, er
 				invited = true
 				continue
 			}
-			if g.awaiting[r.UserID] {
+			if g.awaiting[strings.ToLower(r.Username)] {
 				return false // its membership_state: REST
 			}
 			m := &directMember{UserID: r.UserID, Username: r.Username, Name: r.Name, State: r.State,
@@ -241,10 +241,12 @@ func (o *organisationState) hierarchyGuards(ctx context.Context, top int64, inst
 		g.rest, g.why = true, "its members awaiting a seat cannot be listed (pending_members)"
 		return g
 	}
-	g.awaiting = map[int64]bool{}
+	g.awaiting = map[string]bool{}
 	for _, p := range pending {
-		if !p.Invited && !p.Approved {
-			g.awaiting[p.ID] = true
+		// By username: a row's id is its MEMBERSHIP's (ee/lib/api/entities/pending_member.rb
+		// exposes the member record), not the user's; usernames are unique, case-insensitively.
+		if !p.Invited && !p.Approved && p.Username != "" {
+			g.awaiting[strings.ToLower(p.Username)] = true
 		}
 	}
 	if o.c.settings.Deployment == gitlabapi.GitLabCom {

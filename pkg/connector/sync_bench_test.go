@@ -143,7 +143,7 @@ func benchSyncWith(b *testing.B, bc benchCase) {
 	}
 	memberships := directMemberships(world)
 	now := world.Now
-	fopts := []batontest.FakeOption{batontest.Unthrottled(), batontest.WithMiddleware(pendingMembers)}
+	fopts := []batontest.FakeOption{batontest.Unthrottled()}
 	if bc.graphql {
 		fopts = append(fopts, batontest.WithSettings(func(s *connector.Settings) { s.GraphQL = true }))
 	}
@@ -174,9 +174,7 @@ func benchSyncWith(b *testing.B, bc benchCase) {
 		if err != nil {
 			b.Fatalf("sync: %v", err)
 		}
-		// The fake counts what it serves; GET /groups/:id/pending_members is answered in
-		// front of it (pendingMembers).
-		n := f.Server.TotalRequests() + pendingMembersRequests(f)
+		n := f.Server.TotalRequests()
 		if perSync >= 0 && n != perSync {
 			b.Fatalf("sync %d made %d requests, the first made %d: syncs of one world must cost the same", syncCount+1, n, perSync)
 		}
@@ -186,9 +184,6 @@ func benchSyncWith(b *testing.B, bc benchCase) {
 		conn = c
 	}
 	routes = f.Server.Counts() // the last sync's
-	if n := pendingMembersRequests(f); n > 0 {
-		routes["GET /groups/:id/pending_members"] = n
-	}
 	throttled := f.Server.StatusCounts()[429]
 	peakDetail := peakPerPacedMinute(f.Requests(), groupDetailPath)
 
@@ -251,17 +246,6 @@ func benchSyncWith(b *testing.B, bc benchCase) {
 	b.Logf("%s %d users/%d groups/%d projects: %d users, %d groups, %d projects, %d entitlements, %d grants, %d direct memberships; %d requests a sync = %.2f min of GitLab.com's 2,000/min (>= %.2f min paced at 1,320/min); per route: %s",
 		mode, spec.Users, spec.Groups, spec.Projects, users, groups, projects, counts.Entitlements, counts.Grants, memberships,
 		perSync, float64(perSync)/2000, float64(perSync)/1320, routeSummary(routes))
-}
-
-// pendingMembersRequests counts the GET /groups/:id/pending_members of the last sync.
-func pendingMembersRequests(f *batontest.Fake) int {
-	n := 0
-	for _, r := range f.Requests() {
-		if strings.HasSuffix(r.Path, "/pending_members") {
-			n++
-		}
-	}
-	return n
 }
 
 // maxCacheBytesPerGrant bounds the per-sync cache: about ten times what it held when the

@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -18,71 +16,6 @@ import (
 	fg "github.com/conductorone/baton-gitlab/internal/fakegitlab"
 	"github.com/conductorone/baton-gitlab/pkg/connector"
 )
-
-// pendingMembersRoute is GET /groups/:id/pending_members, which the fake does not serve
-// yet: pendingMembers answers it from the world as GitLab documents it (a top-level
-// group's Owners; the members awaiting a seat and the email invitations anywhere in its
-// hierarchy, one row per user or email; approved false for an awaiting member).
-// https://docs.gitlab.com/api/members/#list-pending-members-of-a-group-and-its-subgroups-and-projects
-var pendingMembersRoute = regexp.MustCompile(`^/api/v4/groups/([0-9]+)/pending_members$`)
-
-func pendingMembers(s *fg.Server, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		m := pendingMembersRoute.FindStringSubmatch(r.URL.Path)
-		if m == nil || r.Method != http.MethodGet || r.Header.Get("PRIVATE-TOKEN") != batontest.FakeToken {
-			next.ServeHTTP(w, r)
-			return
-		}
-		gid, _ := strconv.ParseInt(m[1], 10, 64)
-		status, rows := http.StatusOK, []map[string]any{}
-		s.Read(func(world *fg.World) {
-			g := world.Groups[gid]
-			switch {
-			case g == nil:
-				status = http.StatusNotFound
-				return
-			case g.ParentID != 0 || (world.EffectiveGroupAccess(gid, world.TokenUserID).Level < fg.Owner && !isAdmin(world)):
-				status = http.StatusForbidden
-				return
-			}
-			inTree := map[int64]bool{gid: true}
-			seen := map[int64]bool{}
-			note := func(uid int64, mem *fg.Member) {
-				if mem != nil && mem.MembershipState == "awaiting" && !seen[uid] {
-					seen[uid] = true
-					u := world.Users[uid]
-					rows = append(rows, map[string]any{"id": uid, "username": u.Username, "approved": false, "invited": false})
-				}
-			}
-			groups := append([]*fg.Group{g}, world.Descendants(gid)...)
-			for _, d := range groups {
-				inTree[d.ID] = true
-				for uid, mem := range world.GroupMembers[d.ID] {
-					note(uid, mem)
-				}
-			}
-			for _, p := range world.SortedProjects() {
-				if inTree[p.GroupID] {
-					for uid, mem := range world.ProjectMembers[p.ID] {
-						note(uid, mem)
-					}
-				}
-			}
-		})
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		if status != http.StatusOK {
-			_, _ = w.Write([]byte(`{"message":"` + http.StatusText(status) + `"}`))
-			return
-		}
-		_ = json.NewEncoder(w).Encode(rows)
-	})
-}
-
-func isAdmin(w *fg.World) bool {
-	u := w.Users[w.TokenUserID]
-	return u != nil && u.IsAdmin
-}
 
 // c1zLines renders every resource, entitlement and grant of a c1z, one line each, sorted;
 // the fake's URL (each fake has its own port) is written BASE.
@@ -147,9 +80,9 @@ type syncWorld struct {
 func syncBoth(t *testing.T, w syncWorld, opts ...batontest.FakeOption) (rest, gql *batontest.Fake, restC1Z, gqlC1Z *batontest.C1Z) {
 	t.Helper()
 	ctx := context.Background()
-	rest = batontest.NewFake(t, w.mode, w.world(), append(opts, batontest.WithMiddleware(pendingMembers))...)
+	rest = batontest.NewFake(t, w.mode, w.world(), opts...)
 	restC1Z = batontest.Sync(t, ctx, rest.Connector)
-	gql = batontest.NewFake(t, w.mode, w.world(), append(opts, batontest.WithMiddleware(pendingMembers),
+	gql = batontest.NewFake(t, w.mode, w.world(), append(opts,
 		batontest.WithSettings(func(s *connector.Settings) { s.GraphQL = true }))...)
 	gqlC1Z = batontest.Sync(t, ctx, gql.Connector)
 	return rest, gql, restC1Z, gqlC1Z

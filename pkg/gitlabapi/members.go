@@ -215,8 +215,8 @@ func (c *Client) DeleteMember(ctx context.Context, kind SourceKind, id, userID i
 // seat (Approved false) or an email invitation (Invited), anywhere in its hierarchy, one
 // row per user or invited email.
 type PendingMember struct {
-	ID       int64  `json:"id"` // the user's id; an invitation's own id
-	Username string `json:"username"`
+	ID       int64  `json:"id"`       // the membership's id (or the invitation's): not the user's
+	Username string `json:"username"` // the user's (absent on an invitation's row)
 	Approved bool   `json:"approved"`
 	Invited  bool   `json:"invited"`
 }
