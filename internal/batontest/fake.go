@@ -82,8 +82,8 @@ func (f *Fake) ResetRequests() {
 type FakeOption func(*fakeConfig)
 
 type fakeConfig struct {
-	server     fakegitlab.Options
-	settings   connector.Settings
+	server   fakegitlab.Options
+	settings connector.Settings
 }
 
 // WithGroups limits the sync to these group paths (--groups).
