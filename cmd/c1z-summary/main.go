@@ -162,10 +162,15 @@ func render(w io.Writer, d data) error {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "groups:       %d\n", perType["group"])
 	fmt.Fprintf(w, "projects:     %d\n", perType["project"])
-	for t, n := range perType {
+	others := make([]string, 0, len(perType))
+	for t := range perType {
 		if t != "user" && t != "group" && t != "project" {
-			fmt.Fprintf(w, "%-13s %d\n", t+":", n)
+			others = append(others, t)
 		}
+	}
+	sort.Strings(others) // the same c1z always prints the same summary
+	for _, t := range others {
+		fmt.Fprintf(w, "%-13s %d\n", t+":", perType[t])
 	}
 	fmt.Fprintf(w, "entitlements: %d\n", len(d.entitlements))
 	fmt.Fprintf(w, "grants:       %d\n\n", len(d.grants))
