@@ -20,8 +20,11 @@ build:
 ## test: go vet, every test once (no cache; fuzz targets on their seeds) bounded by
 ## TEST_TIMEOUT, then each fuzz target for TEST_FUZZTIME, then the AWS Lambda build
 TEST_FUZZTIME ?= 2s
+# TEST_PARALLEL: parallel tests per package. A sync test mostly waits (the SDK's syncer,
+# the fake's answers), so more of them than cores halves the suite's wall time.
+TEST_PARALLEL ?= 8
 test: vet
-	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+	$(GO) test -count=1 -parallel $(TEST_PARALLEL) -timeout $(TEST_TIMEOUT) $(PKGS)
 	GO="$(GO)" scripts/fuzz.sh $(TEST_FUZZTIME) ./pkg/...
 	@$(MAKE) --no-print-directory lambda-check
 

@@ -173,6 +173,7 @@ func TestSyncGraphQLSameC1ZAsREST(t *testing.T) {
 		{"large self-managed without custom roles", fg.ModeSelfManaged, func() *fg.World { return withoutCustomRoles(fg.LargeWorld(smallLarge, fg.ModeSelfManaged)) }, false, true},
 	} {
 		t.Run(w.name, func(t *testing.T) {
+			t.Parallel() // the longest test of the package: its worlds run side by side
 			rest, gql, a, b := syncBoth(t, w)
 			assertSameC1Z(t, rest, gql, a, b)
 			if (graphQLPosts(gql) == 0) != w.restOnly {
