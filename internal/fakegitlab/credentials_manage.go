@@ -387,22 +387,9 @@ type sshKeyFilter struct {
 
 func (c *call) readSSHKeyFilter() (sshKeyFilter, bool) {
 	var f sshKeyFilter
-	for _, p := range []struct {
-		name string
-		dst  **time.Time
-	}{{"created_before", &f.createdBefore}, {"created_after", &f.createdAfter}, {"expires_before", &f.expiresBefore}, {"expires_after", &f.expiresAfter}} {
-		v := c.query.Get(p.name)
-		if v == "" {
-			continue
-		}
-		t, ok := parseAPITime(v)
-		if !ok {
-			c.errorString(http.StatusBadRequest, p.name+" is invalid")
-			return f, false
-		}
-		*p.dst = &t
-	}
-	return f, true
+	ok := c.readTimeParams([]timeParam{{"created_before", &f.createdBefore}, {"created_after", &f.createdAfter},
+		{"expires_before", &f.expiresBefore}, {"expires_after", &f.expiresAfter}})
+	return f, ok
 }
 
 func (f sshKeyFilter) match(k *SSHKey) bool {

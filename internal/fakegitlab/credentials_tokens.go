@@ -111,20 +111,9 @@ func (c *call) readTokenFilter() (tokenFilter, bool) {
 			return f, false
 		}
 	}
-	for _, p := range []struct {
-		name string
-		dst  **time.Time
-	}{{"created_before", &f.createdBefore}, {"created_after", &f.createdAfter}, {"last_used_before", &f.lastUsedBefore}, {"last_used_after", &f.lastUsedAfter}} {
-		v := c.query.Get(p.name)
-		if v == "" {
-			continue
-		}
-		t, ok := parseAPITime(v)
-		if !ok {
-			c.errorString(http.StatusBadRequest, p.name+" is invalid")
-			return f, false
-		}
-		*p.dst = &t
+	if !c.readTimeParams([]timeParam{{"created_before", &f.createdBefore}, {"created_after", &f.createdAfter},
+		{"last_used_before", &f.lastUsedBefore}, {"last_used_after", &f.lastUsedAfter}}) {
+		return f, false
 	}
 	for _, p := range []struct {
 		name string
@@ -144,6 +133,30 @@ func (c *call) readTokenFilter() (tokenFilter, bool) {
 	f.search = strings.ToLower(c.query.Get("search"))
 	f.sort = c.query.Get("sort")
 	return f, true
+}
+
+// timeParam is a DateTime query parameter (Grape's type: DateTime) and where it goes.
+type timeParam struct {
+	name string
+	dst  **time.Time
+}
+
+// readTimeParams reads each parameter given; a malformed one is Grape's 400
+// {"error":"<param> is invalid"} (written here) and false.
+func (c *call) readTimeParams(ps []timeParam) bool {
+	for _, p := range ps {
+		v := c.query.Get(p.name)
+		if v == "" {
+			continue
+		}
+		t, ok := parseAPITime(v)
+		if !ok {
+			c.errorString(http.StatusBadRequest, p.name+" is invalid")
+			return false
+		}
+		*p.dst = &t
+	}
+	return true
 }
 
 // match applies PersonalAccessTokensFinder's by_state (active / inactive), by_revoked,
