@@ -163,7 +163,7 @@ func (f *accountFacts) addBillable(m *gitlabapi.BillableMember) {
 	if d := string(m.LastActivityOn); d > b.LastActivityOn {
 		b.LastActivityOn = d
 	}
-	if m.MembershipType != "" && !containsString(b.MembershipTypes, m.MembershipType) {
+	if m.MembershipType != "" && !slices.Contains(b.MembershipTypes, m.MembershipType) {
 		b.MembershipTypes = append(b.MembershipTypes, m.MembershipType)
 		sort.Strings(b.MembershipTypes)
 	}
@@ -275,15 +275,6 @@ func (s *samlIdentities) provider(groupID int64) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.providerOf[groupID]
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // memberAccountFacts is what the sources above say of one account.
