@@ -168,12 +168,7 @@ func table[T any](w io.Writer, header string, rows []T, line func(T) string) err
 // grantAccessLevel is the access_level of a grant's metadata (a custom role's base level
 // on a direct membership's grant), 0 when absent.
 func grantAccessLevel(g *v2.Grant) int {
-	annos := annotations.Annotations(g.GetAnnotations())
-	md := &v2.GrantMetadata{}
-	if ok, err := annos.Pick(md); err != nil || !ok {
-		return 0
-	}
-	return int(md.GetMetadata().GetFields()["access_level"].GetNumberValue())
+	return int(grantMetadata(g)["access_level"].GetNumberValue())
 }
 
 // levelSlug is the entitlement slug of one of GitLab's access levels ("" for none).

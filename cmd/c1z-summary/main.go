@@ -19,6 +19,7 @@ import (
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
 	"github.com/conductorone/baton-sdk/pkg/dotc1z"
+	"google.golang.org/protobuf/types/known/structpb"
 )
 
 func main() {
@@ -252,13 +253,10 @@ func render(w io.Writer, d data) error {
 // grantSource reads the connector's grant metadata: "direct", "inherited from acme",
 // "shared by acme-contractors".
 func grantSource(g *v2.Grant) string {
-	annos := annotations.Annotations(g.GetAnnotations())
-	md := &v2.GrantMetadata{}
-	ok, err := annos.Pick(md)
-	if err != nil || !ok || md.GetMetadata() == nil {
+	f := grantMetadata(g)
+	if f == nil {
 		return ""
 	}
-	f := md.GetMetadata().GetFields()
 	src := f["source"].GetStringValue()
 	from := f["source_group_full_path"].GetStringValue()
 	switch {
@@ -271,6 +269,17 @@ func grantSource(g *v2.Grant) string {
 		src += ", expires " + exp
 	}
 	return src
+}
+
+// grantMetadata is the connector's metadata on a grant (source, access_level...), nil
+// when it has none.
+func grantMetadata(g *v2.Grant) map[string]*structpb.Value {
+	annos := annotations.Annotations(g.GetAnnotations())
+	md := &v2.GrantMetadata{}
+	if ok, err := annos.Pick(md); err != nil || !ok {
+		return nil
+	}
+	return md.GetMetadata().GetFields()
 }
 
 // profileString reads a profile field: the resource's own profile (projects) or its
