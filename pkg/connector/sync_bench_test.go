@@ -205,11 +205,9 @@ func benchSyncWith(b *testing.B, bc benchCase) {
 			groups, projects, users, counts.Grants, spec.Groups, wantProjects)
 	}
 
-	// Loose guards, not targets: a cache that cannot be measured (SetClock no longer
-	// drops it) or one ten times today's ~190 B a grant is a regression to look at.
-	if cache == 0 {
-		b.Fatal("the per-sync cache measured 0 bytes: Connector.SetClock no longer drops it, fix cacheBytes")
-	}
+	// A loose guard, not a target: what the sync's state still holds after the sync. The
+	// SDK's Cleanup drops it (SessionStoreDroppingState), so it is about 0 (GC noise); ten
+	// times the ~190 B a grant it held before it was dropped is a regression to look at.
 	if perGrant := float64(cache) / float64(counts.Grants); perGrant > maxCacheBytesPerGrant {
 		b.Fatalf("the per-sync cache holds %.0f B a grant (%d B for %d grants), over %d: what does it keep?",
 			perGrant, cache, counts.Grants, maxCacheBytesPerGrant)
