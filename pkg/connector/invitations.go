@@ -93,8 +93,11 @@ func (o *organisationState) pendingInvitations(ctx context.Context) ([]*pendingI
 			return nil, err
 		}
 		for _, n := range nodes {
-			if gql.readByGraphQL(n) && !gql.invited[orgNode{Kind: n.Kind, ID: n.ID}] {
-				continue // GraphQL showed no invitation there (a row with user null)
+			if key := (orgNode{Kind: n.Kind, ID: n.ID}); gql.readByGraphQL(n) && !gql.invited[key] {
+				// GraphQL showed no invitation there (a row with user null), or each one it
+				// showed matched its top-level group's pendingMembers row (org_graphql.go).
+				add(n, gql.invitations[key])
+				continue
 			}
 			where := n.Kind + " " + n.FullPath
 			invs, err := o.c.client.ListInvitations(ctx, sourceKind(n.Kind), n.ID)

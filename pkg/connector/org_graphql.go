@@ -3,6 +3,7 @@ package connector
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
@@ -24,9 +25,10 @@ import (
 //   - custom roles (member_role): a hierarchy whose custom roles are not known to be none
 //     (GET groups/:id/member_roles on GitLab.com, GET member_roles on self-managed: an
 //     empty list) keeps REST for its members;
-//   - membership_state (awaiting): GET groups/:id/pending_members of the top-level group
-//     names the members awaiting a seat; a container where one of them has a row is read
-//     over REST; a hierarchy whose pending members cannot be read keeps REST;
+//   - membership_state (awaiting): the top-level group's pendingMembers (GraphQL, after
+//     the members; GET groups/:id/pending_members where GraphQL cannot give them) names
+//     the members awaiting a seat; a container where one of them has a row is read over
+//     REST; a hierarchy whose pending members cannot be read keeps REST (readPending);
 //   - group_saml_identity (GitLab.com, shown to Owners on the rows of a group with its own
 //     SAML provider: Member#group_saml_identity reads the row's group's saml_provider,
 //     which only top-level groups have): where GET groups/:id/saml/identities lists
@@ -37,15 +39,23 @@ import (
 //   - share links: GET /groups/:id only for groups where someone is reached through a
 //     group shared into them or an ancestor (the shared probe: groupMembers with
 //     relations SHARED_FROM_GROUPS, first 1); the others have no share that gives access;
-//   - invitations: GET .../invitations only for containers whose GraphQL rows show an
-//     invitation (a row with user null), and those GraphQL did not read.
+//   - invitations: a row with user null is an invitation without its email; the
+//     pendingMembers row with the same membership id gives the email. GET .../invitations
+//     only for containers with an invitation row that matches none (one email invited to
+//     several containers has one pendingMembers row: DISTINCT ON), and those GraphQL did
+//     not read.
 
 // graphqlInputs is what the GraphQL reading found.
 type graphqlInputs struct {
 	groups   map[int64]bool // groups whose direct members GraphQL gave (stored)
 	projects map[int64]bool
 	mayShare map[int64]bool // groups whose shared probe found someone
-	invited  map[orgNode]bool
+	// invited: containers whose GraphQL rows show an invitation (user null) not matched
+	// to Group.pendingMembers: their invitations are read over REST.
+	invited map[orgNode]bool
+	// invitations: the invitations of containers GraphQL read, matched by membership id
+	// to their top-level group's pendingMembers rows (no REST listing).
+	invitations map[orgNode][]*gitlabapi.Invitation
 }
 
 // noGraphQL: nothing read through GraphQL (REST only).
@@ -79,11 +89,28 @@ func (o *organisationState) graphqlLoaded(ctx context.Context) (*graphqlInputs, 
 
 // hierarchyGuards is what decides, per top-level group, where GraphQL is exact.
 type hierarchyGuards struct {
-	rest     bool             // members over REST (custom roles, awaiting members unknown)
+	path     string           // the top-level group's full path
+	rest     bool             // members over REST (custom roles)
 	restTop  bool             // the top-level group's own members over REST (SAML identities on rows)
-	awaiting map[string]bool  // usernames (lower case) of users awaiting a seat in the hierarchy
 	emails   map[int64]string // enterprise users' emails, shown on their rows
 	why      string
+	pending  *hierarchyPending // read after the members (readPending)
+	readSome bool              // GraphQL read some of its containers
+}
+
+// hierarchyPending is what a top-level group's pending members say.
+type hierarchyPending struct {
+	known    bool                                      // pendingMembers (or REST pending_members) answered
+	awaiting map[string]bool                           // usernames (lower case) awaiting a seat
+	invites  map[string]gitlabapi.GraphQLPendingMember // invitation rows by membership global id
+}
+
+// graphqlNode is a container GraphQL read, until the pending members are known.
+type graphqlNode struct {
+	n       orgNode
+	g       *hierarchyGuards
+	rows    []*directMember
+	invites []string // membership global ids of its invitation rows
 }
 
 func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, error) {
@@ -107,15 +134,17 @@ func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, er
 		}
 	}
 	guardOf := func(groupID int64) *hierarchyGuards {
-		top := o.topLevelOf(ctx, tree, groupID)
+		top, path := o.topLevelOf(ctx, tree, groupID)
 		if g := guards[top]; g != nil {
 			return g
 		}
 		g := o.hierarchyGuards(ctx, top, instanceRoles)
+		g.path = path
 		guards[top] = g
 		return g
 	}
-	in := &graphqlInputs{groups: map[int64]bool{}, projects: map[int64]bool{}, mayShare: map[int64]bool{}, invited: map[orgNode]bool{}}
+	in := &graphqlInputs{groups: map[int64]bool{}, projects: map[int64]bool{}, mayShare: map[int64]bool{},
+		invited: map[orgNode]bool{}, invitations: map[orgNode][]*gitlabapi.Invitation{}}
 	read := gitlabapi.DirectMembersRead{
 		GroupPath:   func(id int64) string { return tree.groups[id].FullPath },
 		ProjectPath: func(id int64) string { return ps.byID[id].PathWithNamespace },
@@ -137,44 +166,34 @@ func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, er
 			read.ProjectRoots = append(read.ProjectRoots, gitlabapi.ProjectRoot{FullPath: tree.groups[root].FullPath, Projects: count[root]})
 		}
 	}
-	personal := &hierarchyGuards{} // personal projects: no group, no user cap, no custom role but the instance's
+	// Personal projects: no group, no pending members, no custom role but the instance's.
+	personal := &hierarchyGuards{pending: &hierarchyPending{known: true}}
 	if o.c.settings.Deployment == gitlabapi.SelfManaged && instanceRoles == 0 {
 		read.Projects = append(read.Projects, ps.personal...)
 	}
-	store := func(n orgNode, g *hierarchyGuards, rows []gitlabapi.GraphQLMember) bool {
-		ms := make([]*directMember, 0, len(rows))
-		invited := false
+	var got []*graphqlNode
+	keep := func(n orgNode, g *hierarchyGuards, rows []gitlabapi.GraphQLMember) {
+		gn := &graphqlNode{n: n, g: g, rows: make([]*directMember, 0, len(rows))}
 		for _, r := range rows {
 			if r.UserID == 0 {
-				invited = true
+				gn.invites = append(gn.invites, r.MemberGID)
 				continue
-			}
-			if g.awaiting[strings.ToLower(r.Username)] {
-				return false // its membership_state: REST
 			}
 			m := &directMember{UserID: r.UserID, Username: r.Username, Name: r.Name, State: r.State,
 				Email: g.emails[r.UserID], WebURL: r.WebURL, Level: r.AccessLevel, ExpiresAt: string(r.ExpiresAt)}
 			if !o.expired(m.ExpiresAt) {
-				ms = append(ms, m)
+				gn.rows = append(gn.rows, m)
 			}
 		}
-		if invited {
-			in.invited[n] = true
-		}
-		if n.Kind == "group" {
-			o.groupMembers.set(n.ID, ms)
-		} else {
-			o.projectMembers.set(n.ID, ms)
-		}
-		return true
+		g.readSome = true
+		got = append(got, gn)
 	}
 	read.OnGroup = func(id int64, rows []gitlabapi.GraphQLMember, shared bool) {
 		if tree.groups[id] == nil {
 			return
 		}
-		if store(orgNode{Kind: "group", ID: id}, guardOf(id), rows) {
-			in.groups[id], in.mayShare[id] = true, shared
-		}
+		in.mayShare[id] = shared
+		keep(orgNode{Kind: "group", ID: id}, guardOf(id), rows)
 	}
 	read.OnProject = func(id int64, rows []gitlabapi.GraphQLMember) {
 		p := ps.byID[id]
@@ -187,9 +206,7 @@ func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, er
 		case p.GroupID != 0:
 			return
 		}
-		if store(orgNode{Kind: "project", ID: id}, g, rows) {
-			in.projects[id] = true
-		}
+		keep(orgNode{Kind: "project", ID: id}, g, rows)
 	}
 	if len(read.Groups) == 0 && len(read.ProjectRoots) == 0 && len(read.Projects) == 0 {
 		o.logGraphQLGuards(ctx, tree, guards)
@@ -199,7 +216,6 @@ func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, er
 		read.MaxComplexity = gitlabapi.GraphQLAdminMaxComplexity
 	}
 	sum, err := o.c.client.ReadDirectMembers(ctx, read)
-	o.logGraphQLGuards(ctx, tree, guards)
 	if len(sum.Skipped) > 0 {
 		ctxzap.Extract(ctx).Info("gitlab: some memberships are read over REST: GraphQL refused or failed them",
 			zap.Int("parts", len(sum.Skipped)), zap.String("first", sum.Skipped[0]))
@@ -208,61 +224,169 @@ func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, er
 		ctxzap.Extract(ctx).Info("gitlab: this GitLab has no GraphQL API (POST /api/graphql answered 404): memberships are read over REST")
 		return in, nil
 	}
+	if err == nil {
+		err = o.readPending(ctx, guards, read.MaxComplexity)
+	}
+	o.logGraphQLGuards(ctx, tree, guards)
+	for _, gn := range got {
+		o.storeGraphQLNode(in, gn)
+	}
 	return in, err
 }
 
-// topLevelOf is the top-level group above a group of the organisation (an organisation
-// root may be a subgroup: its ancestors are read by id).
-func (o *organisationState) topLevelOf(ctx context.Context, tree *groupTree, id int64) int64 {
+// topLevelOf is the top-level group above a group of the organisation, and its full
+// path (an organisation root may be a subgroup: its ancestors are read by id).
+func (o *organisationState) topLevelOf(ctx context.Context, tree *groupTree, id int64) (int64, string) {
 	root := tree.rootOf(id)
 	chain, err := ancestry(ctx, o, root)
 	if err != nil || len(chain) == 0 {
-		return root
+		return root, tree.groups[root].FullPath
 	}
-	return chain[len(chain)-1].ID
+	top := chain[len(chain)-1]
+	return top.ID, top.FullPath
 }
 
-// hierarchyGuards reads what tells where GraphQL's rows are exact in a top-level group's
-// hierarchy.
+// hierarchyGuards reads, before the members, what tells where GraphQL's rows are exact
+// in a top-level group's hierarchy (its pending members are read after: readPending).
 func (o *organisationState) hierarchyGuards(ctx context.Context, top int64, instanceRoles int) *hierarchyGuards {
 	g := &hierarchyGuards{}
 	api := o.c.client
 	if o.c.settings.Deployment == gitlabapi.SelfManaged {
 		if instanceRoles != 0 {
 			g.rest, g.why = true, "custom roles are defined (or cannot be listed)"
-			return g
 		}
-	} else if roles, err := api.ListGroupMemberRoles(ctx, top); err != nil || len(roles) > 0 {
+		return g
+	}
+	if roles, err := api.ListGroupMemberRoles(ctx, top); err != nil || len(roles) > 0 {
 		g.rest, g.why = true, "custom roles are defined (or cannot be listed)"
 		return g
 	}
-	pending, err := api.ListPendingMembers(ctx, top)
-	if err != nil {
-		g.rest, g.why = true, "its members awaiting a seat cannot be listed (pending_members)"
-		return g
+	if ids, err := o.samlIdentities(ctx, top); (err != nil && !ownerOnlyRefusal(err)) || len(ids) > 0 {
+		g.restTop, g.why = true, "its own member rows carry SAML identities"
 	}
-	g.awaiting = map[string]bool{}
-	for _, p := range pending {
-		// By username: a row's id is its MEMBERSHIP's (ee/lib/api/entities/pending_member.rb
-		// exposes the member record), not the user's; usernames are unique, case-insensitively.
-		if !p.Invited && !p.Approved && p.Username != "" {
-			g.awaiting[strings.ToLower(p.Username)] = true
+	if us, err := o.enterpriseUsers(ctx, top); err == nil {
+		g.emails = map[int64]string{}
+		for _, u := range us {
+			g.emails[u.ID] = u.Email
 		}
-	}
-	if o.c.settings.Deployment == gitlabapi.GitLabCom {
-		if ids, err := o.samlIdentities(ctx, top); (err != nil && !ownerOnlyRefusal(err)) || len(ids) > 0 {
-			g.restTop, g.why = true, "its own member rows carry SAML identities"
-		}
-		if us, err := o.enterpriseUsers(ctx, top); err == nil {
-			g.emails = map[int64]string{}
-			for _, u := range us {
-				g.emails[u.ID] = u.Email
-			}
-		} else if !ownerOnlyRefusal(err) {
-			g.rest, g.why = true, "its enterprise users cannot be listed"
-		}
+	} else if !ownerOnlyRefusal(err) {
+		g.rest, g.why = true, "its enterprise users cannot be listed"
 	}
 	return g
+}
+
+// readPending reads, after the members, the pending members of the top-level groups
+// GraphQL read something of, through GraphQL (Group.pendingMembers, several groups a
+// POST). GraphQL's rows have no membership_state, and a member awaiting a seat has no
+// access: a top-level group's user cap or the free user limit (GitLab.com), or an Owner's
+// PUT /groups/:id/members/:user_id/state (EE, either deployment) makes one. Where
+// pendingMembers cannot be read (not an Owner, Community Edition...),
+// GET /groups/:id/pending_members is asked instead, and where that fails too the
+// hierarchy is read over REST. The rows also carry the email of each invitation with the
+// membership id groupMembers and projectMembers show on its row (user null), so no
+// invitations listing is needed for the containers whose invitation rows all match.
+func (o *organisationState) readPending(ctx context.Context, guards map[int64]*hierarchyGuards, maxComplexity int) error {
+	var paths []string
+	byPath := map[string]*hierarchyGuards{}
+	for _, top := range sortedKeys(guards) {
+		g := guards[top]
+		if !g.readSome {
+			continue
+		}
+		g.pending = &hierarchyPending{}
+		paths = append(paths, g.path)
+		byPath[g.path] = g
+	}
+	if len(paths) == 0 {
+		return nil
+	}
+	res, err := o.c.client.ReadPendingMembers(ctx, paths, maxComplexity)
+	if err != nil {
+		return err
+	}
+	for path, rows := range res.Rows {
+		p := byPath[path].pending
+		p.known, p.awaiting, p.invites = true, map[string]bool{}, map[string]gitlabapi.GraphQLPendingMember{}
+		for _, r := range rows {
+			switch {
+			case r.Invited:
+				p.invites[r.MemberGID] = r
+			case !r.Approved && r.Username != "":
+				p.awaiting[strings.ToLower(r.Username)] = true
+			}
+		}
+	}
+	if len(res.Failed) > 0 {
+		ctxzap.Extract(ctx).Info("gitlab: the pending members of some top-level groups cannot be read through GraphQL (pendingMembers)",
+			zap.Int("groups", len(res.Failed)), zap.String("first", firstFailure(res.Failed)))
+	}
+	for _, top := range sortedKeys(guards) {
+		g := guards[top]
+		if _, failed := res.Failed[g.path]; !failed {
+			continue
+		}
+		pending, err := o.c.client.ListPendingMembers(ctx, top)
+		if err != nil {
+			g.why = "its members awaiting a seat cannot be listed (pending_members)"
+			continue
+		}
+		g.pending.known, g.pending.awaiting = true, map[string]bool{}
+		for _, p := range pending {
+			// By username: a row's id is its MEMBERSHIP's (ee/lib/api/entities/pending_member.rb
+			// exposes the member record), not the user's; usernames are unique, case-insensitively.
+			if !p.Invited && !p.Approved && p.Username != "" {
+				g.pending.awaiting[strings.ToLower(p.Username)] = true
+			}
+		}
+	}
+	return nil
+}
+
+// firstFailure names one of the failures (the first path in order).
+func firstFailure(failed map[string]error) string {
+	paths := make([]string, 0, len(failed))
+	for p := range failed {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	return paths[0] + ": " + failed[paths[0]].Error()
+}
+
+// storeGraphQLNode keeps a container's GraphQL rows as its direct members, unless its
+// hierarchy's pending members are unknown (GitLab.com) or one of its rows is a member
+// awaiting a seat (REST's membership_state tells): then it is read over REST. Its
+// invitations come from the pending members when every invitation row matches one.
+func (o *organisationState) storeGraphQLNode(in *graphqlInputs, gn *graphqlNode) {
+	p := gn.g.pending
+	if p == nil || !p.known {
+		return
+	}
+	for _, m := range gn.rows {
+		if p.awaiting[strings.ToLower(m.Username)] {
+			return
+		}
+	}
+	var invs []*gitlabapi.Invitation
+	for _, gid := range gn.invites {
+		r, ok := p.invites[gid]
+		if !ok {
+			in.invited[gn.n] = true
+			invs = nil
+			break
+		}
+		invs = append(invs, &gitlabapi.Invitation{InviteEmail: r.Email, AccessLevel: r.AccessLevel,
+			CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt})
+	}
+	if invs != nil {
+		in.invitations[gn.n] = invs
+	}
+	if gn.n.Kind == "group" {
+		o.groupMembers.set(gn.n.ID, gn.rows)
+		in.groups[gn.n.ID] = true
+	} else {
+		o.projectMembers.set(gn.n.ID, gn.rows)
+		in.projects[gn.n.ID] = true
+	}
 }
 
 func (o *organisationState) logGraphQLGuards(ctx context.Context, tree *groupTree, guards map[int64]*hierarchyGuards) {

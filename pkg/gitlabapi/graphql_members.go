@@ -24,7 +24,8 @@ import (
 
 // GraphQLMember is one direct membership read through GraphQL.
 type GraphQLMember struct {
-	UserID      int64 // 0: an email invitation (GraphQL shows it with user null, no email)
+	MemberGID   string // the membership's global id (gid://gitlab/GroupMember/N)
+	UserID      int64  // 0: an email invitation (GraphQL shows it with user null, no email)
 	Username    string
 	Name        string
 	State       string
@@ -213,6 +214,7 @@ type gqlPageInfo struct {
 }
 
 type gqlMemberNode struct {
+	ID          string `json:"id"`
 	AccessLevel *struct {
 		IntegerValue int `json:"integerValue"`
 	} `json:"accessLevel"`
@@ -280,7 +282,7 @@ func gidNumber(gid string) (int64, bool) {
 func toGraphQLMembers(nodes []gqlMemberNode) []GraphQLMember {
 	out := make([]GraphQLMember, 0, len(nodes))
 	for _, n := range nodes {
-		m := GraphQLMember{}
+		m := GraphQLMember{MemberGID: n.ID}
 		if n.AccessLevel != nil {
 			m.AccessLevel = gitlab.AccessLevelValue(n.AccessLevel.IntegerValue)
 		}

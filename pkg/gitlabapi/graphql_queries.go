@@ -144,17 +144,18 @@ func plains(names ...string) []Field {
 // pageInfoField: pageInfo { hasNextPage endCursor } (3).
 func pageInfoField() Field { return plain("pageInfo", plains("hasNextPage", "endCursor")...) }
 
-// memberNodes is what the sync reads of a membership (MemberInterface): its access
-// level, expiry and user (null for an email invitation) — 10.
+// memberNodes is what the sync reads of a membership (MemberInterface): its global id
+// (an email invitation's row, user null, is matched by it to Group.pendingMembers), its
+// access level, expiry and user — 11.
 func memberNodes() Field {
-	return plain("nodes",
+	return plain("nodes", plain("id"),
 		plain("accessLevel", plains("integerValue")...),
 		plain("expiresAt"),
 		plain("user", plains("id", "username", "name", "state", "webUrl")...))
 }
 
 // membersConnection is groupMembers or projectMembers with relations: [DIRECT], a page
-// of 100 after cursorVar ("" for the first page) — 28.
+// of 100 after cursorVar ("" for the first page) — 30.
 func membersConnection(name, cursorVar string) Field {
 	args := "first: 100, relations: [DIRECT]"
 	if cursorVar != "" {

@@ -9,13 +9,15 @@ import (
 
 // Each query's complexity by GitLab's rule, worked out by hand (see graphql_queries.go):
 //
-//	member nodes      1 + accessLevel{integerValue} 2 + expiresAt 1 + user{5 fields} 6 = 10
+//	member nodes      1 + id 1 + accessLevel{integerValue} 2 + expiresAt 1 + user{5 fields} 6 = 11
 //	pageInfo          1 + 2 = 3
-//	members (DIRECT)  (3 + 10 + 1) × (1 + 100 × 0.01) = 28
+//	members (DIRECT)  (3 + 11 + 1) × (1 + 100 × 0.01) = 30
 //	shared probe      (nodes{id} 2 + 1) × (1 + 1 × 0.01) = 3.03 → 3
-//	groups(ids: n)    (nodes[1 + id 1 + 28 + 3 = 33] + 1 + 1 sort default) × (1 + n/100)
-//	projects(first n) (pageInfo 3 + nodes[1 + id 1 + 28 = 30] + 1 + 10) × (1 + n/100), + 1 group
-//	more members      1 group/project + 28 = 29 an alias
+//	groups(ids: n)    (nodes[1 + id 1 + 30 + 3 = 35] + 1 + 1 sort default) × (1 + n/100)
+//	projects(first n) (pageInfo 3 + nodes[1 + id 1 + 30 = 32] + 1 + 10) × (1 + n/100), + 1 group
+//	more members      1 group/project + 30 = 31 an alias
+//	pending members   1 group + (pageInfo 3 + nodes[1 + 5 fields + accessLevel{integerValue} 2
+//	                  + expiresAt 1 + createdAt 1 = 10] + 1) × (1 + 100 × 0.01) = 29 an alias
 func TestGraphQLQueryComplexityPinned(t *testing.T) {
 	ids := func(n int) []int64 {
 		out := make([]int64, n)
@@ -39,14 +41,16 @@ func TestGraphQLQueryComplexityPinned(t *testing.T) {
 		op   Operation
 		want int
 	}{
-		{"GroupsMembers 100", GroupsMembersOperation(ids(100)), 70},
-		{"GroupsMembers 50", GroupsMembersOperation(ids(50)), 52},
-		{"GroupsMembers 1", GroupsMembersOperation(ids(1)), 35},
-		{"ProjectsMembers 100", ProjectsMembersOperation("acme", 100, ""), 89},
-		{"ProjectsMembers 50", ProjectsMembersOperation("acme", 50, "c"), 67},
-		{"ProjectsMembers 10", ProjectsMembersOperation("acme", 10, ""), 49},
-		{"MoreMembers 1", MoreMembersOperation(more(1)), 29},
-		{"MoreMembers 8", MoreMembersOperation(more(8)), 232},
+		{"GroupsMembers 100", GroupsMembersOperation(ids(100)), 74},
+		{"GroupsMembers 50", GroupsMembersOperation(ids(50)), 55},
+		{"GroupsMembers 1", GroupsMembersOperation(ids(1)), 37},
+		{"ProjectsMembers 100", ProjectsMembersOperation("acme", 100, ""), 93},
+		{"ProjectsMembers 50", ProjectsMembersOperation("acme", 50, "c"), 70},
+		{"ProjectsMembers 10", ProjectsMembersOperation("acme", 10, ""), 51},
+		{"MoreMembers 1", MoreMembersOperation(more(1)), 31},
+		{"MoreMembers 8", MoreMembersOperation(more(8)), 248},
+		{"PendingMembers 1", PendingMembersOperation([]PendingMembersPage{{FullPath: "acme"}}), 29},
+		{"PendingMembers 8", PendingMembersOperation(make([]PendingMembersPage, 8)), 232},
 	} {
 		if got := c.op.Complexity(); got != c.want {
 			t.Errorf("%s: complexity %d, want %d", c.name, got, c.want)
