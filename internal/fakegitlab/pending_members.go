@@ -111,8 +111,10 @@ func (w *World) pendingMembers(rootID int64) []pendingRow {
 	}
 	noteInvites := func(group, project int64, list []*Invitation) {
 		for _, inv := range list {
-			// DISTINCT ON compares invite_email as stored.
-			if inv == nil || byEmail[inv.Email] != nil {
+			// DISTINCT ON compares invite_email as stored. An expired invitation is gone,
+			// as an expired membership is: RemoveExpiredMembersWorker destroys every
+			// Member.expired row, invitations included (and groupMembers leaves them out).
+			if inv == nil || w.memberExpired(inv.ExpiresAt) || byEmail[inv.Email] != nil {
 				continue
 			}
 			r := &pendingRow{email: inv.Email, invited: true, approved: inv.MembershipState != "awaiting",
