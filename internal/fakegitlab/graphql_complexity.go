@@ -287,6 +287,7 @@ var gqlResolverConnections = map[string]int{
 	"Project.projectMembers": 1, // Resolvers::ProjectMembersResolver
 	"Group.projects":         11,
 	"Group.memberRoles":      1, // Resolvers::MemberRoles::RolesResolver
+	"Group.pendingMembers":   1, // EE::Resolvers::PendingGroupMembersResolver (no sort, no search)
 }
 
 // gqlConstantComplexity are fields declared with an explicit complexity (group_type.rb:

@@ -39,6 +39,16 @@ package fakegitlab
 //	                  (ee/app/graphql/types/member_roles/member_role_type.rb: id, name,
 //	                  description, baseAccessLevel, membersCount, usersCount); EE files from
 //	                  the public mirror pavankalisetti009/gitlab
+//	Group.pendingMembers ee/app/graphql/ee/types/group_type.rb (connection of
+//	                  Types::Members::PendingMemberInterface, resolver
+//	                  EE::Resolvers::PendingGroupMembersResolver: authorizes_object!,
+//	                  authorize :admin_group_member, root groups only, offset_pagination of
+//	                  Member.distinct_awaiting_or_invited_for_group); PendingMemberInterface
+//	                  (ee/app/graphql/types/members/pending_member_interface.rb: implements
+//	                  MemberInterface; name, username, email, webUrl, avatarUrl, approved,
+//	                  invited), PendingGroupMember and PendingProjectMember
+//	                  (ee/app/graphql/types/members/pending_{group,project}_member_type.rb);
+//	                  graphql_pending_members.go
 //
 // Left out on purpose: sort on members and descendantGroups (the fake serves one order),
 // the EE enterprise filter and everything a sync does not read.
@@ -107,6 +117,7 @@ type Group {
     id: MemberRoleID, orderBy: MemberRolesOrderBy, sort: SortDirectionEnum,
     after: String, before: String, first: Int, last: Int
   ): MemberRoleConnection
+  pendingMembers(after: String, before: String, first: Int, last: Int): PendingMemberInterfaceConnection
 }
 
 enum MemberRolesOrderBy { NAME CREATED_AT ID }
@@ -238,6 +249,68 @@ type MemberInterfaceConnection {
 type MemberInterfaceEdge {
   cursor: String!
   node: MemberInterface
+}
+
+interface PendingMemberInterface implements MemberInterface {
+  id: ID!
+  accessLevel: AccessLevel
+  createdAt: Time
+  createdBy: UserCore
+  expiresAt: Time
+  updatedAt: Time
+  user: UserCore
+  name: String
+  username: String
+  email: String
+  webUrl: String
+  avatarUrl: String
+  approved: Boolean
+  invited: Boolean
+}
+
+type PendingGroupMember implements MemberInterface & PendingMemberInterface {
+  id: ID!
+  accessLevel: AccessLevel
+  createdAt: Time
+  createdBy: UserCore
+  expiresAt: Time
+  updatedAt: Time
+  user: UserCore
+  name: String
+  username: String
+  email: String
+  webUrl: String
+  avatarUrl: String
+  approved: Boolean
+  invited: Boolean
+}
+
+type PendingProjectMember implements MemberInterface & PendingMemberInterface {
+  id: ID!
+  accessLevel: AccessLevel
+  createdAt: Time
+  createdBy: UserCore
+  expiresAt: Time
+  updatedAt: Time
+  user: UserCore
+  name: String
+  username: String
+  email: String
+  webUrl: String
+  avatarUrl: String
+  approved: Boolean
+  invited: Boolean
+}
+
+type PendingMemberInterfaceConnection {
+  edges: [PendingMemberInterfaceEdge]
+  nodes: [PendingMemberInterface]
+  pageInfo: PageInfo!
+}
+
+type PendingMemberInterfaceEdge {
+  cursor: String!
+  node: PendingMemberInterface
 }
 
 enum UserState { active blocked deactivated banned ldap_blocked blocked_pending_approval }

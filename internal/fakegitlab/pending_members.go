@@ -37,9 +37,8 @@ import (
 //     (invite?), approved (state active: false for every awaiting row; true for an
 //     invitation that is not waiting for a seat).
 //
-// The fake keeps no membership ids: a user row's id is billableMembershipID of the first
-// of its awaiting rows in the order groups (the top-level group, then its descendants)
-// then projects. GitLab's DISTINCT ON picks one of them unspecified.
+// The fake keeps no membership ids: a user row's id is billableMembershipID of the row
+// DISTINCT ON kept (pendingMembers says which), an invitation row's the invitation's id.
 // An invited row accepted by a user keeps its invite_email in GitLab (a row of its own
 // for DISTINCT ON); the fake does not keep accepted invitations' emails.
 // Expired rows are left out: the expiry worker deletes them (effective.go memberExpired).
@@ -49,24 +48,56 @@ func (s *Server) pendingMemberRoutes() {
 	s.rt.handle(http.MethodGet, "/groups/:id/pending_members", listPendingMembers)
 }
 
-// pendingRow is one row of the listing: a user with awaiting memberships, or an
-// invited email.
+// pendingRow is one row of Member.distinct_awaiting_or_invited_for_group: the
+// membership row DISTINCT ON kept for a user with awaiting memberships, or for an
+// invited email. GET /groups/:id/pending_members renders it (listPendingMembers) and so
+// does GraphQL's Group.pendingMembers (graphql_pending_members.go).
 type pendingRow struct {
-	id       int64
-	user     *User
+	user     *User // nil for an email invitation
 	email    string
 	invited  bool
 	approved bool
+	// The kept row: a GroupMember row of group, or a ProjectMember row of project; member
+	// for a user's awaiting row, invite for an email invitation.
+	group   int64
+	project int64
+	member  *Member
+	invite  *Invitation
+}
+
+// source is the kept row's group or project id.
+func (r pendingRow) source() int64 {
+	if r.group != 0 {
+		return r.group
+	}
+	return r.project
+}
+
+// restID is the REST entity's id: the fake keeps no members.id, so a user row has
+// billableMembershipID of its source and user, an invitation row the invitation's id.
+func (r pendingRow) restID() int64 {
+	if r.invite != nil {
+		return r.invite.ID
+	}
+	return billableMembershipID(r.source(), r.user.ID)
 }
 
 // pendingMembers is distinct_awaiting_or_invited_for_group for the top-level group rootID.
+//
+// Which of a user's (or an email's) rows DISTINCT ON keeps: GitLab's ORDER BY is only
+// (user_id, invite_email), the DISTINCT ON key itself, so PostgreSQL keeps whichever row
+// of the set its plan meets first ("unpredictable unless ORDER BY is used to ensure that
+// the desired row appears first", SELECT DISTINCT ON in the PostgreSQL manual). The fake
+// keeps the first in in_hierarchy's UNION order (app/models/member.rb: group_members,
+// then project_members): the top-level group, its descendants (w.Descendants order),
+// then the projects by id; within a source, users by id and invitations as stored.
 func (w *World) pendingMembers(rootID int64) []pendingRow {
 	h := w.hierarchyOf(rootID)
 	byUser := map[int64]*pendingRow{}
 	byEmail := map[string]*pendingRow{}
 	var users []*pendingRow
 	var invites []*pendingRow
-	noteMember := func(sourceID int64, uid int64, m *Member) {
+	noteMember := func(group, project int64, uid int64, m *Member) {
 		if m == nil || m.MembershipState != "awaiting" || w.memberExpired(m.ExpiresAt) || byUser[uid] != nil {
 			return
 		}
@@ -74,17 +105,20 @@ func (w *World) pendingMembers(rootID int64) []pendingRow {
 		if u == nil {
 			return
 		}
-		r := &pendingRow{id: billableMembershipID(sourceID, uid), user: u, email: u.Email}
+		r := &pendingRow{user: u, email: u.Email, group: group, project: project, member: m}
 		byUser[uid] = r
 		users = append(users, r)
 	}
-	noteInvites := func(list []*Invitation) {
+	noteInvites := func(group, project int64, list []*Invitation) {
 		for _, inv := range list {
-			// DISTINCT ON compares invite_email as stored.
-			if byEmail[inv.Email] != nil {
+			// DISTINCT ON compares invite_email as stored. An expired invitation is gone,
+			// as an expired membership is: RemoveExpiredMembersWorker destroys every
+			// Member.expired row, invitations included (and groupMembers leaves them out).
+			if inv == nil || w.memberExpired(inv.ExpiresAt) || byEmail[inv.Email] != nil {
 				continue
 			}
-			r := &pendingRow{id: inv.ID, email: inv.Email, invited: true, approved: inv.MembershipState != "awaiting"}
+			r := &pendingRow{email: inv.Email, invited: true, approved: inv.MembershipState != "awaiting",
+				group: group, project: project, invite: inv}
 			byEmail[inv.Email] = r
 			invites = append(invites, r)
 		}
@@ -99,18 +133,20 @@ func (w *World) pendingMembers(rootID int64) []pendingRow {
 	}
 	for _, gid := range h.groups {
 		for _, uid := range sortedUIDs(w.GroupMembers[gid]) {
-			noteMember(gid, uid, w.GroupMembers[gid][uid])
+			noteMember(gid, 0, uid, w.GroupMembers[gid][uid])
 		}
-		noteInvites(w.GroupInvitations[gid])
+		noteInvites(gid, 0, w.GroupInvitations[gid])
 	}
 	for _, pid := range h.projects {
 		for _, uid := range sortedUIDs(w.ProjectMembers[pid]) {
-			noteMember(pid, uid, w.ProjectMembers[pid][uid])
+			noteMember(0, pid, uid, w.ProjectMembers[pid][uid])
 		}
-		noteInvites(w.ProjectInvitations[pid])
+		noteInvites(0, pid, w.ProjectInvitations[pid])
 	}
-	sort.Slice(users, func(i, j int) bool { return users[i].user.ID < users[j].user.ID })
-	sort.Slice(invites, func(i, j int) bool { return invites[i].email < invites[j].email })
+	// ORDER BY user_id, invite_email: PostgreSQL sorts NULL last, so the users by id,
+	// then the invitations by email.
+	sort.SliceStable(users, func(i, j int) bool { return users[i].user.ID < users[j].user.ID })
+	sort.SliceStable(invites, func(i, j int) bool { return invites[i].email < invites[j].email })
 	out := make([]pendingRow, 0, len(users)+len(invites))
 	for _, r := range append(users, invites...) {
 		out = append(out, *r)
@@ -138,7 +174,7 @@ func listPendingMembers(c *call) {
 	rows := c.world.pendingMembers(g.ID)
 	render := func(r pendingRow) map[string]any {
 		out := map[string]any{
-			"id":       r.id,
+			"id":       r.restID(),
 			"email":    r.email,
 			"invited":  r.invited,
 			"approved": r.approved,
@@ -153,5 +189,5 @@ func listPendingMembers(c *call) {
 		}
 		return out
 	}
-	paginateRender(c, rows, func(r pendingRow) int64 { return r.id }, nil, render, pageOpts{})
+	paginateRender(c, rows, pendingRow.restID, nil, render, pageOpts{})
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"testing"
+	"time"
 )
 
 // pendWorld: memWorld (top 1 > platform 2 > infra 3, project 10 in platform, other 4)
@@ -141,5 +142,21 @@ func TestPendingMembersPaginated(t *testing.T) {
 	}
 	if h.Get("X-Total") != "3" || h.Get("X-Total-Pages") != "2" || h.Get("X-Next-Page") != "2" || h.Get("X-Page") != "1" {
 		t.Fatalf("headers: %v", h)
+	}
+}
+
+// Expired rows are gone (RemoveExpiredMembersWorker destroys Member.expired rows, email
+// invitations included): an expired invitation is not pending, an unexpired one is.
+func TestPendingMembersLeavesOutExpiredInvitations(t *testing.T) {
+	w := pendWorld()
+	w.Now = time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
+	w.GroupInvitations[1] = []*Invitation{
+		{ID: 5001, Email: "old@example.net", AccessLevel: Developer, ExpiresAt: "2030-06-01"},
+		{ID: 5002, Email: "new@example.net", AccessLevel: Developer, ExpiresAt: "2030-06-02"},
+	}
+	_, _, base := memStart(t, w, ModeGitLabCom)
+	status, rows, body := pendList(t, base, "/groups/1/pending_members")
+	if status != 200 || len(rows) != 3 || rows[2]["email"] != "new@example.net" {
+		t.Fatalf("%d %s", status, body)
 	}
 }
