@@ -136,7 +136,7 @@ func (c *Client) ReadPendingMembers(ctx context.Context, roots []string, maxComp
 			if a == nil || a.PendingMembers == nil {
 				err := out.Err()
 				if err == nil {
-					err = fmt.Errorf("GitLab answered no pending members for %s (not a top-level group)", pg.FullPath)
+					err = fmt.Errorf("GitLab answered no pending members for %s (not a top-level group, or the token is not its Owner)", pg.FullPath)
 				}
 				res.Failed[pg.FullPath] = err
 				delete(res.Rows, pg.FullPath)

@@ -86,6 +86,7 @@ func TestGraphQLQueryComplexityMatchesGitLabsRule(t *testing.T) {
 		ProjectsMembersOperation("acme", 100, ""),
 		ProjectsMembersOperation("acme", 37, ""),
 		MoreMembersOperation([]MoreMembers{{Kind: Groups, FullPath: "acme"}, {Kind: Projects, FullPath: "acme/x"}}),
+		PendingMembersOperation([]PendingMembersPage{{FullPath: "acme"}, {FullPath: "globex", Cursor: "MQ"}}),
 	} {
 		op.Fields = append(op.Fields, plain("queryComplexity", plains("score", "limit")...))
 		q := op.Query()
