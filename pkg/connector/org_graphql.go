@@ -145,25 +145,22 @@ func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, er
 	}
 	in := &graphqlInputs{groups: map[int64]bool{}, projects: map[int64]bool{}, mayShare: map[int64]bool{},
 		invited: map[orgNode]bool{}, invitations: map[orgNode][]*gitlabapi.Invitation{}}
+	// Each group with its own projects (nested in the same query); a top-level group
+	// whose own rows need REST (SAML identities) has its projects read alone.
 	read := gitlabapi.DirectMembersRead{
-		GroupPath:   func(id int64) string { return tree.groups[id].FullPath },
-		ProjectPath: func(id int64) string { return ps.byID[id].PathWithNamespace },
+		WithProjects: true,
+		GroupPath:    func(id int64) string { return tree.groups[id].FullPath },
+		ProjectPath:  func(id int64) string { return ps.byID[id].PathWithNamespace },
 	}
 	for _, id := range sortedKeys(tree.groups) {
-		if g := guardOf(id); !g.rest && !(g.restTop && tree.groups[id].ParentID == 0) {
+		switch g := guardOf(id); {
+		case g.rest:
+		case g.restTop && tree.groups[id].ParentID == 0:
+			if len(ps.byGroup[id]) > 0 {
+				read.ProjectGroups = append(read.ProjectGroups, id)
+			}
+		default:
 			read.Groups = append(read.Groups, id)
-		}
-	}
-	rootOfProject := func(pid int64) int64 { return tree.rootOf(ps.byID[pid].GroupID) }
-	count := map[int64]int{}
-	for pid, p := range ps.byID {
-		if p.GroupID != 0 && tree.groups[p.GroupID] != nil {
-			count[rootOfProject(pid)]++
-		}
-	}
-	for _, root := range tree.roots {
-		if count[root] > 0 && !guardOf(root).rest {
-			read.ProjectRoots = append(read.ProjectRoots, gitlabapi.ProjectRoot{FullPath: tree.groups[root].FullPath, Projects: count[root]})
 		}
 	}
 	// Personal projects: no group, no pending members, no custom role but the instance's.
@@ -208,7 +205,7 @@ func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, er
 		}
 		keep(orgNode{Kind: "project", ID: id}, g, rows)
 	}
-	if len(read.Groups) == 0 && len(read.ProjectRoots) == 0 && len(read.Projects) == 0 {
+	if len(read.Groups) == 0 && len(read.ProjectGroups) == 0 && len(read.Projects) == 0 {
 		o.logGraphQLGuards(ctx, tree, guards)
 		return in, nil
 	}

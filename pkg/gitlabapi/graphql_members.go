@@ -14,9 +14,10 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// Reading the direct members of many groups and projects through GraphQL: chunks of 100
-// groups by id, pages of a group's projects (subgroups included), each with its first 100
-// direct members, then follow-up pages (8 containers a query, by aliases) for those with
+// Reading the direct members of many groups and projects through GraphQL: chunks of
+// groups by id (94 a user's POST), each with its first 100 direct members and its own
+// projects (100, each with its first 100 direct members), further pages of a group's
+// projects, then follow-up pages (8 containers a query, by aliases) for those with
 // more; as many of these queries in one POST (a multiplex) as GitLab's complexity limit
 // (250, summed over the multiplex) and query size allow. A query GitLab refuses or
 // fails is split (groups), or asks a smaller page (projects); what still fails is left
@@ -37,8 +38,11 @@ type GraphQLMember struct {
 // DirectMembersRead says what to read and where the answers go. A container is given
 // to OnGroup/OnProject once, with all its direct members, or not at all.
 type DirectMembersRead struct {
-	Groups       []int64       // groups to read, by id
-	ProjectRoots []ProjectRoot // groups whose projects (subgroups' included) to read
+	Groups []int64 // groups to read, by id
+	// WithProjects: each group of Groups is read with its own projects (nested in the
+	// same query) — ProjectGroups are further groups whose own projects only are read.
+	WithProjects  bool
+	ProjectGroups []int64
 	// Projects are further projects read one by one (by aliases, 8 a query): those below
 	// no group (personal projects).
 	Projects []int64
@@ -51,14 +55,6 @@ type DirectMembersRead struct {
 	ProjectPath func(id int64) string
 	// MaxComplexity of one POST; GraphQLMaxComplexity when 0.
 	MaxComplexity int
-}
-
-// ProjectRoot is a group whose projects, its subgroups' included, are read; Projects is
-// how many there are when known (the first page asks no more: a smaller page costs less
-// complexity, so more queries share a POST), 0 when not.
-type ProjectRoot struct {
-	FullPath string
-	Projects int
 }
 
 // DirectMembersSummary is how the reading went.
@@ -75,15 +71,12 @@ func (c *Client) ReadDirectMembers(ctx context.Context, r DirectMembersRead) (Di
 	if rd.r.MaxComplexity <= 0 {
 		rd.r.MaxComplexity = GraphQLMaxComplexity
 	}
-	for i := 0; i < len(r.Groups); i += GraphQLMaxPageSize {
-		rd.queue = append(rd.queue, rd.groupsItem(r.Groups[i:min(i+GraphQLMaxPageSize, len(r.Groups))]))
+	chunk := GroupsMembersChunk(r.WithProjects, rd.r.MaxComplexity)
+	for i := 0; i < len(r.Groups); i += chunk {
+		rd.queue = append(rd.queue, rd.groupsItem(r.Groups[i:min(i+chunk, len(r.Groups))], r.WithProjects))
 	}
-	for _, root := range r.ProjectRoots {
-		first := GraphQLMaxPageSize
-		if root.Projects > 0 {
-			first = min(first, root.Projects)
-		}
-		rd.queue = append(rd.queue, rd.projectsItem(root.FullPath, first, ""))
+	for _, id := range r.ProjectGroups {
+		rd.queue = append(rd.queue, rd.projectsItem(r.GroupPath(id), GraphQLMaxPageSize, ""))
 	}
 	for _, id := range r.Projects {
 		rd.more = append(rd.more, moreState{key: containerKey{Projects, id}})
@@ -241,19 +234,22 @@ type gqlGroupsAnswer struct {
 			Shared       *struct {
 				Nodes []struct{} `json:"nodes"`
 			} `json:"shared"`
+			Projects *gqlProjectsConn `json:"projects"`
 		} `json:"nodes"`
 	} `json:"groups"`
 }
 
+type gqlProjectsConn struct {
+	PageInfo gqlPageInfo `json:"pageInfo"`
+	Nodes    []struct {
+		ID             string          `json:"id"`
+		ProjectMembers *gqlMembersConn `json:"projectMembers"`
+	} `json:"nodes"`
+}
+
 type gqlProjectsAnswer struct {
 	Group *struct {
-		Projects *struct {
-			PageInfo gqlPageInfo `json:"pageInfo"`
-			Nodes    []struct {
-				ID             string          `json:"id"`
-				ProjectMembers *gqlMembersConn `json:"projectMembers"`
-			} `json:"nodes"`
-		} `json:"projects"`
+		Projects *gqlProjectsConn `json:"projects"`
 	} `json:"group"`
 }
 
@@ -319,16 +315,24 @@ func (rd *membersReader) page(k containerKey, conn *gqlMembersConn) {
 	}
 }
 
-func (rd *membersReader) groupsItem(ids []int64) *gqlItem {
+func (rd *membersReader) groupsItem(ids []int64, withProjects bool) *gqlItem {
 	out := &GraphQLResponse[gqlGroupsAnswer]{}
-	it := &gqlItem{op: GroupsMembersOperation(ids), out: out}
+	it := &gqlItem{op: GroupsMembersOperation(ids, withProjects), out: out}
 	it.fail = func(err error) {
-		if len(ids) > 1 && retryable(err) {
+		switch {
+		case len(ids) > 1 && retryable(err):
 			h := len(ids) / 2
-			rd.queue = append(rd.queue, rd.groupsItem(ids[:h]), rd.groupsItem(ids[h:]))
-			return
+			rd.queue = append(rd.queue, rd.groupsItem(ids[:h], withProjects), rd.groupsItem(ids[h:], withProjects))
+		case withProjects && retryable(err):
+			// One group with its projects is still too much: the group, then its projects
+			// in pages of their own (which shrink further if they must).
+			rd.queue = append(rd.queue, rd.groupsItem(ids, false), rd.projectsItem(rd.r.GroupPath(ids[0]), GraphQLMaxPageSize, ""))
+		default:
+			rd.skip(fmt.Sprintf("the members of group %d", ids[0]), err)
+			if withProjects {
+				rd.skip(fmt.Sprintf("the projects of group %d", ids[0]), err)
+			}
 		}
-		rd.skip(fmt.Sprintf("the members of group %d", ids[0]), err)
 	}
 	it.done = func() {
 		if out.Data == nil || out.Data.Groups == nil {
@@ -342,17 +346,43 @@ func (rd *membersReader) groupsItem(ids []int64) *gqlItem {
 			}
 			if g.GroupMembers == nil {
 				rd.skip(fmt.Sprintf("the members of group %d", id), out.Err())
+			} else {
+				if rd.shared == nil {
+					rd.shared = map[int64]bool{}
+				}
+				// A probe GitLab did not answer counts as "may have shares".
+				rd.shared[id] = g.Shared == nil || len(g.Shared.Nodes) > 0
+				rd.page(containerKey{Groups, id}, g.GroupMembers)
+			}
+			if !withProjects {
 				continue
 			}
-			if rd.shared == nil {
-				rd.shared = map[int64]bool{}
+			if g.Projects == nil {
+				rd.skip(fmt.Sprintf("the projects of group %d", id), out.Err())
+				continue
 			}
-			// A probe GitLab did not answer counts as "may have shares".
-			rd.shared[id] = g.Shared == nil || len(g.Shared.Nodes) > 0
-			rd.page(containerKey{Groups, id}, g.GroupMembers)
+			rd.projectsPage(g.Projects, out.Err)
+			if pi := g.Projects.PageInfo; pi.HasNextPage && pi.EndCursor != "" {
+				rd.queue = append(rd.queue, rd.projectsItem(rd.r.GroupPath(id), GraphQLMaxPageSize, pi.EndCursor))
+			}
 		}
 	}
 	return it
+}
+
+// projectsPage takes a page of projects, each with its first page of members.
+func (rd *membersReader) projectsPage(ps *gqlProjectsConn, errs func() error) {
+	for _, p := range ps.Nodes {
+		id, ok := gidNumber(p.ID)
+		if !ok {
+			continue
+		}
+		if p.ProjectMembers == nil {
+			rd.skip(fmt.Sprintf("the members of project %d", id), errs())
+			continue
+		}
+		rd.page(containerKey{Projects, id}, p.ProjectMembers)
+	}
 }
 
 func (rd *membersReader) projectsItem(root string, first int, after string) *gqlItem {
@@ -375,17 +405,7 @@ func (rd *membersReader) projectsItem(root string, first int, after string) *gql
 			return
 		}
 		ps := out.Data.Group.Projects
-		for _, p := range ps.Nodes {
-			id, ok := gidNumber(p.ID)
-			if !ok {
-				continue
-			}
-			if p.ProjectMembers == nil {
-				rd.skip(fmt.Sprintf("the members of project %d", id), out.Err())
-				continue
-			}
-			rd.page(containerKey{Projects, id}, p.ProjectMembers)
-		}
+		rd.projectsPage(ps, out.Err)
 		if ps.PageInfo.HasNextPage && ps.PageInfo.EndCursor != "" {
 			rd.queue = append(rd.queue, rd.projectsItem(root, first, ps.PageInfo.EndCursor))
 		}

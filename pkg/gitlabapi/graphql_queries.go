@@ -173,38 +173,67 @@ func sharedProbe() Field {
 }
 
 // GroupsMembersOperation reads n groups by global id (Query.groups(ids:)), each with
-// its first page of direct members and the shared probe. Query.groups' sort has a
-// default (name_asc): resolver_complexity 2. Variables: ids.
-func GroupsMembersOperation(ids []int64) Operation {
+// its first page of direct members and the shared probe, and with withProjects its own
+// projects (Group.projects, subgroups' not included: each subgroup is a node of its own)
+// with their first page of direct members: an inner connection is not multiplied by the
+// outer page size, so a chunk of groups brings their projects for about the complexity of
+// one project page. Query.groups' sort has a default (name_asc): resolver_complexity 2.
+// Variables: ids.
+func GroupsMembersOperation(ids []int64, withProjects bool) Operation {
 	gids := make([]string, len(ids))
 	for i, id := range ids {
 		gids[i] = fmt.Sprintf("gid://gitlab/Group/%d", id)
 	}
 	n := len(ids)
+	node := []Field{plain("id"), membersConnection("groupMembers", ""), sharedProbe()}
+	if withProjects {
+		node = append(node, projectsConnection(GraphQLMaxPageSize, ""))
+	}
 	return Operation{
 		Name:    "GroupsMembers",
 		VarDefs: "$ids: [ID!]",
 		Fields: []Field{{Name: "groups", Args: fmt.Sprintf("ids: $ids, first: %d", n), Kind: Connection, Extra: 2, First: n,
-			Children: []Field{plain("nodes", plain("id"), membersConnection("groupMembers", ""), sharedProbe())}}},
+			Children: []Field{plain("nodes", node...)}}},
 		Variables: map[string]any{"ids": gids},
 	}
 }
 
-// ProjectsMembersOperation reads a page of the projects of a group and its subgroups
-// (Group.projects(includeSubgroups: true): resolver_complexity 1 + 10), each with its
+// GroupsMembersChunk is the most groups one GroupsMembersOperation may read within
+// maxComplexity (at most a page, 100).
+func GroupsMembersChunk(withProjects bool, maxComplexity int) int {
+	ids := make([]int64, GraphQLMaxPageSize)
+	n := GraphQLMaxPageSize
+	for n > 1 && GroupsMembersOperation(ids[:n], withProjects).Complexity() > maxComplexity {
+		n--
+	}
+	return n
+}
+
+// projectsConnection is a group's own projects (Group.projects: resolver_complexity
+// 1 + 10; its subgroups' projects are not included: each subgroup is read itself), a page
+// of first after the cursor variable $afterVar ("" for none), each with its first page of
+// direct members.
+func projectsConnection(first int, afterVar string) Field {
+	args := fmt.Sprintf("first: %d", first)
+	if afterVar != "" {
+		args += ", after: $" + afterVar
+	}
+	return Field{Name: "projects", Args: args, Kind: Connection, Extra: 11, First: first,
+		Children: []Field{pageInfoField(), plain("nodes", plain("id"), membersConnection("projectMembers", ""))}}
+}
+
+// ProjectsMembersOperation reads a further page of a group's own projects, each with its
 // first page of direct members. Variables: root, after.
-func ProjectsMembersOperation(root string, first int, after string) Operation {
-	vars := map[string]any{"root": root}
+func ProjectsMembersOperation(group string, first int, after string) Operation {
+	vars := map[string]any{"root": group}
 	if after != "" {
 		vars["after"] = after
 	}
-	projects := Field{Name: "projects", Args: fmt.Sprintf("includeSubgroups: true, first: %d, after: $after", first),
-		Kind: Connection, Extra: 11, First: first,
-		Children: []Field{pageInfoField(), plain("nodes", plain("id"), membersConnection("projectMembers", ""))}}
 	return Operation{
-		Name:      "ProjectsMembers",
-		VarDefs:   "$root: ID!, $after: String",
-		Fields:    []Field{{Name: "group", Args: "fullPath: $root", Kind: Resolver, Extra: 1, Children: []Field{projects}}},
+		Name:    "ProjectsMembers",
+		VarDefs: "$root: ID!, $after: String",
+		Fields: []Field{{Name: "group", Args: "fullPath: $root", Kind: Resolver, Extra: 1,
+			Children: []Field{projectsConnection(first, "after")}}},
 		Variables: vars,
 	}
 }

@@ -15,7 +15,11 @@ import (
 //	shared probe      (nodes{id} 2 + 1) × (1 + 1 × 0.01) = 3.03 → 3
 //	groups(ids: n)    (nodes[1 + id 1 + 30 + 3 = 35] + 1 + 1 sort default) × (1 + n/100)
 //	projects(first n) (pageInfo 3 + nodes[1 + id 1 + 30 = 32] + 1 + 10) × (1 + n/100), + 1 group
+//	                  (a further page of a group's own projects)
 //	more members      1 group/project + 30 = 31 an alias
+//	with projects     each group node + the projects of one group (pageInfo 3 + nodes[32] + 11) × 2
+//	                  = 92: (35 + 92 + 2) × (1 + n/100), 250 for 94 groups (a user's POST), 258
+//	                  for 100 (an administrator's)
 //	pending members   1 group + (pageInfo 3 + nodes[1 + 5 fields + accessLevel{integerValue} 2
 //	                  + expiresAt 1 + createdAt 1 = 10] + 1) × (1 + 100 × 0.01) = 29 an alias
 func TestGraphQLQueryComplexityPinned(t *testing.T) {
@@ -41,9 +45,12 @@ func TestGraphQLQueryComplexityPinned(t *testing.T) {
 		op   Operation
 		want int
 	}{
-		{"GroupsMembers 100", GroupsMembersOperation(ids(100)), 74},
-		{"GroupsMembers 50", GroupsMembersOperation(ids(50)), 55},
-		{"GroupsMembers 1", GroupsMembersOperation(ids(1)), 37},
+		{"GroupsMembers 100", GroupsMembersOperation(ids(100), false), 74},
+		{"GroupsMembers 50", GroupsMembersOperation(ids(50), false), 55},
+		{"GroupsMembers 1", GroupsMembersOperation(ids(1), false), 37},
+		{"GroupsMembers with projects 94", GroupsMembersOperation(ids(94), true), 250},
+		{"GroupsMembers with projects 100", GroupsMembersOperation(ids(100), true), 258},
+		{"ProjectsMembers of one group 100", ProjectsMembersOperation("acme/a", 100, "c"), 93},
 		{"ProjectsMembers 100", ProjectsMembersOperation("acme", 100, ""), 93},
 		{"ProjectsMembers 50", ProjectsMembersOperation("acme", 50, "c"), 70},
 		{"ProjectsMembers 10", ProjectsMembersOperation("acme", 10, ""), 51},
@@ -62,8 +69,15 @@ func TestGraphQLQueryComplexityPinned(t *testing.T) {
 			t.Errorf("%s: %d characters of query text", c.name, n)
 		}
 	}
-	// The multiplex the sync sends most: two group chunks and a project page.
-	if sum := 2*GroupsMembersOperation(ids(100)).Complexity() + ProjectsMembersOperation("a", 100, "").Complexity(); sum > GraphQLMaxComplexity {
+	if n := GroupsMembersChunk(true, GraphQLMaxComplexity); n != 94 {
+		t.Errorf("a user's chunk of groups with their projects: %d, want 94", n)
+	}
+	if n := GroupsMembersChunk(true, GraphQLAdminMaxComplexity); n != 100 {
+		t.Errorf("an administrator's chunk of groups with their projects: %d, want 100", n)
+	}
+	// The multiplex the sync sent most before groups brought their projects: two group
+	// chunks and a project page.
+	if sum := 2*GroupsMembersOperation(ids(100), false).Complexity() + ProjectsMembersOperation("a", 100, "").Complexity(); sum > GraphQLMaxComplexity {
 		t.Errorf("two group chunks and a project page: %d over %d", sum, GraphQLMaxComplexity)
 	}
 }
@@ -81,11 +95,13 @@ type complexityAnswer struct {
 func TestGraphQLQueryComplexityMatchesGitLabsRule(t *testing.T) {
 	e := newFakeEnv(t, fg.ModeGitLabCom, nil)
 	for _, op := range []Operation{
-		GroupsMembersOperation([]int64{fg.DemoGroupAcme, 2, 3}),
-		GroupsMembersOperation([]int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}),
+		GroupsMembersOperation([]int64{fg.DemoGroupAcme, 2, 3}, false),
+		GroupsMembersOperation([]int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}, false),
 		ProjectsMembersOperation("acme", 100, ""),
 		ProjectsMembersOperation("acme", 37, ""),
 		MoreMembersOperation([]MoreMembers{{Kind: Groups, FullPath: "acme"}, {Kind: Projects, FullPath: "acme/x"}}),
+		GroupsMembersOperation([]int64{fg.DemoGroupAcme, 2, 3}, true),
+		ProjectsMembersOperation("acme", 20, ""),
 		PendingMembersOperation([]PendingMembersPage{{FullPath: "acme"}, {FullPath: "globex", Cursor: "MQ"}}),
 	} {
 		op.Fields = append(op.Fields, plain("queryComplexity", plains("score", "limit")...))
