@@ -93,10 +93,10 @@ func (o *organisationState) pendingInvitations(ctx context.Context) ([]*pendingI
 			return nil, err
 		}
 		for _, n := range nodes {
-			if key := (orgNode{Kind: n.Kind, ID: n.ID}); gql.readByGraphQL(n) && !gql.invited[key] {
+			if invs, ok := gql.invitations[orgNode{Kind: n.Kind, ID: n.ID}]; ok {
 				// GraphQL showed no invitation there (a row with user null), or each one it
 				// showed matched its top-level group's pendingMembers row (org_graphql.go).
-				add(n, gql.invitations[key])
+				add(n, invs)
 				continue
 			}
 			where := n.Kind + " " + n.FullPath

@@ -49,12 +49,10 @@ import (
 type graphqlInputs struct {
 	groups   map[int64]bool // groups whose direct members GraphQL gave (stored)
 	projects map[int64]bool
-	mayShare map[int64]bool // groups whose shared probe found someone
-	// invited: containers whose GraphQL rows show an invitation (user null) not matched
-	// to Group.pendingMembers: their invitations are read over REST.
-	invited map[orgNode]bool
-	// invitations: the invitations of containers GraphQL read, matched by membership id
-	// to their top-level group's pendingMembers rows (no REST listing).
+	mayShare map[int64]bool // groups GraphQL probed: whether the shared probe found someone
+	// invitations: the invitations of the containers whose GraphQL rows showed none, or
+	// only invitations (user null) matched by membership id to their top-level group's
+	// pendingMembers rows; the other containers' invitations are listed over REST.
 	invitations map[orgNode][]*gitlabapi.Invitation
 }
 
@@ -107,10 +105,11 @@ type hierarchyPending struct {
 
 // graphqlNode is a container GraphQL read, until the pending members are known.
 type graphqlNode struct {
-	n       orgNode
-	g       *hierarchyGuards
-	rows    []*directMember
-	invites []string // membership global ids of its invitation rows
+	n        orgNode
+	g        *hierarchyGuards
+	rows     []*directMember
+	invites  []string // membership global ids of its invitation rows
+	restRows bool     // its member rows are read over REST (only its invitations are kept)
 }
 
 func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, error) {
@@ -144,22 +143,17 @@ func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, er
 		return g
 	}
 	in := &graphqlInputs{groups: map[int64]bool{}, projects: map[int64]bool{}, mayShare: map[int64]bool{},
-		invited: map[orgNode]bool{}, invitations: map[orgNode][]*gitlabapi.Invitation{}}
-	// Each group with its own projects (nested in the same query); a top-level group
-	// whose own rows need REST (SAML identities) has its projects read alone.
+		invitations: map[orgNode][]*gitlabapi.Invitation{}}
+	// Each group with its own projects (nested in the same query). A top-level group
+	// whose own member rows need REST (SAML identities) is read too, for its projects and
+	// its invitation rows; its member rows are left to REST.
 	read := gitlabapi.DirectMembersRead{
 		WithProjects: true,
 		GroupPath:    func(id int64) string { return tree.groups[id].FullPath },
 		ProjectPath:  func(id int64) string { return ps.byID[id].PathWithNamespace },
 	}
 	for _, id := range sortedKeys(tree.groups) {
-		switch g := guardOf(id); {
-		case g.rest:
-		case g.restTop && tree.groups[id].ParentID == 0:
-			if len(ps.byGroup[id]) > 0 {
-				read.ProjectGroups = append(read.ProjectGroups, id)
-			}
-		default:
+		if !guardOf(id).rest {
 			read.Groups = append(read.Groups, id)
 		}
 	}
@@ -170,7 +164,8 @@ func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, er
 	}
 	var got []*graphqlNode
 	keep := func(n orgNode, g *hierarchyGuards, rows []gitlabapi.GraphQLMember) {
-		gn := &graphqlNode{n: n, g: g, rows: make([]*directMember, 0, len(rows))}
+		gn := &graphqlNode{n: n, g: g, rows: make([]*directMember, 0, len(rows)),
+			restRows: n.Kind == "group" && g.restTop && tree.groups[n.ID].ParentID == 0}
 		for _, r := range rows {
 			if r.UserID == 0 {
 				gn.invites = append(gn.invites, r.MemberGID)
@@ -205,7 +200,7 @@ func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, er
 		}
 		keep(orgNode{Kind: "project", ID: id}, g, rows)
 	}
-	if len(read.Groups) == 0 && len(read.ProjectGroups) == 0 && len(read.Projects) == 0 {
+	if len(read.Groups) == 0 && len(read.Projects) == 0 {
 		o.logGraphQLGuards(ctx, tree, guards)
 		return in, nil
 	}
@@ -350,24 +345,19 @@ func firstFailure(failed map[string]error) string {
 }
 
 // storeGraphQLNode keeps a container's GraphQL rows as its direct members, unless its
-// hierarchy's pending members are unknown (GitLab.com) or one of its rows is a member
-// awaiting a seat (REST's membership_state tells): then it is read over REST. Its
-// invitations come from the pending members when every invitation row matches one.
+// hierarchy's pending members are unknown or one of its rows is a member awaiting a seat
+// (REST's membership_state tells) or its rows need REST anyway (SAML identities): then
+// they are read over REST. Its invitations are known when its rows show none, or only
+// invitations that each match a pendingMembers row.
 func (o *organisationState) storeGraphQLNode(in *graphqlInputs, gn *graphqlNode) {
 	p := gn.g.pending
 	if p == nil || !p.known {
 		return
 	}
-	for _, m := range gn.rows {
-		if p.awaiting[strings.ToLower(m.Username)] {
-			return
-		}
-	}
-	var invs []*gitlabapi.Invitation
+	invs := []*gitlabapi.Invitation{}
 	for _, gid := range gn.invites {
 		r, ok := p.invites[gid]
 		if !ok {
-			in.invited[gn.n] = true
 			invs = nil
 			break
 		}
@@ -376,6 +366,14 @@ func (o *organisationState) storeGraphQLNode(in *graphqlInputs, gn *graphqlNode)
 	}
 	if invs != nil {
 		in.invitations[gn.n] = invs
+	}
+	if gn.restRows {
+		return
+	}
+	for _, m := range gn.rows {
+		if p.awaiting[strings.ToLower(m.Username)] {
+			return
+		}
 	}
 	if gn.n.Kind == "group" {
 		o.groupMembers.set(gn.n.ID, gn.rows)

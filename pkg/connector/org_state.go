@@ -318,7 +318,7 @@ func (o *organisationState) groupShares(ctx context.Context, id int64) ([]groupS
 	if err != nil {
 		return nil, err
 	}
-	if gql.groups[id] && !gql.mayShare[id] {
+	if mayShare, probed := gql.mayShare[id]; probed && !mayShare {
 		// Nobody reaches it through a group shared into it or an ancestor: no share of
 		// its own gives access (org_graphql.go).
 		return []groupShare{}, nil

@@ -15,7 +15,7 @@ import (
 )
 
 // Reading the direct members of many groups and projects through GraphQL: chunks of
-// groups by id (94 a user's POST), each with its first 100 direct members and its own
+// groups by id (91 a user's POST), each with its first 100 direct members and its own
 // projects (100, each with its first 100 direct members), further pages of a group's
 // projects, then follow-up pages (8 containers a query, by aliases) for those with
 // more; as many of these queries in one POST (a multiplex) as GitLab's complexity limit
@@ -40,9 +40,8 @@ type GraphQLMember struct {
 type DirectMembersRead struct {
 	Groups []int64 // groups to read, by id
 	// WithProjects: each group of Groups is read with its own projects (nested in the
-	// same query) — ProjectGroups are further groups whose own projects only are read.
-	WithProjects  bool
-	ProjectGroups []int64
+	// same query).
+	WithProjects bool
 	// Projects are further projects read one by one (by aliases, 8 a query): those below
 	// no group (personal projects).
 	Projects []int64
@@ -74,9 +73,6 @@ func (c *Client) ReadDirectMembers(ctx context.Context, r DirectMembersRead) (Di
 	chunk := GroupsMembersChunk(r.WithProjects, rd.r.MaxComplexity)
 	for i := 0; i < len(r.Groups); i += chunk {
 		rd.queue = append(rd.queue, rd.groupsItem(r.Groups[i:min(i+chunk, len(r.Groups))], r.WithProjects))
-	}
-	for _, id := range r.ProjectGroups {
-		rd.queue = append(rd.queue, rd.projectsItem(r.GroupPath(id), GraphQLMaxPageSize, ""))
 	}
 	for _, id := range r.Projects {
 		rd.more = append(rd.more, moreState{key: containerKey{Projects, id}})
@@ -232,7 +228,8 @@ type gqlGroupsAnswer struct {
 			ID           string          `json:"id"`
 			GroupMembers *gqlMembersConn `json:"groupMembers"`
 			Shared       *struct {
-				Nodes []struct{} `json:"nodes"`
+				PageInfo gqlPageInfo `json:"pageInfo"`
+				Nodes    []struct{}  `json:"nodes"`
 			} `json:"shared"`
 			Projects *gqlProjectsConn `json:"projects"`
 		} `json:"nodes"`
@@ -351,7 +348,7 @@ func (rd *membersReader) groupsItem(ids []int64, withProjects bool) *gqlItem {
 					rd.shared = map[int64]bool{}
 				}
 				// A probe GitLab did not answer counts as "may have shares".
-				rd.shared[id] = g.Shared == nil || len(g.Shared.Nodes) > 0
+				rd.shared[id] = g.Shared == nil || len(g.Shared.Nodes) > 0 || g.Shared.PageInfo.HasNextPage
 				rd.page(containerKey{Groups, id}, g.GroupMembers)
 			}
 			if !withProjects {

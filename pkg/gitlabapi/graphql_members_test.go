@@ -201,3 +201,36 @@ func TestReadDirectMembersComplexityRefusal(t *testing.T) {
 		t.Errorf("%d POSTs (%d under the right limit), skipped %v", got.sum.Posts, want.sum.Posts, got.sum.Skipped)
 	}
 }
+
+// GraphQL redacts a shared row whose group the caller cannot read after cutting the page
+// (GroupMember authorizes :read_group): the probe of a group whose first row comes from a
+// private outside group shows no node, and its hasNextPage still tells that others follow.
+// In this world the first rows into org-1 are the outside group's (ids sort first) and
+// org-2/team-3/team-4/team-9, which the token reads, is shared into it too.
+func TestReadDirectMembersSharedProbeSeesPastRedactedRows(t *testing.T) {
+	w := fg.LargeWorld(fg.LargeSpec{Users: 300, Groups: 24, Projects: 60, Seed: 7}, fg.ModeGitLabCom)
+	const org1, team9 = fg.LargeGroupBase + 1, fg.LargeGroupBase + 9
+	shares := w.GroupShares[org1]
+	if len(shares) != 2 || shares[0].GroupID != team9 || shares[1].GroupID != fg.LargeOutsideGroupID {
+		t.Fatalf("the world changed: shares into org-1 %v", shares)
+	}
+	e := newFakeEnv(t, fg.ModeGitLabCom, w)
+	q := GroupsMembersOperation([]int64{org1}, false)
+	var raw GraphQLResponse[gqlGroupsAnswer]
+	if err := e.c.GraphQL(e.ctx, []GraphQLQuery{q.Query()}, []any{&raw}); err != nil {
+		t.Fatal(err)
+	}
+	if raw.Data == nil || len(raw.Data.Groups.Nodes) != 1 || raw.Data.Groups.Nodes[0].Shared == nil {
+		t.Fatalf("answer %+v", raw)
+	}
+	if p := raw.Data.Groups.Nodes[0].Shared; len(p.Nodes) != 0 || !p.PageInfo.HasNextPage {
+		t.Fatalf("the probe's first row is not a redacted one (nodes %d, hasNextPage %v): the test tests nothing", len(p.Nodes), p.PageInfo.HasNextPage)
+	}
+	got := readAllThroughGraphQL(t, e, 0)
+	if got.err != nil {
+		t.Fatal(got.err)
+	}
+	if !got.shared[org1] {
+		t.Error("org-1 reported without anyone reached through a share")
+	}
+}

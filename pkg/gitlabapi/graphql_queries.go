@@ -166,10 +166,13 @@ func membersConnection(name, cursorVar string) Field {
 }
 
 // sharedProbe: does anyone reach the group through a group shared into it or an
-// ancestor? groupMembers(relations: [SHARED_FROM_GROUPS], first: 1) — 3.
+// ancestor? groupMembers(relations: [SHARED_FROM_GROUPS], first: 1) — 5. GraphQL
+// redacts a row whose group the caller cannot read after the page is cut (GroupMember
+// authorizes :read_group), so a first row from a private outside group leaves nodes
+// empty while hasNextPage still says more rows follow: either means "someone".
 func sharedProbe() Field {
 	return Field{Alias: "shared", Name: "groupMembers", Args: "first: 1, relations: [SHARED_FROM_GROUPS]",
-		Kind: Connection, Extra: 1, First: 1, Children: []Field{plain("nodes", plains("id")...)}}
+		Kind: Connection, Extra: 1, First: 1, Children: []Field{plain("pageInfo", plains("hasNextPage")...), plain("nodes", plains("id")...)}}
 }
 
 // GroupsMembersOperation reads n groups by global id (Query.groups(ids:)), each with
