@@ -7,7 +7,7 @@ LDFLAGS      := -X main.version=$(VERSION)
 TEST_TIMEOUT ?= 8m
 PKGS         := ./...
 
-.PHONY: all build test vet fmt fmt-check check bench demo generate clean fuzz release lambda lambda-check docker docker-lambda
+.PHONY: all build test vet fmt fmt-check check bench bench-org demo generate clean fuzz release lambda lambda-check docker docker-lambda
 
 all: build
 
@@ -98,6 +98,14 @@ BENCH_SKIP    ?= $(if $(filter .,$(BENCH)),BinarySync/(50k|bignode))
 BENCH_TIMEOUT ?= 3h
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -skip '$(BENCH_SKIP)' -benchtime $(BENCHTIME) -benchmem -timeout $(BENCH_TIMEOUT) $(PKGS)
+
+## bench-org: the GitLab.com organisation benchmarks (pkg/connector/sync_bench_org_test.go:
+## one top-level group, 10,000 groups, 50,000 projects; a tenth of it over REST and
+## GraphQL), each synced once. Minutes each, so `make bench` (BENCH=.) skips them: they
+## run only when the -bench pattern names "Org". BENCH_ORG picks among them.
+BENCH_ORG ?= Org
+bench-org:
+	$(GO) test -run '^$$' -bench '$(BENCH_ORG)' -benchtime 1x -benchmem -timeout $(BENCH_TIMEOUT) -v ./pkg/connector
 
 ## demo: sync the fake GitLab's demo world and print what was found (DEMO_MODE=gitlab.com for GitLab.com)
 demo: build

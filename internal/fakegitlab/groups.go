@@ -358,17 +358,21 @@ func listGroupProjects(c *call) {
 	if g == nil {
 		return
 	}
-	groups := []int64{g.ID}
+	// A set: a listing of a top-level group with include_subgroups is asked for every
+	// page, and a slice made each page cost projects × groups.
+	groups := map[int64]bool{g.ID: true}
 	if c.argBool("include_subgroups", false) {
-		groups = append(groups, groupIDs(c.world.Descendants(g.ID))...)
+		for _, d := range c.world.Descendants(g.ID) {
+			groups[d.ID] = true
+		}
 	}
 	withShared := c.argBool("with_shared", true)
 	var ps []*Project
 	for _, p := range c.world.SortedProjects() {
-		in := p.GroupID != 0 && slices.Contains(groups, p.GroupID)
+		in := p.GroupID != 0 && groups[p.GroupID]
 		if !in && withShared {
-			for _, gid := range groups {
-				if sharesInclude(c.world.ProjectShares[p.ID], gid) {
+			for _, s := range c.world.ProjectShares[p.ID] {
+				if groups[s.GroupID] {
 					in = true
 					break
 				}

@@ -13,7 +13,38 @@ type LargeSpec struct {
 	Groups   int // groups and subgroups (at least 1)
 	Projects int
 	Seed     int64
+
+	// The fields below are optional: their zero values give the worlds generated before
+	// they existed, unchanged.
+
+	// TopLevelGroups is how many of the groups are top-level (at most Groups); 0: about
+	// one group in ten, at least one. Set, with one top-level group, the group and project
+	// shares (about 5% of groups, 3% of projects) are between groups of that one
+	// hierarchy (never with the shared group itself, an ancestor or a descendant), as in
+	// a GitLab.com organisation: one top-level group with a subgroup tree.
+	TopLevelGroups int
+	// MaxDepth is the deepest level of a group, 1 being top-level (GitLab allows 20);
+	// 0: 4.
+	MaxDepth int
+	// OutsideShares (gitlab.com mode): where LargeOutsideGroupID, a private group outside
+	// the organisation, is shared into it.
+	OutsideShares OutsideShares
 }
+
+// OutsideShares says where a gitlab.com-mode large world shares LargeOutsideGroupID, the
+// private group outside the organisation the token's user cannot read (a "hidden share":
+// its members' access shows only in members/all and the billable members).
+type OutsideShares int
+
+const (
+	// OutsideDefault: into the first top-level group, a subgroup of another hierarchy
+	// (the same one when there is only one) and a project.
+	OutsideDefault OutsideShares = iota
+	// OutsideNone: no outside group, no hidden share.
+	OutsideNone
+	// OutsideSubgroup: into one subgroup only (a top-level group when there is none).
+	OutsideSubgroup
+)
 
 // Id ranges of large worlds: users are 1..Users (1 is the token's user), groups start
 // at LargeGroupBase+1 and projects at LargeProjectBase+1, custom roles are 1..3.
@@ -33,8 +64,9 @@ const (
 // Its shape:
 //   - the token's user (id 1, "large-admin") is a direct Owner of every top-level group
 //     and an instance administrator in self-managed mode;
-//   - several top-level groups (about one group in ten, at least one) and subgroups
-//     under random parents, at most 4 levels deep;
+//   - several top-level groups (about one group in ten, at least one; exactly
+//     spec.TopLevelGroups when set) and subgroups under random parents, at most 4 levels
+//     deep (spec.MaxDepth when set);
 //   - projects spread over the groups, plus about 1% personal projects;
 //   - about 5% of users belong to nothing of the organisation (in gitlab.com mode they
 //     are Outsiders: public users of the site outside the organisation, a few of them
@@ -44,7 +76,8 @@ const (
 //     inherited from an ancestor group (GitLab refuses that);
 //   - three custom roles (ids 1..3) held by about 1% of the memberships;
 //   - about 3% of memberships expire; group shares (about 5% of groups) and project
-//     shares (about 3% of projects) with other top-level groups;
+//     shares (about 3% of projects) with other top-level groups (with one explicit
+//     top-level group, spec.TopLevelGroups 1: with unrelated groups of its hierarchy);
 //   - blocked (2%), deactivated (1%), banned (0.5%) and external (1%) users, and one
 //     access-token bot per 50 projects, Maintainer of its project;
 //   - a pending invitation on each top-level group;
@@ -60,7 +93,7 @@ const (
 //     member's level with one; in gitlab.com mode one more group, LargeOutsideGroupID, a
 //     PRIVATE top-level group outside the organisation (the token's user is not a
 //     member, its members are outsiders) shared into a top-level group, a subgroup and a
-//     project.
+//     project (spec.OutsideShares: into one subgroup only, or no outside group at all).
 func LargeWorld(spec LargeSpec, mode Mode) *World {
 	if spec.Users < 1 {
 		spec.Users = 1
@@ -97,10 +130,17 @@ func LargeWorld(spec LargeSpec, mode Mode) *World {
 	}
 
 	// Groups: the first tops are top-level, the rest hang under a random group that is
-	// less than 4 levels deep.
+	// less than maxDepth levels deep.
 	tops := spec.Groups / 10
+	if spec.TopLevelGroups > 0 {
+		tops = spec.TopLevelGroups
+	}
 	if tops < 1 {
 		tops = 1
+	}
+	maxDepth := int8(4)
+	if spec.MaxDepth > 0 {
+		maxDepth = int8(min(spec.MaxDepth, 20))
 	}
 	if tops > spec.Groups {
 		tops = spec.Groups
@@ -108,7 +148,7 @@ func LargeWorld(spec LargeSpec, mode Mode) *World {
 	groupIDs := make([]int64, spec.Groups)
 	depth := make([]int8, spec.Groups)    // 1 for top-level
 	parentIdx := make([]int, spec.Groups) // index into groupIDs, -1 for top-level
-	var shallow []int                     // indexes of groups with depth < 4
+	var shallow []int                     // indexes of groups with depth < maxDepth
 	for i := 0; i < spec.Groups; i++ {
 		id := LargeGroupBase + int64(i+1)
 		groupIDs[i] = id
@@ -134,7 +174,7 @@ func LargeWorld(spec LargeSpec, mode Mode) *World {
 		if i%97 == 5 {
 			g.Name += " Équipe" // some non-ASCII names
 		}
-		if depth[i] < 4 {
+		if depth[i] < maxDepth {
 			shallow = append(shallow, i)
 		}
 		w.Groups[id] = g
@@ -279,7 +319,38 @@ func LargeWorld(spec LargeSpec, mode Mode) *World {
 	}
 	w.Reserve(int64(spec.Users))
 
-	// Group shares with another top-level hierarchy.
+	// related: group a is group b, an ancestor or a descendant of it.
+	related := func(a, b int) bool {
+		for i := b; i >= 0; i = parentIdx[i] {
+			if i == a {
+				return true
+			}
+		}
+		for i := a; i >= 0; i = parentIdx[i] {
+			if i == b {
+				return true
+			}
+		}
+		return false
+	}
+	// One explicit hierarchy: its shares are between its own groups.
+	within := spec.TopLevelGroups > 0 && tops == 1 && spec.Groups > 1
+
+	// Group shares with another top-level hierarchy (with another group of the hierarchy
+	// when within).
+	if within {
+		for gi := 0; gi < spec.Groups; gi++ {
+			if rng.IntN(100) >= 5 {
+				continue
+			}
+			with := rng.IntN(spec.Groups)
+			if related(gi, with) {
+				continue
+			}
+			lvl := []AccessLevel{Guest, Reporter, Developer}[rng.IntN(3)]
+			w.GroupShares[groupIDs[gi]] = append(w.GroupShares[groupIDs[gi]], Share{GroupID: groupIDs[with], AccessLevel: lvl})
+		}
+	}
 	if tops > 1 {
 		for gi := 0; gi < spec.Groups; gi++ {
 			if rng.IntN(100) >= 5 {
@@ -313,6 +384,11 @@ func LargeWorld(spec LargeSpec, mode Mode) *World {
 			w.Projects[id] = p
 			if tops > 1 && rng.IntN(100) < 3 {
 				if with := rng.IntN(tops); with != rootIdx(gi) {
+					w.ProjectShares[id] = append(w.ProjectShares[id], Share{GroupID: groupIDs[with], AccessLevel: Reporter})
+				}
+			}
+			if within && rng.IntN(100) < 3 {
+				if with := rng.IntN(spec.Groups); !related(with, gi) {
 					w.ProjectShares[id] = append(w.ProjectShares[id], Share{GroupID: groupIDs[with], AccessLevel: Reporter})
 				}
 			}
@@ -354,7 +430,7 @@ func LargeWorld(spec LargeSpec, mode Mode) *World {
 
 	addLargeShapes(w, largeShapesIn{
 		seed: seed, mode: mode, groupIDs: groupIDs, parentIdx: parentIdx, tops: tops,
-		projectIDs: projectIDs, roles: roles, epoch: epoch,
+		projectIDs: projectIDs, roles: roles, epoch: epoch, within: within, outside: spec.OutsideShares,
 	})
 
 	// A pending invitation on each top-level group.
@@ -379,6 +455,8 @@ type largeShapesIn struct {
 	projectIDs []int64
 	roles      []*MemberRole
 	epoch      time.Time
+	within     bool          // one explicit hierarchy (LargeSpec.TopLevelGroups 1)
+	outside    OutsideShares // LargeSpec.OutsideShares
 }
 
 // addLargeShapes adds the shapes that tell effective-access rules apart (see LargeWorld).
@@ -499,6 +577,9 @@ func addLargeShapes(w *World, in largeShapesIn) {
 	// Authz::MemberRoleInSharedResource), into a subgroup of another hierarchy.
 	x := deepIn(t0)
 	g := deepIn(other(t0))
+	for try := 0; in.within && try < 100 && (isAncestor(g, x) || isAncestor(x, g)); try++ {
+		g = deepIn(t0) // not x itself, an ancestor or a descendant of it
+	}
 	join(x, pickUser(t0), Reporter, auditor.ID)
 	join(x, pickUser(t0), Developer, 0)
 	share(g, x, Reporter, 0)
@@ -592,7 +673,7 @@ func addLargeShapes(w *World, in largeShapesIn) {
 	}
 
 	// gitlab.com: a private group outside the organisation, shared into it.
-	if in.mode == ModeGitLabCom {
+	if in.mode == ModeGitLabCom && in.outside != OutsideNone {
 		var outsiders []int64
 		for _, u := range w.SortedUsers() {
 			if u.Outsider {
@@ -621,6 +702,12 @@ func addLargeShapes(w *World, in largeShapesIn) {
 			w.SetGroupMember(LargeOutsideGroupID, &Member{UserID: uid, AccessLevel: level, CreatedAt: created})
 		}
 		outside := Share{GroupID: LargeOutsideGroupID, AccessLevel: Reporter}
+		if in.outside == OutsideSubgroup {
+			sub := deepIn(0)
+			outside.AccessLevel = Developer
+			w.GroupShares[in.groupIDs[sub]] = append(w.GroupShares[in.groupIDs[sub]], outside)
+			return
+		}
 		w.GroupShares[in.groupIDs[0]] = append(w.GroupShares[in.groupIDs[0]], outside)
 		sub := deepIn(other(0))
 		outside.AccessLevel = Developer

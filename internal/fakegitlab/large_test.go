@@ -311,3 +311,94 @@ func BenchmarkLargeWorld100k(b *testing.B) {
 		LargeWorld(LargeSpec{Users: 100_000, Groups: 2_000, Projects: 10_000, Seed: 1}, ModeSelfManaged)
 	}
 }
+
+// An organisation as GitLab.com has them: one top-level group (LargeSpec.TopLevelGroups),
+// a deeper subgroup tree (MaxDepth), shares inside the one hierarchy, and the outside
+// group's share where OutsideShares says.
+func TestLargeWorldOneOrganisation(t *testing.T) {
+	spec := LargeSpec{Users: 2000, Groups: 1000, Projects: 3000, Seed: 1, TopLevelGroups: 1, MaxDepth: 5}
+	for _, outside := range []OutsideShares{OutsideDefault, OutsideNone, OutsideSubgroup} {
+		spec.OutsideShares = outside
+		w := LargeWorld(spec, ModeGitLabCom)
+		if !reflect.DeepEqual(w, LargeWorld(spec, ModeGitLabCom)) {
+			t.Fatalf("outside %d: the same spec gave two different worlds", outside)
+		}
+		top := LargeGroupBase + 1
+		tops, deepest, shares := 0, 0, 0
+		for _, g := range w.Groups {
+			if g.ID == LargeOutsideGroupID {
+				continue
+			}
+			d := len(w.Ancestors(g.ID)) + 1
+			deepest = max(deepest, d)
+			if g.ParentID == 0 {
+				tops++
+			} else if r := w.Root(g.ID); r == nil || r.ID != top {
+				t.Errorf("group %d is under %v, not the one top-level group", g.ID, r)
+			}
+			for _, s := range w.GroupShares[g.ID] {
+				if s.GroupID == LargeOutsideGroupID {
+					continue
+				}
+				shares++
+				if s.GroupID == g.ID || w.Root(s.GroupID).ID != top {
+					t.Errorf("group %d shared with %d", g.ID, s.GroupID)
+				}
+				for _, a := range w.Ancestors(g.ID) {
+					if a.ID == s.GroupID {
+						t.Errorf("group %d shared with its ancestor %d", g.ID, s.GroupID)
+					}
+				}
+				for _, a := range w.Ancestors(s.GroupID) {
+					if a.ID == g.ID {
+						t.Errorf("group %d shared with its descendant %d", g.ID, s.GroupID)
+					}
+				}
+			}
+		}
+		if tops != 1 || deepest != spec.MaxDepth || shares < spec.Groups/40 {
+			t.Errorf("outside %d: %d top-level groups, depth %d, %d group shares", outside, tops, deepest, shares)
+		}
+		projectShares := 0
+		for _, ss := range w.ProjectShares {
+			for _, s := range ss {
+				if s.GroupID != LargeOutsideGroupID {
+					projectShares++
+				}
+			}
+		}
+		if projectShares < spec.Projects/50 {
+			t.Errorf("outside %d: %d project shares", outside, projectShares)
+		}
+
+		var into []int64
+		for gid, ss := range w.GroupShares {
+			for _, s := range ss {
+				if s.GroupID == LargeOutsideGroupID {
+					into = append(into, gid)
+				}
+			}
+		}
+		for pid, ss := range w.ProjectShares {
+			for _, s := range ss {
+				if s.GroupID == LargeOutsideGroupID {
+					into = append(into, pid)
+				}
+			}
+		}
+		switch outside {
+		case OutsideNone:
+			if w.Groups[LargeOutsideGroupID] != nil || len(into) != 0 {
+				t.Errorf("OutsideNone: outside group %v shared into %v", w.Groups[LargeOutsideGroupID], into)
+			}
+		case OutsideSubgroup:
+			if len(into) != 1 || w.Groups[into[0]] == nil || w.Groups[into[0]].ParentID == 0 {
+				t.Errorf("OutsideSubgroup: shared into %v, want one subgroup", into)
+			}
+		case OutsideDefault:
+			if w.Groups[LargeOutsideGroupID] == nil || len(into) != 3 {
+				t.Errorf("OutsideDefault: shared into %v, want a top-level group, a subgroup and a project", into)
+			}
+		}
+	}
+}

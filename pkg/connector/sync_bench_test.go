@@ -78,7 +78,9 @@ func BenchmarkSyncSelfManagedLarge(b *testing.B) {
 // role defined or held (custom roles keep memberships on REST). Extra metrics:
 //   - graphql-posts/op, rest/op: the requests by route (POST /api/graphql, REST);
 //   - floor-ratio: requests/op over the REST floor, one members listing per group and
-//     project.
+//     project;
+//   - gitlab.com-budget-min: minutes of GitLab.com's 2,000 requests a minute one sync
+//     uses (the last sync's requests / 2,000; every benchmark reports it).
 var issueSpec = fg.LargeSpec{Users: 5_000, Groups: 400, Projects: 1_500, Seed: 1}
 
 func BenchmarkSyncGraphQLGitLabComSmall(b *testing.B) {
@@ -110,9 +112,10 @@ func BenchmarkSyncGraphQLSelfManagedIssue(b *testing.B) {
 type benchCase struct {
 	mode    fg.Mode
 	spec    fg.LargeSpec
-	graphql bool          // --sync-api graphql
-	noRoles bool          // no custom role in the world
-	latency time.Duration // added to every request by the fake
+	graphql bool            // --sync-api graphql
+	noRoles bool            // no custom role in the world
+	latency time.Duration   // added to every request by the fake
+	world   func(*fg.World) // changes the generated world before the fake serves it
 }
 
 // With 20 ms added to every request (a GitLab across a network): the wall time of a
@@ -140,6 +143,9 @@ func benchSyncWith(b *testing.B, bc benchCase) {
 	world := fg.LargeWorld(spec, mode)
 	if bc.noRoles {
 		world = withoutCustomRoles(world)
+	}
+	if bc.world != nil {
+		bc.world(world)
 	}
 	memberships := directMemberships(world)
 	now := world.Now
@@ -235,6 +241,7 @@ func benchSyncWith(b *testing.B, bc benchCase) {
 	b.ReportMetric(float64(posts), "graphql-posts/op")
 	b.ReportMetric(float64(perSync-posts), "rest/op")
 	b.ReportMetric(float64(perSync)/float64(groups+projects), "floor-ratio")
+	b.ReportMetric(float64(perSync)/2000, "gitlab.com-budget-min")
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		// The process's peak (the fake GitLab and its world included): meaningful when
