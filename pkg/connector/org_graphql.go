@@ -36,9 +36,8 @@ import (
 //   - email (GitLab.com: enterprise users, shown to the top-level group's Owners): taken
 //     from GET groups/:id/enterprise_users (an administrator's rows carry every email,
 //     but an instance-wide sync takes accounts from GET /users, not from member rows);
-//   - share links: GET /groups/:id only for groups where someone is reached through a
-//     group shared into them or an ancestor (the shared probe: groupMembers with
-//     relations SHARED_FROM_GROUPS, first 1); the others have no share that gives access;
+//   - share links: GET /groups/:id only for groups that may have a share of their own
+//     that gives access (org_graphql_shares.go);
 //   - invitations: a row with user null is an invitation without its email; the
 //     pendingMembers row with the same membership id gives the email. GET .../invitations
 //     only for containers with an invitation row that matches none (one email invited to
@@ -49,7 +48,9 @@ import (
 type graphqlInputs struct {
 	groups   map[int64]bool // groups whose direct members GraphQL gave (stored)
 	projects map[int64]bool
-	mayShare map[int64]bool // groups GraphQL probed: whether the shared probe found someone
+	// noOwnShare: groups known to have no share of their own that gives access, whose
+	// GET /groups/:id (for shared_with_groups) is not read (org_graphql_shares.go).
+	noOwnShare map[int64]bool
 	// invitations: the invitations of the containers whose GraphQL rows showed none, or
 	// only invitations (user null) matched by membership id to their top-level group's
 	// pendingMembers rows; the other containers' invitations are listed over REST.
@@ -142,15 +143,15 @@ func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, er
 		guards[top] = g
 		return g
 	}
-	in := &graphqlInputs{groups: map[int64]bool{}, projects: map[int64]bool{}, mayShare: map[int64]bool{},
+	in := &graphqlInputs{groups: map[int64]bool{}, projects: map[int64]bool{}, noOwnShare: map[int64]bool{},
 		invitations: map[orgNode][]*gitlabapi.Invitation{}}
 	// Each group with its own projects (nested in the same query). A top-level group
 	// whose own member rows need REST (SAML identities) is read too, for its projects and
 	// its invitation rows; its member rows are left to REST.
 	read := gitlabapi.DirectMembersRead{
-		WithProjects: true,
-		GroupPath:    func(id int64) string { return tree.groups[id].FullPath },
-		ProjectPath:  func(id int64) string { return ps.byID[id].PathWithNamespace },
+		With:        gitlabapi.GroupsWith{Projects: true, SharedGroups: true},
+		GroupPath:   func(id int64) string { return tree.groups[id].FullPath },
+		ProjectPath: func(id int64) string { return ps.byID[id].PathWithNamespace },
 	}
 	for _, id := range sortedKeys(tree.groups) {
 		if !guardOf(id).rest {
@@ -180,11 +181,12 @@ func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, er
 		g.readSome = true
 		got = append(got, gn)
 	}
-	read.OnGroup = func(id int64, rows []gitlabapi.GraphQLMember, shared bool) {
+	signals := map[int64]gitlabapi.GroupShareSignals{}
+	read.OnGroup = func(id int64, rows []gitlabapi.GraphQLMember, shares gitlabapi.GroupShareSignals) {
 		if tree.groups[id] == nil {
 			return
 		}
-		in.mayShare[id] = shared
+		signals[id] = shares
 		keep(orgNode{Kind: "group", ID: id}, guardOf(id), rows)
 	}
 	read.OnProject = func(id int64, rows []gitlabapi.GraphQLMember) {
@@ -219,6 +221,7 @@ func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, er
 	if err == nil {
 		err = o.readPending(ctx, guards, read.MaxComplexity)
 	}
+	in.noOwnShare = groupsWithoutOwnShares(tree, signals)
 	o.logGraphQLGuards(ctx, tree, guards)
 	for _, gn := range got {
 		o.storeGraphQLNode(in, gn)

@@ -318,9 +318,8 @@ func (o *organisationState) groupShares(ctx context.Context, id int64) ([]groupS
 	if err != nil {
 		return nil, err
 	}
-	if mayShare, probed := gql.mayShare[id]; probed && !mayShare {
-		// Nobody reaches it through a group shared into it or an ancestor: no share of
-		// its own gives access (org_graphql.go).
+	if gql.noOwnShare[id] {
+		// No share of its own gives access (org_graphql_shares.go).
 		return []groupShare{}, nil
 	}
 	d, err := o.groupDetail(ctx, id)

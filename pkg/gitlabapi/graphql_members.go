@@ -15,7 +15,7 @@ import (
 )
 
 // Reading the direct members of many groups and projects through GraphQL: chunks of
-// groups by id (91 a user's POST), each with its first 100 direct members and its own
+// groups by id (88 a user's POST; 73 with their shared groups), each with its first 100 direct members and its own
 // projects (100, each with its first 100 direct members), further pages of a group's
 // projects, then follow-up pages (8 containers a query, by aliases) for those with
 // more; as many of these queries in one POST (a multiplex) as GitLab's complexity limit
@@ -39,21 +39,36 @@ type GraphQLMember struct {
 // to OnGroup/OnProject once, with all its direct members, or not at all.
 type DirectMembersRead struct {
 	Groups []int64 // groups to read, by id
-	// WithProjects: each group of Groups is read with its own projects (nested in the
-	// same query).
-	WithProjects bool
+	// With: what each group of Groups is read with (nested in the same query): its own
+	// projects, the groups it is invited to. A GitLab without Group.sharedGroups (before
+	// 18.4) answers that the field does not exist: the groups are read again without it.
+	With GroupsWith
 	// Projects are further projects read one by one (by aliases, 8 a query): those below
 	// no group (personal projects).
 	Projects []int64
-	// OnGroup gets a group's direct members and whether anyone reaches it through a
-	// group shared into it or an ancestor (so it may have shares of its own).
-	OnGroup   func(id int64, rows []GraphQLMember, shared bool)
+	// OnGroup gets a group's direct members and what GraphQL told of its shares.
+	OnGroup   func(id int64, rows []GraphQLMember, shares GroupShareSignals)
 	OnProject func(id int64, rows []GraphQLMember)
 	// GroupPath and ProjectPath give the full path of a container to read follow-up pages.
 	GroupPath   func(id int64) string
 	ProjectPath func(id int64) string
 	// MaxComplexity of one POST; GraphQLMaxComplexity when 0.
 	MaxComplexity int
+}
+
+// GroupShareSignals is what a group's GraphQL answer tells of the shares that may give
+// access to it.
+type GroupShareSignals struct {
+	// Reached: someone reaches the group through a group shared into it or an ancestor
+	// (the shared probe found a row, or could not tell).
+	Reached bool
+	// FirstFrom is the group of the probe's first row (0: none, or a row GitLab redacted
+	// because the token cannot read its group).
+	FirstFrom int64
+	// InvitedTo are the groups this group is invited to (Group.sharedGroups), complete
+	// when Listed (the field answered, on one page).
+	InvitedTo []int64
+	Listed    bool
 }
 
 // DirectMembersSummary is how the reading went.
@@ -70,9 +85,9 @@ func (c *Client) ReadDirectMembers(ctx context.Context, r DirectMembersRead) (Di
 	if rd.r.MaxComplexity <= 0 {
 		rd.r.MaxComplexity = GraphQLMaxComplexity
 	}
-	chunk := GroupsMembersChunk(r.WithProjects, rd.r.MaxComplexity)
+	chunk := GroupsMembersChunk(r.With, rd.r.MaxComplexity)
 	for i := 0; i < len(r.Groups); i += chunk {
-		rd.queue = append(rd.queue, rd.groupsItem(r.Groups[i:min(i+chunk, len(r.Groups))], r.WithProjects))
+		rd.queue = append(rd.queue, rd.groupsItem(r.Groups[i:min(i+chunk, len(r.Groups))], r.With))
 	}
 	for _, id := range r.Projects {
 		rd.more = append(rd.more, moreState{key: containerKey{Projects, id}})
@@ -92,7 +107,7 @@ type membersReader struct {
 	queue   []*gqlItem
 	more    []moreState
 	partial map[containerKey][]GraphQLMember
-	shared  map[int64]bool
+	shared  map[int64]GroupShareSignals
 	sum     DirectMembersSummary
 }
 
@@ -103,10 +118,14 @@ type moreState struct {
 
 // gqlItem is one query of a POST: its operation, its answer and what to do with it.
 type gqlItem struct {
-	op   Operation
-	out  any
-	done func()          // the answer arrived (possibly with errors beside data)
-	fail func(err error) // no usable answer
+	op Operation
+	// groups and with: a chunk of groups' ids and what it reads with them (nil for the
+	// other queries).
+	groups []int64
+	with   GroupsWith
+	out    any
+	done   func()          // the answer arrived (possibly with errors beside data)
+	fail   func(err error) // no usable answer
 }
 
 func (rd *membersReader) skip(what string, err error) {
@@ -225,15 +244,55 @@ type gqlMembersConn struct {
 type gqlGroupsAnswer struct {
 	Groups *struct {
 		Nodes []struct {
-			ID           string          `json:"id"`
-			GroupMembers *gqlMembersConn `json:"groupMembers"`
-			Shared       *struct {
-				PageInfo gqlPageInfo `json:"pageInfo"`
-				Nodes    []struct{}  `json:"nodes"`
-			} `json:"shared"`
-			Projects *gqlProjectsConn `json:"projects"`
+			ID           string           `json:"id"`
+			GroupMembers *gqlMembersConn  `json:"groupMembers"`
+			Shared       *gqlSharedProbe  `json:"shared"`
+			Projects     *gqlProjectsConn `json:"projects"`
+			SharedGroups *gqlGroupIDsConn `json:"sharedGroups"`
 		} `json:"nodes"`
 	} `json:"groups"`
+}
+
+type gqlSharedProbe struct {
+	PageInfo gqlPageInfo `json:"pageInfo"`
+	Nodes    []struct {
+		Group *struct {
+			ID string `json:"id"`
+		} `json:"group"`
+	} `json:"nodes"`
+}
+
+type gqlGroupIDsConn struct {
+	PageInfo gqlPageInfo `json:"pageInfo"`
+	Nodes    []struct {
+		ID string `json:"id"`
+	} `json:"nodes"`
+}
+
+func withoutSharedGroups(w GroupsWith) GroupsWith {
+	w.SharedGroups = false
+	return w
+}
+
+// shareSignals reads a group's shared probe and sharedGroups. A probe GitLab did not
+// answer counts as "someone may be reached".
+func shareSignals(probe *gqlSharedProbe, invited *gqlGroupIDsConn) GroupShareSignals {
+	s := GroupShareSignals{Reached: true}
+	if probe != nil {
+		s.Reached = len(probe.Nodes) > 0 || probe.PageInfo.HasNextPage
+		if len(probe.Nodes) > 0 && probe.Nodes[0].Group != nil {
+			s.FirstFrom, _ = gidNumber(probe.Nodes[0].Group.ID)
+		}
+	}
+	if invited != nil && !invited.PageInfo.HasNextPage {
+		s.Listed = true
+		for _, n := range invited.Nodes {
+			if id, ok := gidNumber(n.ID); ok {
+				s.InvitedTo = append(s.InvitedTo, id)
+			}
+		}
+	}
+	return s
 }
 
 type gqlProjectsConn struct {
@@ -312,21 +371,34 @@ func (rd *membersReader) page(k containerKey, conn *gqlMembersConn) {
 	}
 }
 
-func (rd *membersReader) groupsItem(ids []int64, withProjects bool) *gqlItem {
+func (rd *membersReader) groupsItem(ids []int64, with GroupsWith) *gqlItem {
 	out := &GraphQLResponse[gqlGroupsAnswer]{}
-	it := &gqlItem{op: GroupsMembersOperation(ids, withProjects), out: out}
+	it := &gqlItem{op: GroupsMembersOperation(ids, with), out: out, groups: ids, with: with}
 	it.fail = func(err error) {
+		var ge *GraphQLErrors
 		switch {
+		case with.SharedGroups && errors.As(err, &ge) && ge.any("'sharedGroups' doesn't exist"):
+			// A GitLab before 18.4: no Group.sharedGroups; the shared probe alone then,
+			// for these groups and for the chunks still queued.
+			rd.r.With.SharedGroups = false
+			for i, q := range rd.queue {
+				if q.groups != nil && q.with.SharedGroups {
+					rd.queue[i] = rd.groupsItem(q.groups, withoutSharedGroups(q.with))
+				}
+			}
+			rd.queue = append(rd.queue, rd.groupsItem(ids, withoutSharedGroups(with)))
 		case len(ids) > 1 && retryable(err):
 			h := len(ids) / 2
-			rd.queue = append(rd.queue, rd.groupsItem(ids[:h], withProjects), rd.groupsItem(ids[h:], withProjects))
-		case withProjects && retryable(err):
+			rd.queue = append(rd.queue, rd.groupsItem(ids[:h], with), rd.groupsItem(ids[h:], with))
+		case with.Projects && retryable(err):
 			// One group with its projects is still too much: the group, then its projects
 			// in pages of their own (which shrink further if they must).
-			rd.queue = append(rd.queue, rd.groupsItem(ids, false), rd.projectsItem(rd.r.GroupPath(ids[0]), GraphQLMaxPageSize, ""))
+			alone := with
+			alone.Projects = false
+			rd.queue = append(rd.queue, rd.groupsItem(ids, alone), rd.projectsItem(rd.r.GroupPath(ids[0]), GraphQLMaxPageSize, ""))
 		default:
 			rd.skip(fmt.Sprintf("the members of group %d", ids[0]), err)
-			if withProjects {
+			if with.Projects {
 				rd.skip(fmt.Sprintf("the projects of group %d", ids[0]), err)
 			}
 		}
@@ -345,13 +417,12 @@ func (rd *membersReader) groupsItem(ids []int64, withProjects bool) *gqlItem {
 				rd.skip(fmt.Sprintf("the members of group %d", id), out.Err())
 			} else {
 				if rd.shared == nil {
-					rd.shared = map[int64]bool{}
+					rd.shared = map[int64]GroupShareSignals{}
 				}
-				// A probe GitLab did not answer counts as "may have shares".
-				rd.shared[id] = g.Shared == nil || len(g.Shared.Nodes) > 0 || g.Shared.PageInfo.HasNextPage
+				rd.shared[id] = shareSignals(g.Shared, g.SharedGroups)
 				rd.page(containerKey{Groups, id}, g.GroupMembers)
 			}
-			if !withProjects {
+			if !with.Projects {
 				continue
 			}
 			if g.Projects == nil {

@@ -34,12 +34,12 @@ func readAllThroughGraphQL(t *testing.T, e *fakeEnv, maxComplexity int) *members
 	})
 	out := &membersRead{groups: map[int64][]GraphQLMember{}, shared: map[int64]bool{}, projects: map[int64][]GraphQLMember{}}
 	out.sum, out.err = e.c.ReadDirectMembers(e.ctx, DirectMembersRead{
-		Groups: groups, WithProjects: true, MaxComplexity: maxComplexity,
-		OnGroup: func(id int64, rows []GraphQLMember, shared bool) {
+		Groups: groups, With: GroupsWith{Projects: true}, MaxComplexity: maxComplexity,
+		OnGroup: func(id int64, rows []GraphQLMember, shares GroupShareSignals) {
 			if _, dup := out.groups[id]; dup {
 				t.Errorf("group %d delivered twice", id)
 			}
-			out.groups[id], out.shared[id] = rows, shared
+			out.groups[id], out.shared[id] = rows, shares.Reached
 		},
 		OnProject: func(id int64, rows []GraphQLMember) {
 			if _, dup := out.projects[id]; dup {
@@ -215,7 +215,7 @@ func TestReadDirectMembersSharedProbeSeesPastRedactedRows(t *testing.T) {
 		t.Fatalf("the world changed: shares into org-1 %v", shares)
 	}
 	e := newFakeEnv(t, fg.ModeGitLabCom, w)
-	q := GroupsMembersOperation([]int64{org1}, false)
+	q := GroupsMembersOperation([]int64{org1}, GroupsWith{})
 	var raw GraphQLResponse[gqlGroupsAnswer]
 	if err := e.c.GraphQL(e.ctx, []GraphQLQuery{q.Query()}, []any{&raw}); err != nil {
 		t.Fatal(err)

@@ -166,31 +166,50 @@ func membersConnection(name, cursorVar string) Field {
 }
 
 // sharedProbe: does anyone reach the group through a group shared into it or an
-// ancestor? groupMembers(relations: [SHARED_FROM_GROUPS], first: 1) — 5. GraphQL
-// redacts a row whose group the caller cannot read after the page is cut (GroupMember
-// authorizes :read_group), so a first row from a private outside group leaves nodes
-// empty while hasNextPage still says more rows follow: either means "someone".
+// ancestor, and from which group is the first row? groupMembers(relations:
+// [SHARED_FROM_GROUPS], first: 1) — 7. GraphQL redacts a row whose group the caller cannot
+// read after the page is cut (GroupMember authorizes :read_group), so a first row from a
+// private outside group leaves nodes empty while hasNextPage still says more rows follow:
+// either means "someone".
 func sharedProbe() Field {
 	return Field{Alias: "shared", Name: "groupMembers", Args: "first: 1, relations: [SHARED_FROM_GROUPS]",
-		Kind: Connection, Extra: 1, First: 1, Children: []Field{plain("pageInfo", plains("hasNextPage")...), plain("nodes", plains("id")...)}}
+		Kind: Connection, Extra: 1, First: 1, Children: []Field{plain("pageInfo", plains("hasNextPage")...),
+			plain("nodes", plain("id"), plain("group", plains("id")...))}}
+}
+
+// sharedGroupsField is Group.sharedGroups (GitLab 18.4+,
+// Resolvers::Namespaces::SharedGroupsResolver: the groups this group is invited to,
+// visible to the caller; resolver_complexity 1 + 1 for sort's default) — 12.
+func sharedGroupsField() Field {
+	return Field{Name: "sharedGroups", Args: "first: 100", Kind: Connection, Extra: 2, First: 100,
+		Children: []Field{plain("pageInfo", plains("hasNextPage")...), plain("nodes", plains("id")...)}}
+}
+
+// GroupsWith says what a chunk of groups brings besides each group's members and shared
+// probe: its own projects (Group.projects, subgroups' not included: each subgroup is a
+// node of its own) with their first page of direct members, and the groups it is
+// invited to (Group.sharedGroups).
+type GroupsWith struct {
+	Projects, SharedGroups bool
 }
 
 // GroupsMembersOperation reads n groups by global id (Query.groups(ids:)), each with
-// its first page of direct members and the shared probe, and with withProjects its own
-// projects (Group.projects, subgroups' not included: each subgroup is a node of its own)
-// with their first page of direct members: an inner connection is not multiplied by the
-// outer page size, so a chunk of groups brings their projects for about the complexity of
-// one project page. Query.groups' sort has a default (name_asc): resolver_complexity 2.
-// Variables: ids.
-func GroupsMembersOperation(ids []int64, withProjects bool) Operation {
+// its first page of direct members and the shared probe, and what with asks. An inner
+// connection is not multiplied by the outer page size, so a chunk of groups brings their
+// projects for about the complexity of one project page. Query.groups' sort has a
+// default (name_asc): resolver_complexity 2. Variables: ids.
+func GroupsMembersOperation(ids []int64, with GroupsWith) Operation {
 	gids := make([]string, len(ids))
 	for i, id := range ids {
 		gids[i] = fmt.Sprintf("gid://gitlab/Group/%d", id)
 	}
 	n := len(ids)
 	node := []Field{plain("id"), membersConnection("groupMembers", ""), sharedProbe()}
-	if withProjects {
+	if with.Projects {
 		node = append(node, projectsConnection(GraphQLMaxPageSize, ""))
+	}
+	if with.SharedGroups {
+		node = append(node, sharedGroupsField())
 	}
 	return Operation{
 		Name:    "GroupsMembers",
@@ -203,10 +222,10 @@ func GroupsMembersOperation(ids []int64, withProjects bool) Operation {
 
 // GroupsMembersChunk is the most groups one GroupsMembersOperation may read within
 // maxComplexity (at most a page, 100).
-func GroupsMembersChunk(withProjects bool, maxComplexity int) int {
+func GroupsMembersChunk(with GroupsWith, maxComplexity int) int {
 	ids := make([]int64, GraphQLMaxPageSize)
 	n := GraphQLMaxPageSize
-	for n > 1 && GroupsMembersOperation(ids[:n], withProjects).Complexity() > maxComplexity {
+	for n > 1 && GroupsMembersOperation(ids[:n], with).Complexity() > maxComplexity {
 		n--
 	}
 	return n
