@@ -248,8 +248,20 @@ func gqlSharedGroupsOrder(sort, search string) sharedGroupsOrder {
 
 type gqlSharedGroupsArgs struct {
 	Search *string
-	Sort   *string
+	Sort   gqlGroupSort
 	gqlPageArgs
+}
+
+// gqlGroupSort reads the GroupSort argument. graph-gophers packs an argument with a
+// default as non-null, yet passes null for a variable left unset, where GraphQL (and
+// graphql-ruby) apply the default: a nullable unmarshaler takes both, null as "".
+type gqlGroupSort struct{ value string }
+
+func (*gqlGroupSort) ImplementsGraphQLType(name string) bool { return name == "GroupSort" }
+func (*gqlGroupSort) Nullable()                              {}
+func (s *gqlGroupSort) UnmarshalGraphQL(input any) error {
+	s.value, _ = input.(string)
+	return nil
 }
 
 // SharedGroups is Group.sharedGroups: the finder's groups in the chosen order, one
@@ -260,9 +272,9 @@ func (r *gqlGroup) SharedGroups(args gqlSharedGroupsArgs) (*gqlConn[*gqlGroup], 
 	if args.Search != nil {
 		p.search = strings.TrimSpace(*args.Search)
 	}
-	sort := "NAME_ASC" // default_value: :name_asc (also for a null variable)
-	if args.Sort != nil {
-		sort = *args.Sort
+	sort := args.Sort.value
+	if sort == "" {
+		sort = "NAME_ASC" // default_value: :name_asc (also for a null variable)
 	}
 	var gs []*Group
 	if q.groupReadable(r.g.ID) {
