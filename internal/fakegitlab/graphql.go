@@ -120,17 +120,23 @@ const gqlRoute = "POST /api/graphql"
 const gqlTimedOut503 = "Request timed out. Please try a less complex query or a smaller set of records."
 
 var (
-	gqlExecSchema     *graphql.Schema
-	gqlExecSchemaOnce sync.Once
+	gqlExecSchema     [2]*graphql.Schema
+	gqlExecSchemaOnce [2]sync.Once
 )
 
-// gqlSchema is the executable schema. MaxParallelism(1): resolvers read the world and
-// the server's listing cache, which the request holds locked, one at a time.
-func gqlSchema() *graphql.Schema {
-	gqlExecSchemaOnce.Do(func() {
-		gqlExecSchema = graphql.MustParseSchema(gqlSchemaSDL, &gqlRoot{}, graphql.MaxParallelism(1))
+// gqlSchema is the executable schema, without Group.sharedGroups or with it (a world
+// from SharedGroupsGraphQLVersion on, graphql_shared_groups.go). MaxParallelism(1):
+// resolvers read the world and the server's listing cache, which the request holds
+// locked, one at a time.
+func gqlSchema(sharedGroups bool) *graphql.Schema {
+	i := 0
+	if sharedGroups {
+		i = 1
+	}
+	gqlExecSchemaOnce[i].Do(func() {
+		gqlExecSchema[i] = graphql.MustParseSchema(gqlSchemaSDLFor(sharedGroups), &gqlRoot{}, graphql.MaxParallelism(1))
 	})
-	return gqlExecSchema
+	return gqlExecSchema[i]
 }
 
 // gqlRequest is one query of a POST.
@@ -330,10 +336,13 @@ func (s *Server) runGraphQL(c *call, reqs []gqlRequest) ([]gqlResult, int) {
 	if s.opts.GraphQL.MaxComplexity > 0 {
 		maxComplexity = s.opts.GraphQL.MaxComplexity
 	}
+	// The world's version chooses the schema: a GitLab before SharedGroupsGraphQLVersion
+	// has no Group.sharedGroups, and validation refuses it as any unknown field.
+	shared := versionAtLeast(c.world.Version, SharedGroupsGraphQLVersion)
 	analyses := make([]*gqlAnalysis, len(reqs))
 	total := 0
 	for i, q := range reqs {
-		analyses[i] = analyzeQuery(q.Query, q.OperationName, q.Variables)
+		analyses[i] = analyzeQuery(gqlAST(shared), q.Query, q.OperationName, q.Variables)
 		if analyses[i].errs == nil {
 			total += analyses[i].complexity
 		}
@@ -365,7 +374,7 @@ func (s *Server) runGraphQL(c *call, reqs []gqlRequest) ([]gqlResult, int) {
 		}
 		req := &gqlReq{c: c, score: a.complexity, limit: maxComplexity}
 		ctx := context.WithValue(c.r.Context(), gqlReqKey{}, req)
-		resp := gqlSchema().Exec(ctx, q.Query, q.OperationName, q.Variables)
+		resp := gqlSchema(shared).Exec(ctx, q.Query, q.OperationName, q.Variables)
 		if req.timedOut503 {
 			return nil, http.StatusServiceUnavailable
 		}

@@ -34,24 +34,31 @@ const (
 )
 
 var (
-	gqlParsedSchema     *ast.Schema
-	gqlParsedSchemaOnce sync.Once
+	gqlParsedSchema     [2]*ast.Schema
+	gqlParsedSchemaOnce [2]sync.Once
 )
 
-// gqlAST is the schema as gqlparser reads it (for validation and analysis).
-func gqlAST() *ast.Schema {
-	gqlParsedSchemaOnce.Do(func() {
-		s, err := gqlparser.LoadSchema(&ast.Source{Name: "gitlab.graphql", Input: gqlSchemaSDL})
+// gqlAST is the schema as gqlparser reads it (for validation and analysis): without
+// Group.sharedGroups, or with it (a world from SharedGroupsGraphQLVersion on,
+// graphql_shared_groups.go).
+func gqlAST(sharedGroups bool) *ast.Schema {
+	i := 0
+	if sharedGroups {
+		i = 1
+	}
+	gqlParsedSchemaOnce[i].Do(func() {
+		s, err := gqlparser.LoadSchema(&ast.Source{Name: "gitlab.graphql", Input: gqlSchemaSDLFor(sharedGroups)})
 		if err != nil {
 			panic("fakegitlab: GraphQL schema: " + err.Error())
 		}
-		gqlParsedSchema = s
+		gqlParsedSchema[i] = s
 	})
-	return gqlParsedSchema
+	return gqlParsedSchema[i]
 }
 
 // gqlAnalysis is what the analysis found out about one query of a request.
 type gqlAnalysis struct {
+	schema     *ast.Schema
 	op         *ast.OperationDefinition
 	vars       map[string]any
 	complexity int
@@ -60,14 +67,15 @@ type gqlAnalysis struct {
 	errs       gqlerror.List // parse, validation or variable errors: not executed
 }
 
-// analyzeQuery parses and validates a query and computes its depth and complexity.
-func analyzeQuery(query, operationName string, vars map[string]any) *gqlAnalysis {
-	a := &gqlAnalysis{}
+// analyzeQuery parses and validates a query against schema and computes its depth and
+// complexity.
+func analyzeQuery(schema *ast.Schema, query, operationName string, vars map[string]any) *gqlAnalysis {
+	a := &gqlAnalysis{schema: schema}
 	if strings.TrimSpace(query) == "" {
 		a.errs = gqlerror.List{gqlerror.Errorf("No query string was present")} // graphql-ruby's GraphQL::Query
 		return a
 	}
-	doc, errs := gqlparser.LoadQuery(gqlAST(), query)
+	doc, errs := gqlparser.LoadQuery(a.schema, query)
 	if len(errs) > 0 {
 		// validate_max_errors 5 (gitlab_schema.rb): validation stops at five errors.
 		a.errs = errs[:min(len(errs), 5)]
@@ -78,7 +86,7 @@ func analyzeQuery(query, operationName string, vars map[string]any) *gqlAnalysis
 		// graph-gophers reports "no operation" errors in GraphQL's shape.
 		return a
 	}
-	coerced, err := validator.VariableValues(gqlAST(), a.op, vars)
+	coerced, err := validator.VariableValues(a.schema, a.op, vars)
 	if err != nil {
 		if ge, ok := err.(*gqlerror.Error); ok {
 			a.errs = gqlerror.List{ge}
@@ -88,7 +96,7 @@ func analyzeQuery(query, operationName string, vars map[string]any) *gqlAnalysis
 		return a
 	}
 	a.vars = coerced
-	root := gqlAST().Query
+	root := a.schema.Query
 	a.complexity = a.selectionComplexity(a.op.SelectionSet, root)
 	a.depth = a.selectionDepth(a.op.SelectionSet)
 	a.recursion = recursionError(a.op.SelectionSet)
@@ -199,11 +207,11 @@ func (a *gqlAnalysis) selectionDepth(ss ast.SelectionSet) int {
 }
 
 // applies says whether a fragment with type condition cond applies to the object type t.
-func applies(cond string, t *ast.Definition) bool {
+func (a *gqlAnalysis) applies(cond string, t *ast.Definition) bool {
 	if cond == "" || cond == t.Name {
 		return true
 	}
-	for _, pt := range gqlAST().GetPossibleTypes(gqlAST().Types[cond]) {
+	for _, pt := range a.schema.GetPossibleTypes(a.schema.Types[cond]) {
 		if pt.Name == t.Name {
 			return true
 		}
@@ -229,11 +237,11 @@ func (a *gqlAnalysis) collect(ss ast.SelectionSet, t *ast.Definition, keys *[]st
 			}
 			by[k] = append(by[k], s)
 		case *ast.InlineFragment:
-			if !a.skipped(s.Directives) && applies(s.TypeCondition, t) {
+			if !a.skipped(s.Directives) && a.applies(s.TypeCondition, t) {
 				a.collect(s.SelectionSet, t, keys, by)
 			}
 		case *ast.FragmentSpread:
-			if !a.skipped(s.Directives) && s.Definition != nil && applies(s.Definition.TypeCondition, t) {
+			if !a.skipped(s.Directives) && s.Definition != nil && a.applies(s.Definition.TypeCondition, t) {
 				a.collect(s.Definition.SelectionSet, t, keys, by)
 			}
 		}
@@ -249,7 +257,7 @@ func (a *gqlAnalysis) selectionComplexity(ss ast.SelectionSet, t *ast.Definition
 	}
 	if t.Kind == ast.Interface || t.Kind == ast.Union {
 		best := 0
-		for _, pt := range gqlAST().GetPossibleTypes(t) {
+		for _, pt := range a.schema.GetPossibleTypes(t) {
 			best = max(best, a.objectComplexity(ss, pt))
 		}
 		return best
@@ -271,7 +279,7 @@ func (a *gqlAnalysis) objectComplexity(ss ast.SelectionSet, t *ast.Definition) i
 		f := fs[0]
 		child := 0
 		if f.Definition != nil && len(children) > 0 {
-			child = a.selectionComplexity(children, gqlAST().Types[f.Definition.Type.Name()])
+			child = a.selectionComplexity(children, a.schema.Types[f.Definition.Type.Name()])
 		}
 		total += a.fieldComplexity(t.Name, f, child)
 	}
@@ -288,6 +296,10 @@ var gqlResolverConnections = map[string]int{
 	"Group.projects":         11,
 	"Group.memberRoles":      1, // Resolvers::MemberRoles::RolesResolver
 	"Group.pendingMembers":   1, // EE::Resolvers::PendingGroupMembersResolver (no sort, no search)
+	// Resolvers::Namespaces::SharedGroupsResolver (graphql_shared_groups.go): no
+	// complexity: in the field, so the resolver rule; sort has a default (:name_asc), so
+	// it always adds 1.
+	"Group.sharedGroups": 1,
 }
 
 // gqlConstantComplexity are fields declared with an explicit complexity (group_type.rb:

@@ -49,6 +49,12 @@ package fakegitlab
 //	                  invited), PendingGroupMember and PendingProjectMember
 //	                  (ee/app/graphql/types/members/pending_{group,project}_member_type.rb);
 //	                  graphql_pending_members.go
+//	Group.sharedGroups app/graphql/resolvers/namespaces/shared_groups_resolver.rb
+//	                  (search; sort: GroupSort, app/graphql/types/namespaces/
+//	                  group_sort_enum.rb, default NAME_ASC) over
+//	                  app/finders/namespaces/groups/shared_groups_finder.rb; only from
+//	                  SharedGroupsGraphQLVersion (18.4, MR !201708): gqlSchemaSDLFor adds
+//	                  it, graphql_shared_groups.go
 //
 // Left out on purpose: sort on members and descendantGroups (the fake serves one order),
 // the EE enterprise filter and everything a sync does not read.

@@ -17,6 +17,7 @@ func (s *Server) groupRoutes() {
 	s.rt.handle("GET", "/groups/:id/subgroups", listSubgroups)
 	s.rt.handle("GET", "/groups/:id/descendant_groups", listDescendantGroups)
 	s.rt.handle("GET", "/groups/:id/projects", listGroupProjects)
+	s.rt.handle("GET", "/groups/:id/groups/shared", listSharedGroups) // graphql_shared_groups.go
 }
 
 // groupWebURL is the group's page: <instance>/groups/<full path>.
