@@ -104,6 +104,31 @@ func BenchmarkSyncGraphQLSelfManagedIssueNoRoles(b *testing.B) {
 func BenchmarkSyncGraphQLGitLabComIssueNoRoles(b *testing.B) {
 	benchSyncWith(b, benchCase{mode: fg.ModeGitLabCom, spec: issueSpec, graphql: true, noRoles: true})
 }
+
+// The same worlds on GitLab 18.7 (GitLab.com today): Group.sharedGroups (18.4) names the
+// groups an organisation group is shared into, so fewer group details are read; on
+// GitLab.com the credentials inventory API (18.7) too.
+func BenchmarkSyncGraphQLSelfManagedIssueNoRoles18_7(b *testing.B) {
+	benchSyncWith(b, benchCase{mode: fg.ModeSelfManaged, spec: issueSpec, graphql: true, noRoles: true, world: withManageAPI})
+}
+func BenchmarkSyncGraphQLGitLabComIssueNoRoles18_7(b *testing.B) {
+	benchSyncWith(b, benchCase{mode: fg.ModeGitLabCom, spec: issueSpec, graphql: true, noRoles: true, world: withManageAPI})
+}
+
+// The issue's world shaped as a GitLab.com organisation is: ONE top-level group (the
+// generated world has about 40, i.e. 40 organisations, each with its own billable members,
+// SAML, SCIM, enterprise users and credentials inventory listings), without a private
+// outside group shared into it (whose access only members/all of every group and project
+// of the hierarchy shows: org_hidden.go), on GitLab 18.7.
+var issueOrgSpec = fg.LargeSpec{Users: 5_000, Groups: 400, Projects: 1_500, Seed: 1,
+	TopLevelGroups: 1, OutsideShares: fg.OutsideNone}
+
+func BenchmarkSyncGraphQLGitLabComIssueOneOrganisation(b *testing.B) {
+	benchSyncWith(b, benchCase{mode: fg.ModeGitLabCom, spec: issueOrgSpec, graphql: true, noRoles: true, world: withManageAPI})
+}
+func BenchmarkSyncRESTGitLabComIssueOneOrganisation(b *testing.B) {
+	benchSyncWith(b, benchCase{mode: fg.ModeGitLabCom, spec: issueOrgSpec, noRoles: true, world: withManageAPI})
+}
 func BenchmarkSyncGraphQLSelfManagedIssue(b *testing.B) {
 	benchSyncWith(b, benchCase{mode: fg.ModeSelfManaged, spec: issueSpec, graphql: true})
 }

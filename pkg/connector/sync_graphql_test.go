@@ -143,6 +143,12 @@ func withoutCustomRoles(w *fg.World) *fg.World {
 	return w
 }
 
+// at184 makes w a GitLab 18.4, which has Group.sharedGroups.
+func at184(w *fg.World) *fg.World {
+	w.Version = fg.SharedGroupsGraphQLVersion
+	return w
+}
+
 // restRoutes counts the REST requests by route, ids written :id.
 func restRoutes(f *batontest.Fake) map[string]int {
 	out := map[string]int{}
@@ -167,9 +173,13 @@ func TestSyncGraphQLSameC1ZAsREST(t *testing.T) {
 		{"demo self-managed", fg.ModeSelfManaged, func() *fg.World { return fg.DemoWorld(fg.ModeSelfManaged) }, true, false},
 		{"demo gitlab.com without custom roles", fg.ModeGitLabCom, func() *fg.World { return withoutCustomRoles(fg.DemoWorld(fg.ModeGitLabCom)) }, false, true},
 		{"demo self-managed without custom roles", fg.ModeSelfManaged, func() *fg.World { return withoutCustomRoles(fg.DemoWorld(fg.ModeSelfManaged)) }, false, true},
+		// GitLab 18.4+: Group.sharedGroups decides which group details are read (the
+		// worlds above report 17.8: the field is missing, the probe alone decides).
+		{"demo gitlab.com 18.4 without custom roles", fg.ModeGitLabCom, func() *fg.World { return at184(withoutCustomRoles(fg.DemoWorld(fg.ModeGitLabCom))) }, false, true},
+		{"demo self-managed 18.4 without custom roles", fg.ModeSelfManaged, func() *fg.World { return at184(withoutCustomRoles(fg.DemoWorld(fg.ModeSelfManaged))) }, false, true},
 		{"large gitlab.com", fg.ModeGitLabCom, func() *fg.World { return fg.LargeWorld(smallLargeCom, fg.ModeGitLabCom) }, true, false},
 		{"large self-managed", fg.ModeSelfManaged, func() *fg.World { return fg.LargeWorld(smallLarge, fg.ModeSelfManaged) }, true, false},
-		{"large gitlab.com without custom roles", fg.ModeGitLabCom, func() *fg.World { return withoutCustomRoles(fg.LargeWorld(smallLargeCom, fg.ModeGitLabCom)) }, false, true},
+		{"large gitlab.com 18.4 without custom roles", fg.ModeGitLabCom, func() *fg.World { return at184(withoutCustomRoles(fg.LargeWorld(smallLargeCom, fg.ModeGitLabCom))) }, false, true},
 		{"large self-managed without custom roles", fg.ModeSelfManaged, func() *fg.World { return withoutCustomRoles(fg.LargeWorld(smallLarge, fg.ModeSelfManaged)) }, false, true},
 	} {
 		t.Run(w.name, func(t *testing.T) {
@@ -317,5 +327,33 @@ func TestSyncGraphQLRESTOnlyWhereNeeded(t *testing.T) {
 	}
 	if n, groups := restRoutes(gql)["GET /groups/:id"], len(w.Groups); n >= groups {
 		t.Errorf("%d group details for %d groups: the shared probe saved none", n, groups)
+	}
+}
+
+// On GitLab 18.4+ (Group.sharedGroups), an instance-wide sync reads the group detail
+// (its shared_with_groups) only of groups that are shared with a group: every group is
+// an organisation group there, so the groups each is invited to name them all.
+func TestSyncGraphQLGroupDetailsOnlyOfSharedGroups(t *testing.T) {
+	t.Parallel()
+	world := func() *fg.World { return at184(withoutCustomRoles(fg.DemoWorld(fg.ModeSelfManaged))) }
+	w := world()
+	_, gql, _, _ := syncBoth(t, syncWorld{"demo self-managed 18.4 without custom roles", fg.ModeSelfManaged, world, false, true})
+	shared := map[string]bool{}
+	for gid, shares := range w.GroupShares {
+		if len(shares) > 0 {
+			shared[fmt.Sprintf("/groups/%d", gid)] = true
+		}
+	}
+	read := 0
+	for _, r := range gql.Requests() {
+		if regexp.MustCompile(`^/groups/[0-9]+$`).MatchString(r.Path) {
+			read++
+			if !shared[r.Path] {
+				t.Errorf("GET %s: no group is shared into it", r.Path)
+			}
+		}
+	}
+	if read == 0 || len(shared) == 0 {
+		t.Errorf("%d group details read, %d groups shared: the test tests nothing", read, len(shared))
 	}
 }

@@ -2,6 +2,7 @@ package gitlabapi
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -232,5 +233,63 @@ func TestReadDirectMembersSharedProbeSeesPastRedactedRows(t *testing.T) {
 	}
 	if !got.shared[org1] {
 		t.Error("org-1 reported without anyone reached through a share")
+	}
+}
+
+// Group.sharedGroups (GitLab 18.4+) names the groups each group is invited to; a GitLab
+// without the field answers that it does not exist, and the groups are read again
+// without it (Listed false), nothing lost.
+func TestReadDirectMembersSharedGroups(t *testing.T) {
+	for _, c := range []struct {
+		version string
+		listed  bool
+	}{{"17.8.0-ee", false}, {fg.SharedGroupsGraphQLVersion, true}} {
+		t.Run(c.version, func(t *testing.T) {
+			w := fg.DemoWorld(fg.ModeSelfManaged)
+			w.Version = c.version
+			want := map[int64][]int64{} // invited group -> the groups it is shared into
+			var groups []int64
+			paths := map[int64]string{}
+			for _, g := range w.SortedGroups() {
+				groups = append(groups, g.ID)
+				paths[g.ID] = w.FullPath(g.ID)
+			}
+			for shared, shares := range w.GroupShares {
+				for _, s := range shares {
+					want[s.GroupID] = append(want[s.GroupID], shared)
+				}
+			}
+			e := newFakeEnv(t, fg.ModeSelfManaged, w)
+			got := map[int64]GroupShareSignals{}
+			sum, err := e.c.ReadDirectMembers(e.ctx, DirectMembersRead{
+				Groups: groups, With: GroupsWith{Projects: true, SharedGroups: true},
+				OnGroup:   func(id int64, _ []GraphQLMember, s GroupShareSignals) { got[id] = s },
+				OnProject: func(int64, []GraphQLMember) {},
+				GroupPath: func(id int64) string { return paths[id] }, ProjectPath: func(int64) string { return "" },
+			})
+			if err != nil || len(sum.Skipped) > 0 {
+				t.Fatalf("%v, skipped %v", err, sum.Skipped)
+			}
+			if len(got) != len(groups) {
+				t.Fatalf("%d groups delivered of %d", len(got), len(groups))
+			}
+			for id, s := range got {
+				if s.Listed != c.listed {
+					t.Errorf("group %d: listed %v", id, s.Listed)
+				}
+				if !c.listed {
+					continue
+				}
+				a, b := append([]int64(nil), s.InvitedTo...), append([]int64(nil), want[id]...)
+				slices.Sort(a)
+				slices.Sort(b)
+				if !slices.Equal(a, b) {
+					t.Errorf("group %d invited to %v, the world says %v", id, a, b)
+				}
+			}
+			if len(want) == 0 {
+				t.Fatal("the demo world has no group share: the test tests nothing")
+			}
+		})
 	}
 }

@@ -94,7 +94,9 @@ type complexityAnswer struct {
 // as the connector does: the query plus queryComplexity { score limit } (a plain field
 // with two children: 3 more).
 func TestGraphQLQueryComplexityMatchesGitLabsRule(t *testing.T) {
-	e := newFakeEnv(t, fg.ModeGitLabCom, nil)
+	w := fg.DemoWorld(fg.ModeGitLabCom)
+	w.Version = fg.SharedGroupsGraphQLVersion // Group.sharedGroups
+	e := newFakeEnv(t, fg.ModeGitLabCom, w)
 	for _, op := range []Operation{
 		GroupsMembersOperation([]int64{fg.DemoGroupAcme, 2, 3}, GroupsWith{}),
 		GroupsMembersOperation([]int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}, GroupsWith{}),
@@ -102,6 +104,7 @@ func TestGraphQLQueryComplexityMatchesGitLabsRule(t *testing.T) {
 		ProjectsMembersOperation("acme", 37, ""),
 		MoreMembersOperation([]MoreMembers{{Kind: Groups, FullPath: "acme"}, {Kind: Projects, FullPath: "acme/x"}}),
 		GroupsMembersOperation([]int64{fg.DemoGroupAcme, 2, 3}, GroupsWith{Projects: true}),
+		GroupsMembersOperation([]int64{fg.DemoGroupAcme, 2, 3}, GroupsWith{Projects: true, SharedGroups: true}),
 		ProjectsMembersOperation("acme", 20, ""),
 		PendingMembersOperation([]PendingMembersPage{{FullPath: "acme"}, {FullPath: "globex", Cursor: "MQ"}}),
 	} {
