@@ -119,24 +119,31 @@ const gqlRoute = "POST /api/graphql"
 // gqlTimedOut503 is GraphqlController's text for ActiveRecord::QueryCanceled.
 const gqlTimedOut503 = "Request timed out. Please try a less complex query or a smaller set of records."
 
-var (
-	gqlExecSchema     [2]*graphql.Schema
-	gqlExecSchemaOnce [2]sync.Once
-)
+// gqlSchemaVariants holds a value built once per schema variant: without
+// Group.sharedGroups, and with it (a world from SharedGroupsGraphQLVersion on,
+// graphql_shared_groups.go).
+type gqlSchemaVariants[T any] struct {
+	v    [2]T
+	once [2]sync.Once
+}
 
-// gqlSchema is the executable schema, without Group.sharedGroups or with it (a world
-// from SharedGroupsGraphQLVersion on, graphql_shared_groups.go). MaxParallelism(1):
-// resolvers read the world and the server's listing cache, which the request holds
-// locked, one at a time.
-func gqlSchema(sharedGroups bool) *graphql.Schema {
+func (s *gqlSchemaVariants[T]) get(sharedGroups bool, build func(sdl string) T) T {
 	i := 0
 	if sharedGroups {
 		i = 1
 	}
-	gqlExecSchemaOnce[i].Do(func() {
-		gqlExecSchema[i] = graphql.MustParseSchema(gqlSchemaSDLFor(sharedGroups), &gqlRoot{}, graphql.MaxParallelism(1))
+	s.once[i].Do(func() { s.v[i] = build(gqlSchemaSDLFor(sharedGroups)) })
+	return s.v[i]
+}
+
+var gqlExecSchemas gqlSchemaVariants[*graphql.Schema]
+
+// gqlSchema is the executable schema of a variant. MaxParallelism(1): resolvers read the
+// world and the server's listing cache, which the request holds locked, one at a time.
+func gqlSchema(sharedGroups bool) *graphql.Schema {
+	return gqlExecSchemas.get(sharedGroups, func(sdl string) *graphql.Schema {
+		return graphql.MustParseSchema(sdl, &gqlRoot{}, graphql.MaxParallelism(1))
 	})
-	return gqlExecSchema[i]
 }
 
 // gqlRequest is one query of a POST.

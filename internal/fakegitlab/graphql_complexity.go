@@ -3,7 +3,6 @@ package fakegitlab
 import (
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -33,27 +32,17 @@ const (
 	gqlMaxQuerySize = 10_000
 )
 
-var (
-	gqlParsedSchema     [2]*ast.Schema
-	gqlParsedSchemaOnce [2]sync.Once
-)
+var gqlParsedSchemas gqlSchemaVariants[*ast.Schema]
 
-// gqlAST is the schema as gqlparser reads it (for validation and analysis): without
-// Group.sharedGroups, or with it (a world from SharedGroupsGraphQLVersion on,
-// graphql_shared_groups.go).
+// gqlAST is the schema of a variant as gqlparser reads it (for validation and analysis).
 func gqlAST(sharedGroups bool) *ast.Schema {
-	i := 0
-	if sharedGroups {
-		i = 1
-	}
-	gqlParsedSchemaOnce[i].Do(func() {
-		s, err := gqlparser.LoadSchema(&ast.Source{Name: "gitlab.graphql", Input: gqlSchemaSDLFor(sharedGroups)})
+	return gqlParsedSchemas.get(sharedGroups, func(sdl string) *ast.Schema {
+		s, err := gqlparser.LoadSchema(&ast.Source{Name: "gitlab.graphql", Input: sdl})
 		if err != nil {
 			panic("fakegitlab: GraphQL schema: " + err.Error())
 		}
-		gqlParsedSchema[i] = s
+		return s
 	})
-	return gqlParsedSchema[i]
 }
 
 // gqlAnalysis is what the analysis found out about one query of a request.

@@ -3,7 +3,6 @@ package gitlabapi
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 )
@@ -47,22 +46,15 @@ func pendingMemberNodes() Field {
 // PendingMembersOperation reads a page of several top-level groups' pending members, one
 // alias each (g0, g1...): group(fullPath:) { pendingMembers(first: 100, after:) } — 29 each.
 func PendingMembersOperation(pages []PendingMembersPage) Operation {
-	op := Operation{Name: "PendingMembers", Variables: map[string]any{}}
-	var defs []string
+	op := aliasedPages("PendingMembers", len(pages))
 	for i, pg := range pages {
-		p, c := fmt.Sprintf("p%d", i), fmt.Sprintf("c%d", i)
-		defs = append(defs, "$"+p+": ID!", "$"+c+": String")
-		op.Variables[p], op.Variables[c] = pg.FullPath, nil
-		if pg.Cursor != "" {
-			op.Variables[c] = pg.Cursor
-		}
+		p, c := op.pageVars(i, pg.FullPath, pg.Cursor)
 		conn := Field{Name: "pendingMembers", Args: "first: 100, after: $" + c, Kind: Connection, Extra: 1, First: 100,
 			Children: []Field{pageInfoField(), pendingMemberNodes()}}
 		op.Fields = append(op.Fields, Field{Alias: fmt.Sprintf("g%d", i), Name: "group", Args: "fullPath: $" + p,
 			Kind: Resolver, Extra: 1, Children: []Field{conn}})
 	}
-	op.VarDefs = strings.Join(defs, ", ")
-	return op
+	return op.Operation
 }
 
 type gqlPendingNode struct {

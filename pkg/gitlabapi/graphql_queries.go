@@ -268,17 +268,11 @@ type MoreMembers struct {
 }
 
 // MoreMembersOperation reads the next page of members of several containers, one alias
-// each (m0, m1...): group(fullPath:) or project(fullPath:) — 29 each.
+// each (m0, m1...): group(fullPath:) or project(fullPath:) — 31 each.
 func MoreMembersOperation(items []MoreMembers) Operation {
-	op := Operation{Name: "MoreMembers", Variables: map[string]any{}}
-	var defs []string
+	op := aliasedPages("MoreMembers", len(items))
 	for i, it := range items {
-		p, c := fmt.Sprintf("p%d", i), fmt.Sprintf("c%d", i)
-		defs = append(defs, "$"+p+": ID!", "$"+c+": String")
-		op.Variables[p], op.Variables[c] = it.FullPath, nil // null: the first page
-		if it.Cursor != "" {
-			op.Variables[c] = it.Cursor
-		}
+		p, c := op.pageVars(i, it.FullPath, it.Cursor)
 		name, conn := "group", "groupMembers"
 		if it.Kind == Projects {
 			name, conn = "project", "projectMembers"
@@ -286,6 +280,29 @@ func MoreMembersOperation(items []MoreMembers) Operation {
 		op.Fields = append(op.Fields, Field{Alias: fmt.Sprintf("m%d", i), Name: name, Args: "fullPath: $" + p,
 			Kind: Resolver, Extra: 1, Children: []Field{membersConnection(conn, c)}})
 	}
-	op.VarDefs = strings.Join(defs, ", ")
-	return op
+	return op.Operation
+}
+
+// aliasedOperation builds an operation that reads a page of something of several
+// containers, one alias each, with a pair of variables each: $p<i> (the container's full
+// path) and $c<i> (the cursor; null for the first page).
+type aliasedOperation struct {
+	Operation
+	defs []string
+}
+
+func aliasedPages(name string, n int) *aliasedOperation {
+	return &aliasedOperation{Operation: Operation{Name: name, Variables: make(map[string]any, 2*n)}}
+}
+
+// pageVars declares the i-th pair of variables and returns their names.
+func (a *aliasedOperation) pageVars(i int, fullPath, cursor string) (p, c string) {
+	p, c = fmt.Sprintf("p%d", i), fmt.Sprintf("c%d", i)
+	a.defs = append(a.defs, "$"+p+": ID!", "$"+c+": String")
+	a.Variables[p], a.Variables[c] = fullPath, nil
+	if cursor != "" {
+		a.Variables[c] = cursor
+	}
+	a.VarDefs = strings.Join(a.defs, ", ")
+	return p, c
 }
