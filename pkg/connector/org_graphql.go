@@ -218,8 +218,13 @@ func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, er
 		ctxzap.Extract(ctx).Info("gitlab: this GitLab has no GraphQL API (POST /api/graphql answered 404): memberships are read over REST")
 		return in, nil
 	}
-	if err == nil {
-		err = o.readPending(ctx, guards, read.MaxComplexity)
+	// The pending members are read even after an error ended the members' reading (a
+	// rate limit, an outage): what was read is kept if they can be; if they cannot, it
+	// is read over REST.
+	if ctx.Err() == nil {
+		if perr := o.readPending(ctx, guards, read.MaxComplexity); err == nil {
+			err = perr
+		}
 	}
 	in.noOwnShare = groupsWithoutOwnShares(tree, signals)
 	o.logGraphQLGuards(ctx, tree, guards)

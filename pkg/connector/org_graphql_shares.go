@@ -5,9 +5,10 @@ import "github.com/conductorone/baton-gitlab/pkg/gitlabapi"
 // Which groups' share links a GraphQL sync reads (GET /groups/:id: GraphQL has no field
 // for a link's access level or expiry). A group's shared_with_groups is needed only where
 // it has a share of its own that gives access. GraphQL tells, per group read:
-//   - the shared probe (groupMembers relations SHARED_FROM_GROUPS, first 1): whether
-//     anyone reaches the group through a group shared into it OR AN ANCESTOR (GitLab's
-//     Group.shared_into_ancestors), and from which group the first row comes;
+//   - the shared probe (groupMembers relations SHARED_FROM_GROUPS, first 100): the users
+//     who reach the group through a group shared into it OR AN ANCESTOR (GitLab's
+//     Group.shared_into_ancestors; the invited groups' direct members, one row per user)
+//     and the group each row comes from;
 //   - Group.sharedGroups (GitLab 18.4+, Namespaces::Groups::SharedGroupsFinder): the
 //     groups this group is invited to. Every group of the organisation is read, so
 //     together they name every group of the organisation that an organisation group is
@@ -21,14 +22,17 @@ import "github.com/conductorone/baton-gitlab/pkg/gitlabapi"
 //   - no organisation group is shared into it or an ancestor in the organisation: the
 //     rows come from a group outside the organisation shared into it or an ancestor,
 //     which only GET /groups/:id can name, or
-//   - the probe's first row is not from an organisation group (or was redacted).
+//   - a row of the probe comes from a group outside the organisation, or the probe has
+//     more than a page of rows (it cannot tell where they all come from).
 //
-// What this leaves out: a group outside the organisation, visible to the token, shared
-// into a group whose ancestor (or itself) is also shared with an organisation group,
-// when the probe's first row is from an organisation group. Its members' access through
-// that share is then missing; a share from a group the token cannot read is found by the
-// billable members instead (org_hidden.go). On a self-managed instance-wide sync every
-// group is an organisation group, so nothing is left out there.
+// So a group is skipped only when every user reached through shares into its chain is
+// reached through an organisation group shared into an ancestor. What this can leave out:
+// a group outside the organisation, visible to the token, shared into the group itself,
+// all of whose members also reach it through an organisation group at the same or a
+// higher level (a row is the user's highest): their access levels are unchanged, only
+// which share a tie is credited to may differ from REST's. A share from a group the token
+// cannot read is not in shared_with_groups either; the billable members find it
+// (org_hidden.go).
 
 // groupsWithoutOwnShares is the set of groups whose GET /groups/:id a GraphQL sync skips.
 func groupsWithoutOwnShares(tree *groupTree, signals map[int64]gitlabapi.GroupShareSignals) map[int64]bool {
@@ -53,12 +57,23 @@ func groupsWithoutOwnShares(tree *groupTree, signals map[int64]gitlabapi.GroupSh
 		}
 		return false
 	}
+	fromOrganisation := func(s gitlabapi.GroupShareSignals) bool {
+		if !s.Complete || len(s.From) == 0 {
+			return false
+		}
+		for _, g := range s.From {
+			if tree.groups[g] == nil {
+				return false
+			}
+		}
+		return true
+	}
 	for id, s := range signals {
 		switch {
 		case !s.Reached:
 			out[id] = true // nobody reaches it through a share: none of its own gives access
 		case !listed, sharedInto[id], !explained(id):
-		case s.FirstFrom != 0 && tree.groups[s.FirstFrom] != nil:
+		case fromOrganisation(s):
 			out[id] = true
 		}
 	}

@@ -18,8 +18,12 @@ func TestGraphQLGroupsWithoutOwnShares(t *testing.T) {
 	listed := func(invitedTo ...int64) gitlabapi.GroupShareSignals {
 		return gitlabapi.GroupShareSignals{Listed: true, InvitedTo: invitedTo}
 	}
-	reached := func(s gitlabapi.GroupShareSignals, from int64) gitlabapi.GroupShareSignals {
-		s.Reached, s.FirstFrom = true, from
+	reached := func(s gitlabapi.GroupShareSignals, from ...int64) gitlabapi.GroupShareSignals {
+		s.Reached, s.From, s.Complete = true, from, true
+		return s
+	}
+	truncated := func(s gitlabapi.GroupShareSignals) gitlabapi.GroupShareSignals {
+		s.Complete = false
 		return s
 	}
 	for _, c := range []struct {
@@ -31,10 +35,12 @@ func TestGraphQLGroupsWithoutOwnShares(t *testing.T) {
 			1: listed(), 2: listed(), 3: listed(), 4: listed(), 5: listed()}, "1 2 3 4 5"},
 		{"e shared into b: b has its own share, d below it only inherits it", map[int64]gitlabapi.GroupShareSignals{
 			1: listed(), 2: reached(listed(), 5), 3: listed(), 4: reached(listed(), 5), 5: listed(2)}, "1 3 4 5"},
-		{"below b, d's first row from a group outside the organisation: d may have its own", map[int64]gitlabapi.GroupShareSignals{
-			1: listed(), 2: reached(listed(), 5), 3: listed(), 4: reached(listed(), 99), 5: listed(2)}, "1 3 5"},
-		{"below b, d's first row redacted (a group the token cannot read)", map[int64]gitlabapi.GroupShareSignals{
-			1: listed(), 2: reached(listed(), 5), 3: listed(), 4: reached(listed(), 0), 5: listed(2)}, "1 3 5"},
+		{"below b, a row of d's from a group outside the organisation: d may have its own share", map[int64]gitlabapi.GroupShareSignals{
+			1: listed(), 2: reached(listed(), 5), 3: listed(), 4: reached(listed(), 5, 99), 5: listed(2)}, "1 3 5"},
+		{"below b, d's rows all redacted (a group the token cannot read) with more to come", map[int64]gitlabapi.GroupShareSignals{
+			1: listed(), 2: reached(listed(), 5), 3: listed(), 4: truncated(reached(listed())), 5: listed(2)}, "1 3 5"},
+		{"below b, more than a page of d's rows: where the others come from is unknown", map[int64]gitlabapi.GroupShareSignals{
+			1: listed(), 2: reached(listed(), 5), 3: listed(), 4: truncated(reached(listed(), 5)), 5: listed(2)}, "1 3 5"},
 		{"e shared into b and into d: both read", map[int64]gitlabapi.GroupShareSignals{
 			1: listed(), 2: reached(listed(), 5), 3: listed(), 4: reached(listed(), 5), 5: listed(2, 4)}, "1 3 5"},
 		{"c reached although no organisation group is shared into its chain: an outside group is", map[int64]gitlabapi.GroupShareSignals{

@@ -15,7 +15,7 @@ import (
 )
 
 // Reading the direct members of many groups and projects through GraphQL: chunks of
-// groups by id (88 a user's POST; 73 with their shared groups), each with its first 100 direct members and its own
+// groups by id (81 a user's POST; 67 with their shared groups), each with its first 100 direct members and its own
 // projects (100, each with its first 100 direct members), further pages of a group's
 // projects, then follow-up pages (8 containers a query, by aliases) for those with
 // more; as many of these queries in one POST (a multiplex) as GitLab's complexity limit
@@ -62,9 +62,10 @@ type GroupShareSignals struct {
 	// Reached: someone reaches the group through a group shared into it or an ancestor
 	// (the shared probe found a row, or could not tell).
 	Reached bool
-	// FirstFrom is the group of the probe's first row (0: none, or a row GitLab redacted
-	// because the token cannot read its group).
-	FirstFrom int64
+	// From are the groups the probe's rows come from (GitLab leaves out the rows of a
+	// group the token cannot read), all of them when Complete (one page held every row).
+	From     []int64
+	Complete bool
 	// InvitedTo are the groups this group is invited to (Group.sharedGroups), complete
 	// when Listed (the field answered, on one page).
 	InvitedTo []int64
@@ -254,12 +255,15 @@ type gqlGroupsAnswer struct {
 }
 
 type gqlSharedProbe struct {
-	PageInfo gqlPageInfo `json:"pageInfo"`
-	Nodes    []struct {
-		Group *struct {
-			ID string `json:"id"`
-		} `json:"group"`
-	} `json:"nodes"`
+	PageInfo gqlPageInfo   `json:"pageInfo"`
+	Nodes    []gqlProbeRow `json:"nodes"`
+}
+
+// gqlProbeRow is a shared probe's row: the group the membership is of.
+type gqlProbeRow struct {
+	Group *struct {
+		ID string `json:"id"`
+	} `json:"group"`
 }
 
 type gqlGroupIDsConn struct {
@@ -280,8 +284,21 @@ func shareSignals(probe *gqlSharedProbe, invited *gqlGroupIDsConn) GroupShareSig
 	s := GroupShareSignals{Reached: true}
 	if probe != nil {
 		s.Reached = len(probe.Nodes) > 0 || probe.PageInfo.HasNextPage
-		if len(probe.Nodes) > 0 && probe.Nodes[0].Group != nil {
-			s.FirstFrom, _ = gidNumber(probe.Nodes[0].Group.ID)
+		s.Complete = !probe.PageInfo.HasNextPage
+		seen := map[int64]bool{}
+		for _, n := range probe.Nodes {
+			id, ok := int64(0), false
+			if n.Group != nil {
+				id, ok = gidNumber(n.Group.ID)
+			}
+			if !ok {
+				s.Complete = false // a row without its group: it cannot be told where it comes from
+				continue
+			}
+			if !seen[id] {
+				seen[id] = true
+				s.From = append(s.From, id)
+			}
 		}
 	}
 	if invited != nil && !invited.PageInfo.HasNextPage {

@@ -203,36 +203,37 @@ func TestReadDirectMembersComplexityRefusal(t *testing.T) {
 	}
 }
 
-// GraphQL redacts a shared row whose group the caller cannot read after cutting the page
-// (GroupMember authorizes :read_group): the probe of a group whose first row comes from a
-// private outside group shows no node, and its hasNextPage still tells that others follow.
-// In this world the first rows into org-1 are the outside group's (ids sort first) and
-// org-2/team-3/team-4/team-9, which the token reads, is shared into it too.
-func TestReadDirectMembersSharedProbeSeesPastRedactedRows(t *testing.T) {
+// GraphQL redacts a shared row whose group the caller cannot read (GroupMember
+// authorizes :read_group): the probe of org-1, into which the private outside group and
+// org-2/team-3/team-4/team-9 (which the token reads) are both shared, shows team-9's rows
+// only, and says where they come from.
+func TestReadDirectMembersSharedProbeLeavesOutRedactedRows(t *testing.T) {
 	w := fg.LargeWorld(fg.LargeSpec{Users: 300, Groups: 24, Projects: 60, Seed: 7}, fg.ModeGitLabCom)
 	const org1, team9 = fg.LargeGroupBase + 1, fg.LargeGroupBase + 9
 	shares := w.GroupShares[org1]
-	if len(shares) != 2 || shares[0].GroupID != team9 || shares[1].GroupID != fg.LargeOutsideGroupID {
+	if len(shares) != 2 || shares[0].GroupID != team9 || shares[1].GroupID != fg.LargeOutsideGroupID ||
+		len(w.GroupMembers[fg.LargeOutsideGroupID]) == 0 {
 		t.Fatalf("the world changed: shares into org-1 %v", shares)
 	}
 	e := newFakeEnv(t, fg.ModeGitLabCom, w)
-	q := GroupsMembersOperation([]int64{org1}, GroupsWith{})
-	var raw GraphQLResponse[gqlGroupsAnswer]
-	if err := e.c.GraphQL(e.ctx, []GraphQLQuery{q.Query()}, []any{&raw}); err != nil {
+	var groups []int64
+	paths := map[int64]string{}
+	for _, g := range w.SortedGroups() {
+		groups = append(groups, g.ID)
+		paths[g.ID] = w.FullPath(g.ID)
+	}
+	got := map[int64]GroupShareSignals{}
+	if _, err := e.c.ReadDirectMembers(e.ctx, DirectMembersRead{
+		Groups: groups, With: GroupsWith{Projects: true},
+		OnGroup:   func(id int64, _ []GraphQLMember, s GroupShareSignals) { got[id] = s },
+		OnProject: func(int64, []GraphQLMember) {},
+		GroupPath: func(id int64) string { return paths[id] }, ProjectPath: func(int64) string { return "" },
+	}); err != nil {
 		t.Fatal(err)
 	}
-	if raw.Data == nil || len(raw.Data.Groups.Nodes) != 1 || raw.Data.Groups.Nodes[0].Shared == nil {
-		t.Fatalf("answer %+v", raw)
-	}
-	if p := raw.Data.Groups.Nodes[0].Shared; len(p.Nodes) != 0 || !p.PageInfo.HasNextPage {
-		t.Fatalf("the probe's first row is not a redacted one (nodes %d, hasNextPage %v): the test tests nothing", len(p.Nodes), p.PageInfo.HasNextPage)
-	}
-	got := readAllThroughGraphQL(t, e, 0)
-	if got.err != nil {
-		t.Fatal(got.err)
-	}
-	if !got.shared[org1] {
-		t.Error("org-1 reported without anyone reached through a share")
+	s := got[org1]
+	if !s.Reached || !s.Complete || !slices.Equal(s.From, []int64{team9}) {
+		t.Errorf("org-1's probe: %+v, want reached, complete, from team-9 only", s)
 	}
 }
 
@@ -291,5 +292,43 @@ func TestReadDirectMembersSharedGroups(t *testing.T) {
 				t.Fatal("the demo world has no group share: the test tests nothing")
 			}
 		})
+	}
+}
+
+// shareSignals reads the probe as GitLab pages it: rows of groups the caller cannot read
+// are cut after the page is (a page can be empty while more rows follow); a row whose
+// group is not given cannot be placed.
+func TestShareSignals(t *testing.T) {
+	row := func(gid string) gqlProbeRow {
+		r := gqlProbeRow{}
+		if gid != "" {
+			r.Group = &struct {
+				ID string `json:"id"`
+			}{gid}
+		}
+		return r
+	}
+	probe := func(next bool, gids ...string) *gqlSharedProbe {
+		p := &gqlSharedProbe{PageInfo: gqlPageInfo{HasNextPage: next}}
+		for _, g := range gids {
+			p.Nodes = append(p.Nodes, row(g))
+		}
+		return p
+	}
+	for _, c := range []struct {
+		name  string
+		probe *gqlSharedProbe
+		want  string
+	}{
+		{"no probe answer", nil, "reached=true complete=false from=[]"},
+		{"no row", probe(false), "reached=false complete=true from=[]"},
+		{"only redacted rows, more to come", probe(true), "reached=true complete=false from=[]"},
+		{"rows of two groups, one twice", probe(false, "gid://gitlab/Group/5", "gid://gitlab/Group/7", "gid://gitlab/Group/5"), "reached=true complete=true from=[5 7]"},
+		{"a row without its group", probe(false, "gid://gitlab/Group/5", ""), "reached=true complete=false from=[5]"},
+	} {
+		s := shareSignals(c.probe, nil)
+		if got := fmt.Sprintf("reached=%v complete=%v from=%v", s.Reached, s.Complete, s.From); got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
 	}
 }

@@ -97,6 +97,9 @@ func (c *Client) ReadPendingMembers(ctx context.Context, roots []string, maxComp
 		maxComplexity = GraphQLMaxComplexity
 	}
 	res := PendingMembersRead{Rows: map[string][]GraphQLPendingMember{}, Failed: map[string]error{}}
+	if len(roots) == 0 {
+		return res, nil
+	}
 	queue := make([]PendingMembersPage, 0, len(roots))
 	for _, r := range roots {
 		queue = append(queue, PendingMembersPage{FullPath: r})
@@ -117,6 +120,7 @@ func (c *Client) ReadPendingMembers(ctx context.Context, roots []string, maxComp
 			}
 			for _, pg := range batch {
 				res.Failed[pg.FullPath] = err
+				delete(res.Rows, pg.FullPath) // a later page failed: its earlier pages are not the whole list
 			}
 			continue
 		}

@@ -165,16 +165,17 @@ func membersConnection(name, cursorVar string) Field {
 		Children: []Field{pageInfoField(), memberNodes()}}
 }
 
-// sharedProbe: does anyone reach the group through a group shared into it or an
-// ancestor, and from which group is the first row? groupMembers(relations:
-// [SHARED_FROM_GROUPS], first: 1) — 7. GraphQL redacts a row whose group the caller cannot
-// read after the page is cut (GroupMember authorizes :read_group), so a first row from a
-// private outside group leaves nodes empty while hasNextPage still says more rows follow:
-// either means "someone".
+// sharedProbe: who reaches the group through a group shared into it or an ancestor,
+// and from which groups? groupMembers(relations: [SHARED_FROM_GROUPS], first: 100) { nodes
+// { group { id } } } — 12. The rows are the invited groups' direct members, one per user
+// (GroupMembersFinder: of_groups(Group.shared_into_ancestors), distinct on the user);
+// GraphQL redacts a row whose group the caller cannot read after the page is cut
+// (GroupMember authorizes :read_group), so a page can be empty while hasNextPage says
+// more rows follow.
 func sharedProbe() Field {
-	return Field{Alias: "shared", Name: "groupMembers", Args: "first: 1, relations: [SHARED_FROM_GROUPS]",
-		Kind: Connection, Extra: 1, First: 1, Children: []Field{plain("pageInfo", plains("hasNextPage")...),
-			plain("nodes", plain("id"), plain("group", plains("id")...))}}
+	return Field{Alias: "shared", Name: "groupMembers", Args: "first: 100, relations: [SHARED_FROM_GROUPS]",
+		Kind: Connection, Extra: 1, First: 100, Children: []Field{plain("pageInfo", plains("hasNextPage")...),
+			plain("nodes", plain("group", plains("id")...))}}
 }
 
 // sharedGroupsField is Group.sharedGroups (GitLab 18.4+,
