@@ -532,3 +532,32 @@ func (w *World) ProjectByFullPath(path string) *Project {
 	}
 	return nil
 }
+
+// DropCustomRoles removes every custom role from the world: the roles and every
+// membership's, share's and invitation's reference to one (a world whose memberships a
+// GraphQL sync reads: custom roles keep them on REST).
+func (w *World) DropCustomRoles() *World {
+	for _, byUser := range []map[int64]map[int64]*Member{w.GroupMembers, w.ProjectMembers} {
+		for _, ms := range byUser {
+			for _, m := range ms {
+				m.MemberRoleID = 0
+			}
+		}
+	}
+	for _, byNode := range []map[int64][]Share{w.GroupShares, w.ProjectShares} {
+		for _, shares := range byNode {
+			for i := range shares {
+				shares[i].MemberRoleID = 0
+			}
+		}
+	}
+	for _, byNode := range []map[int64][]*Invitation{w.GroupInvitations, w.ProjectInvitations} {
+		for _, invs := range byNode {
+			for _, inv := range invs {
+				inv.MemberRoleID = 0
+			}
+		}
+	}
+	w.MemberRoles = map[int64]*MemberRole{}
+	return w
+}

@@ -116,32 +116,7 @@ var smallLargeCom = fg.LargeSpec{Users: 300, Groups: 24, Projects: 60, Seed: 7}
 
 // withoutCustomRoles is w with no custom role defined or held: the worlds where GraphQL
 // reads the memberships (custom roles are REST's).
-func withoutCustomRoles(w *fg.World) *fg.World {
-	for _, ms := range w.GroupMembers {
-		for _, m := range ms {
-			m.MemberRoleID = 0
-		}
-	}
-	for _, ms := range w.ProjectMembers {
-		for _, m := range ms {
-			m.MemberRoleID = 0
-		}
-	}
-	for id, shares := range w.GroupShares {
-		for i := range shares {
-			shares[i].MemberRoleID = 0
-		}
-		w.GroupShares[id] = shares
-	}
-	for id, shares := range w.ProjectShares {
-		for i := range shares {
-			shares[i].MemberRoleID = 0
-		}
-		w.ProjectShares[id] = shares
-	}
-	w.MemberRoles = map[int64]*fg.MemberRole{}
-	return w
-}
+func withoutCustomRoles(w *fg.World) *fg.World { return w.DropCustomRoles() }
 
 // at184 makes w a GitLab 18.4, which has Group.sharedGroups.
 func at184(w *fg.World) *fg.World {
