@@ -22,9 +22,8 @@ import (
 // projects stay REST listings (projects carry their share links there; GraphQL has none).
 //
 // What GraphQL's members lack, and how the sync stays exact:
-//   - custom roles (member_role): a hierarchy whose custom roles are not known to be none
-//     (GET groups/:id/member_roles on GitLab.com, GET member_roles on self-managed: an
-//     empty list) keeps REST for its members;
+//   - custom roles (member_role): a hierarchy where memberships may hold one
+//     (Group.memberRoles' membersCount, customRolesHeld) keeps REST for its members;
 //   - membership_state (awaiting): the top-level group's pendingMembers (GraphQL, after
 //     the members; GET groups/:id/pending_members where GraphQL cannot give them) names
 //     the members awaiting a seat; a container where one of them has a row is read over
@@ -126,19 +125,25 @@ func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, er
 	if err != nil {
 		return noGraphQL, err
 	}
-	guards := map[int64]*hierarchyGuards{} // top-level group id -> guards
-	instanceRoles := -1                    // self-managed: instance custom roles, -1 unknown
-	if o.c.settings.Deployment == gitlabapi.SelfManaged {
-		if roles, err := o.c.client.ListInstanceMemberRoles(ctx); err == nil {
-			instanceRoles = len(roles)
-		}
+	maxComplexity := gitlabapi.GraphQLMaxComplexity
+	if instance {
+		maxComplexity = gitlabapi.GraphQLAdminMaxComplexity
 	}
+	roles, err := o.customRolesHeld(ctx, tree, maxComplexity)
+	if gitlabapi.IsNotFound(err) {
+		ctxzap.Extract(ctx).Info("gitlab: this GitLab has no GraphQL API (POST /api/graphql answered 404): memberships are read over REST")
+		return noGraphQL, nil
+	}
+	if err != nil {
+		return noGraphQL, err
+	}
+	guards := map[int64]*hierarchyGuards{} // top-level group id -> guards
 	guardOf := func(groupID int64) *hierarchyGuards {
 		top, path := o.topLevelOf(ctx, tree, groupID)
 		if g := guards[top]; g != nil {
 			return g
 		}
-		g := o.hierarchyGuards(ctx, top, instanceRoles)
+		g := o.hierarchyGuards(ctx, top, roles.held(top))
 		g.path = path
 		guards[top] = g
 		return g
@@ -160,7 +165,7 @@ func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, er
 	}
 	// Personal projects: no group, no pending members, no custom role but the instance's.
 	personal := &hierarchyGuards{pending: &hierarchyPending{known: true}}
-	if o.c.settings.Deployment == gitlabapi.SelfManaged && instanceRoles == 0 {
+	if o.c.settings.Deployment == gitlabapi.SelfManaged && !roles.held(0) {
 		read.Projects = append(read.Projects, ps.personal...)
 	}
 	var got []*graphqlNode
@@ -206,9 +211,7 @@ func (o *organisationState) readGraphQL(ctx context.Context) (*graphqlInputs, er
 		o.logGraphQLGuards(ctx, tree, guards)
 		return in, nil
 	}
-	if instance {
-		read.MaxComplexity = gitlabapi.GraphQLAdminMaxComplexity
-	}
+	read.MaxComplexity = maxComplexity
 	sum, err := o.c.client.ReadDirectMembers(ctx, read)
 	if len(sum.Skipped) > 0 {
 		ctxzap.Extract(ctx).Info("gitlab: some memberships are read over REST: GraphQL refused or failed them",
@@ -248,17 +251,13 @@ func (o *organisationState) topLevelOf(ctx context.Context, tree *groupTree, id 
 
 // hierarchyGuards reads, before the members, what tells where GraphQL's rows are exact
 // in a top-level group's hierarchy (its pending members are read after: readPending).
-func (o *organisationState) hierarchyGuards(ctx context.Context, top int64, instanceRoles int) *hierarchyGuards {
+func (o *organisationState) hierarchyGuards(ctx context.Context, top int64, rolesHeld bool) *hierarchyGuards {
 	g := &hierarchyGuards{}
-	api := o.c.client
-	if o.c.settings.Deployment == gitlabapi.SelfManaged {
-		if instanceRoles != 0 {
-			g.rest, g.why = true, "custom roles are defined (or cannot be listed)"
-		}
+	if rolesHeld {
+		g.rest, g.why = true, "custom roles are held by members (or cannot be read)"
 		return g
 	}
-	if roles, err := api.ListGroupMemberRoles(ctx, top); err != nil || len(roles) > 0 {
-		g.rest, g.why = true, "custom roles are defined (or cannot be listed)"
+	if o.c.settings.Deployment == gitlabapi.SelfManaged {
 		return g
 	}
 	if ids, err := o.samlIdentities(ctx, top); (err != nil && !ownerOnlyRefusal(err)) || len(ids) > 0 {
@@ -390,6 +389,71 @@ func (o *organisationState) storeGraphQLNode(in *graphqlInputs, gn *graphqlNode)
 		o.projectMembers.set(gn.n.ID, gn.rows)
 		in.projects[gn.n.ID] = true
 	}
+}
+
+// customRoles says, per top-level group, whether memberships hold custom roles.
+type customRoles struct {
+	selfManaged bool
+	byTop       map[int64]bool // GitLab.com: per top-level group
+	instance    bool           // self-managed: the instance's roles
+}
+
+// held reports whether memberships in top's hierarchy (self-managed: anywhere; top 0:
+// outside any group) may hold a custom role.
+func (r *customRoles) held(top int64) bool {
+	if r.selfManaged {
+		return r.instance
+	}
+	held, known := r.byTop[top]
+	return held || !known
+}
+
+// customRolesHeld reads whether memberships hold custom roles: GraphQL's Group.memberRoles
+// with membersCount (gitlabapi.ReadMemberRolesInUse), for each top-level group on
+// GitLab.com (roles are a top-level group's there) or through any group for the instance
+// on self-managed, several groups a POST. Where GraphQL gives no answer (Community
+// Edition, a refusal), REST's list of the roles (GET groups/:id/member_roles, GET
+// member_roles) stands in: defined roles count as held, and a list that cannot be read
+// too.
+func (o *organisationState) customRolesHeld(ctx context.Context, tree *groupTree, maxComplexity int) (*customRoles, error) {
+	r := &customRoles{selfManaged: o.c.settings.Deployment == gitlabapi.SelfManaged, byTop: map[int64]bool{}}
+	tops := map[int64]string{}
+	for _, root := range tree.roots {
+		top, path := o.topLevelOf(ctx, tree, root)
+		tops[top] = path
+	}
+	var paths []string
+	for _, top := range sortedKeys(tops) {
+		paths = append(paths, tops[top])
+		if r.selfManaged {
+			break // any group answers with the instance's roles
+		}
+	}
+	inUse, err := o.c.client.ReadMemberRolesInUse(ctx, paths, maxComplexity)
+	if err != nil {
+		return nil, err // no GraphQL API (NotFound), or what ends any reading
+	}
+	api := o.c.client
+	if r.selfManaged {
+		if len(paths) > 0 {
+			if u, ok := inUse[paths[0]]; ok {
+				r.instance = u.Held > 0
+				return r, nil
+			}
+		}
+		roles, err := api.ListInstanceMemberRoles(ctx)
+		r.instance = err != nil || len(roles) > 0
+		return r, nil
+	}
+	for top, path := range tops {
+		if u, ok := inUse[path]; ok {
+			r.byTop[top] = u.Held > 0
+			continue
+		}
+		roles, err := api.ListGroupMemberRoles(ctx, top)
+		r.byTop[top] = err != nil || len(roles) > 0
+	}
+	return r, nil
 }
 
 func (o *organisationState) logGraphQLGuards(ctx context.Context, tree *groupTree, guards map[int64]*hierarchyGuards) {

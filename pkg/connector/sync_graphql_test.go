@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -161,8 +163,10 @@ func TestSyncGraphQLSameC1ZAsREST(t *testing.T) {
 			t.Parallel() // the longest test of the package: its worlds run side by side
 			rest, gql, a, b := syncBoth(t, w)
 			assertSameC1Z(t, rest, gql, a, b)
-			if (graphQLPosts(gql) == 0) != w.restOnly {
-				t.Errorf("the GraphQL sync sent %d GraphQL queries", graphQLPosts(gql))
+			// Custom roles held everywhere: one POST asks whether they are (memberRoles),
+			// no membership is read through GraphQL.
+			if n := graphQLPosts(gql); (n <= 1) != w.restOnly {
+				t.Errorf("the GraphQL sync sent %d GraphQL queries", n)
 			}
 			if w.saves && restRequests(gql) >= restRequests(rest) {
 				t.Errorf("GraphQL saved no REST request: %d, REST alone %d", restRequests(gql), restRequests(rest))
@@ -330,5 +334,53 @@ func TestSyncGraphQLGroupDetailsOnlyOfSharedGroups(t *testing.T) {
 	}
 	if read == 0 || len(shared) == 0 {
 		t.Errorf("%d group details read, %d groups shared: the test tests nothing", read, len(shared))
+	}
+}
+
+// Custom roles defined but held by no membership (Group.memberRoles' membersCount 0)
+// change no row: GraphQL reads the memberships there, and the c1z is REST's. Held by one
+// membership, the hierarchy's memberships (on self-managed, the instance's) are REST's.
+func TestSyncGraphQLCustomRolesDefinedButNotHeld(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []fg.Mode{fg.ModeGitLabCom, fg.ModeSelfManaged} {
+		for _, held := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s held %v", mode, held), func(t *testing.T) {
+				t.Parallel()
+				world := func() *fg.World {
+					w := fg.DemoWorld(mode)
+					roles := w.MemberRoles
+					w.DropCustomRoles()
+					w.MemberRoles = roles // defined, held by nobody
+					if held {             // the first member of acme (by id) a role fits, the same in both worlds
+						members := w.GroupMembers[fg.DemoGroupAcme]
+						for _, uid := range slices.Sorted(maps.Keys(members)) {
+							for _, id := range slices.Sorted(maps.Keys(roles)) {
+								if roles[id].BaseAccessLevel <= members[uid].AccessLevel {
+									members[uid].MemberRoleID = id
+									return w
+								}
+							}
+						}
+					}
+					return w
+				}
+				if len(world().MemberRoles) == 0 {
+					t.Fatal("the demo world defines no custom role: the test tests nothing")
+				}
+				rest, gql, a, b := syncBoth(t, syncWorld{"demo", mode, world, false, false})
+				assertSameC1Z(t, rest, gql, a, b)
+				listings := restRoutes(gql)["GET /groups/:id/members"] + restRoutes(gql)["GET /projects/:id/members"]
+				containers := restRoutes(rest)["GET /groups/:id/members"] + restRoutes(rest)["GET /projects/:id/members"]
+				if !held && listings*4 > containers {
+					t.Errorf("roles held by nobody: %d of %d containers' members still listed over REST", listings, containers)
+				}
+				if held && listings*2 < containers {
+					t.Errorf("a role held: only %d of %d containers' members listed over REST", listings, containers)
+				}
+				if n := restRoutes(gql)["GET /groups/:id/member_roles"] + restRoutes(gql)["GET /member_roles"]; n != 0 {
+					t.Errorf("%d REST member role listings: Group.memberRoles answered", n)
+				}
+			})
+		}
 	}
 }

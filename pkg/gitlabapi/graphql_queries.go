@@ -296,6 +296,16 @@ func aliasedPages(name string, n int) *aliasedOperation {
 	return &aliasedOperation{Operation: Operation{Name: name, Variables: make(map[string]any, 2*n)}}
 }
 
+// pathVar declares the i-th path variable alone (no page after the first) and returns
+// its name.
+func (a *aliasedOperation) pathVar(i int, fullPath string) string {
+	p := fmt.Sprintf("p%d", i)
+	a.defs = append(a.defs, "$"+p+": ID!")
+	a.Variables[p] = fullPath
+	a.VarDefs = strings.Join(a.defs, ", ")
+	return p
+}
+
 // pageVars declares the i-th pair of variables and returns their names.
 func (a *aliasedOperation) pageVars(i int, fullPath, cursor string) (p, c string) {
 	p, c = fmt.Sprintf("p%d", i), fmt.Sprintf("c%d", i)

@@ -22,6 +22,8 @@ import (
 //	                  for 100 (an administrator's)
 //	shared groups     (pageInfo{hasNextPage} 2 + nodes{id} 2 + 1 + 1 sort default) × 2 = 12 more a
 //	                  group node: 250 for 67 groups with their projects
+//	member roles      1 group + (pageInfo{hasNextPage} 2 + nodes{id membersCount} 3 + 1) × 2 = 13
+//	                  an alias
 //	pending members   1 group + (pageInfo 3 + nodes[1 + 5 fields + accessLevel{integerValue} 2
 //	                  + expiresAt 1 + createdAt 1 = 10] + 1) × (1 + 100 × 0.01) = 29 an alias
 func TestGraphQLQueryComplexityPinned(t *testing.T) {
@@ -60,6 +62,7 @@ func TestGraphQLQueryComplexityPinned(t *testing.T) {
 		{"MoreMembers 1", MoreMembersOperation(more(1)), 31},
 		{"MoreMembers 8", MoreMembersOperation(more(8)), 248},
 		{"PendingMembers 1", PendingMembersOperation([]PendingMembersPage{{FullPath: "acme"}}), 29},
+		{"MemberRoles 2", MemberRolesOperation([]string{"acme", "globex"}), 26},
 		{"PendingMembers 8", PendingMembersOperation(make([]PendingMembersPage, 8)), 232},
 	} {
 		if got := c.op.Complexity(); got != c.want {
@@ -107,6 +110,7 @@ func TestGraphQLQueryComplexityMatchesGitLabsRule(t *testing.T) {
 		GroupsMembersOperation([]int64{fg.DemoGroupAcme, 2, 3}, GroupsWith{Projects: true, SharedGroups: true}),
 		ProjectsMembersOperation("acme", 20, ""),
 		PendingMembersOperation([]PendingMembersPage{{FullPath: "acme"}, {FullPath: "globex", Cursor: "MQ"}}),
+		MemberRolesOperation([]string{"acme", "globex"}),
 	} {
 		op.Fields = append(op.Fields, plain("queryComplexity", plains("score", "limit")...))
 		q := op.Query()
