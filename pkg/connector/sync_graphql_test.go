@@ -384,3 +384,22 @@ func TestSyncGraphQLCustomRolesDefinedButNotHeld(t *testing.T) {
 		}
 	}
 }
+
+// With --groups, the organisation is the configured top-level groups (their details
+// read by path, their subgroups listed): GraphQL reads their memberships as without it.
+func TestSyncGraphQLConfiguredGroupsSameC1Z(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []fg.Mode{fg.ModeGitLabCom, fg.ModeSelfManaged} {
+		t.Run(string(mode), func(t *testing.T) {
+			t.Parallel()
+			world := func() *fg.World { return at184(withoutCustomRoles(fg.DemoWorld(mode))) }
+			w := syncWorld{"demo --groups acme", mode, world, false, true}
+			rest, gql, a, b := syncBoth(t, w, batontest.WithGroups("acme"))
+			assertSameC1Z(t, rest, gql, a, b)
+			if graphQLPosts(gql) < 2 || len(b.Resources) == 0 {
+				t.Errorf("%d GraphQL POSTs, %d resources", graphQLPosts(gql), len(b.Resources))
+			}
+			t.Logf("REST: %d requests; GraphQL: %d POSTs + %d REST %v", restRequests(rest), graphQLPosts(gql), restRequests(gql), restRoutes(gql))
+		})
+	}
+}
