@@ -70,7 +70,7 @@ func (g *graphqlInputs) readByGraphQL(n orgNode) bool {
 // graphqlLoaded reads the organisation's direct members through GraphQL once per sync
 // (with --sync-api graphql; otherwise it reads nothing).
 func (o *organisationState) graphqlLoaded(ctx context.Context) (*graphqlInputs, error) {
-	if !o.c.settings.GraphQL || !o.wholeSync {
+	if !o.c.settings.GraphQL || !o.wholeSync || o.noGraphQLAPI.Load() {
 		return noGraphQL, nil
 	}
 	return o.gql.get(func() (*graphqlInputs, error) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
@@ -203,6 +204,9 @@ type organisationState struct {
 	saml           samlIdentities                  // group_saml_identity of the member rows read
 
 	gql lazy[*graphqlInputs] // what GraphQL read (org_graphql.go)
+	// noGraphQLAPI: POST /api/graphql answered 404 (an older GitLab, or GraphQL turned
+	// off): nothing more is asked of it this sync.
+	noGraphQLAPI atomic.Bool
 	// wholeSync: the state of a sync (kept for its length), not of one call outside a
 	// sync: only a sync reads the whole organisation through GraphQL up front.
 	wholeSync bool

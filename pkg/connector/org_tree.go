@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
+	"go.uber.org/zap"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
@@ -71,6 +72,7 @@ func (o *organisationState) groupTree(ctx context.Context) (*groupTree, error) {
 				roots = append(roots, g)
 				o.groupDetails.set(g.ID, toOrgGroup(g))
 			}
+		case instance && o.groupsFromGraphQL(ctx, "", &all):
 		case instance:
 			groups, err := gitlabapi.ListAll(ctx, "listing groups", func(lo gitlab.ListOptions, opts ...gitlab.RequestOptionFunc) ([]*gitlab.Group, *gitlab.Response, error) {
 				return api.Groups.ListGroups(&gitlab.ListGroupsOptions{
@@ -94,6 +96,9 @@ func (o *organisationState) groupTree(ctx context.Context) (*groupTree, error) {
 		}
 		for _, r := range roots {
 			all = append(all, r)
+			if o.groupsFromGraphQL(ctx, r.FullPath, &all) {
+				continue
+			}
 			desc, err := gitlabapi.ListAll(ctx, "listing the subgroups of "+r.FullPath, func(lo gitlab.ListOptions, opts ...gitlab.RequestOptionFunc) ([]*gitlab.Group, *gitlab.Response, error) {
 				return api.Groups.ListDescendantGroups(r.ID, &gitlab.ListDescendantGroupsOptions{ListOptions: lo}, opts...)
 			})
@@ -129,6 +134,28 @@ func (o *organisationState) groupTree(ctx context.Context) (*groupTree, error) {
 		}
 		return t, nil
 	})
+}
+
+// groupsFromGraphQL lists, in a GraphQL sync (--sync-api graphql), every group the
+// token can see (root "": an administrator's instance-wide sync) or root's subtree
+// (--groups) through GraphQL, appending them to all; false (nothing appended) when it is
+// not a GraphQL sync or GraphQL gave no answer (logged once at info): REST lists them.
+func (o *organisationState) groupsFromGraphQL(ctx context.Context, root string, all *[]*gitlab.Group) bool {
+	if !o.c.settings.GraphQL || !o.wholeSync || o.noGraphQLAPI.Load() {
+		return false
+	}
+	gs, err := o.c.client.ListGroupsGraphQL(ctx, root)
+	if gitlabapi.IsNotFound(err) {
+		o.noGraphQLAPI.Store(true)
+		ctxzap.Extract(ctx).Info("gitlab: this GitLab has no GraphQL API (POST /api/graphql answered 404): the sync reads REST only")
+		return false
+	}
+	if err != nil {
+		ctxzap.Extract(ctx).Info("gitlab: listing the groups through GraphQL failed: they are listed over REST", zap.Error(err))
+		return false
+	}
+	*all = append(*all, gs...)
+	return true
 }
 
 // tokenUserGroups is GET /groups?min_access_level=10 (ordered by id): the groups the

@@ -24,6 +24,8 @@ import (
 //	                  group node: 250 for 67 groups with their projects
 //	member roles      1 group + (pageInfo{hasNextPage} 2 + nodes{id membersCount} 3 + 1) × 2 = 13
 //	                  an alias
+//	all groups        (pageInfo 3 + nodes[1 + 10 fields + parent{id} 2 = 13] + 1 + 1 sort default) × 2 = 36
+//	descendant groups 1 group + 5 (an explicit complexity, no page multiplier) + 3 + 13 = 22
 //	pending members   1 group + (pageInfo 3 + nodes[1 + 5 fields + accessLevel{integerValue} 2
 //	                  + expiresAt 1 + createdAt 1 = 10] + 1) × (1 + 100 × 0.01) = 29 an alias
 func TestGraphQLQueryComplexityPinned(t *testing.T) {
@@ -63,6 +65,8 @@ func TestGraphQLQueryComplexityPinned(t *testing.T) {
 		{"MoreMembers 8", MoreMembersOperation(more(8)), 248},
 		{"PendingMembers 1", PendingMembersOperation([]PendingMembersPage{{FullPath: "acme"}}), 29},
 		{"MemberRoles 2", MemberRolesOperation([]string{"acme", "globex"}), 26},
+		{"AllGroups", AllGroupsOperation("c"), 36},
+		{"DescendantGroups", DescendantGroupsOperation("acme", "c"), 22},
 		{"PendingMembers 8", PendingMembersOperation(make([]PendingMembersPage, 8)), 232},
 	} {
 		if got := c.op.Complexity(); got != c.want {
@@ -111,6 +115,8 @@ func TestGraphQLQueryComplexityMatchesGitLabsRule(t *testing.T) {
 		ProjectsMembersOperation("acme", 20, ""),
 		PendingMembersOperation([]PendingMembersPage{{FullPath: "acme"}, {FullPath: "globex", Cursor: "MQ"}}),
 		MemberRolesOperation([]string{"acme", "globex"}),
+		AllGroupsOperation(""),
+		DescendantGroupsOperation("acme", ""),
 	} {
 		op.Fields = append(op.Fields, plain("queryComplexity", plains("score", "limit")...))
 		q := op.Query()
