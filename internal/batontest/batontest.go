@@ -10,8 +10,10 @@ package batontest
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"sort"
+	"strings"
 	"testing"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
@@ -24,6 +26,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/test/bufconn"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 )
 
 // options of Sync.
@@ -118,6 +122,39 @@ type C1Z struct {
 	Resources    []*v2.Resource
 	Entitlements []*v2.Entitlement
 	Grants       []*v2.Grant
+}
+
+// Lines renders every resource, entitlement and grant of the c1z as canonical JSON, one
+// line each ("resource {...}"), sorted; base (a fake's URL: each has its own port) is
+// written BASE, so that two syncs of one world compare line by line.
+func (c *C1Z) Lines(t testing.TB, base string) []string {
+	t.Helper()
+	var out []string
+	add := func(kind string, m proto.Message) {
+		b, err := protojson.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		_ = json.Unmarshal(b, &v)
+		canon, _ := json.Marshal(v) // protojson's spacing varies
+		line := string(canon)
+		if base != "" {
+			line = strings.ReplaceAll(line, base, "BASE")
+		}
+		out = append(out, kind+" "+line)
+	}
+	for _, r := range c.Resources {
+		add("resource", r)
+	}
+	for _, e := range c.Entitlements {
+		add("entitlement", e)
+	}
+	for _, g := range c.Grants {
+		add("grant", g)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Read opens a c1z read-only and loads every resource, entitlement and grant.

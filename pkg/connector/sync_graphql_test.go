@@ -2,17 +2,12 @@ package connector_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
-
-	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/conductorone/baton-gitlab/internal/batontest"
 	fg "github.com/conductorone/baton-gitlab/internal/fakegitlab"
@@ -21,31 +16,7 @@ import (
 
 // c1zLines renders every resource, entitlement and grant of a c1z, one line each, sorted;
 // the fake's URL (each fake has its own port) is written BASE.
-func c1zLines(t *testing.T, c *batontest.C1Z, base string) []string {
-	t.Helper()
-	var out []string
-	add := func(kind string, m proto.Message) {
-		b, err := protojson.MarshalOptions{}.Marshal(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var v any
-		_ = json.Unmarshal(b, &v)
-		canon, _ := json.Marshal(v) // protojson's spacing varies: canonical JSON
-		out = append(out, kind+" "+strings.ReplaceAll(string(canon), base, "BASE"))
-	}
-	for _, r := range c.Resources {
-		add("resource", r)
-	}
-	for _, e := range c.Entitlements {
-		add("entitlement", e)
-	}
-	for _, g := range c.Grants {
-		add("grant", g)
-	}
-	sort.Strings(out)
-	return out
-}
+func c1zLines(t *testing.T, c *batontest.C1Z, base string) []string { return c.Lines(t, base) }
 
 // diffLines is what only one side has, a few lines each.
 func diffLines(a, b []string) (onlyA, onlyB []string) {
