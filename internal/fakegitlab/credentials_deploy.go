@@ -137,38 +137,37 @@ func (c *call) findDeployToken(r credResource) *DeployToken {
 
 func getDeployToken(kind string) handler {
 	return func(c *call) {
-		r, ok := c.findCredResource(kind)
-		if !ok {
-			return
+		if t := c.deployTokenFor(kind, c.canReadDeployTokens); t != nil {
+			c.json(http.StatusOK, c.deployTokenJSON(t))
 		}
-		if !c.canReadDeployTokens(r) {
-			c.forbidden()
-			return
-		}
-		t := c.findDeployToken(r)
-		if t == nil {
-			c.message(http.StatusNotFound, "404 Not found")
-			return
-		}
-		c.json(http.StatusOK, c.deployTokenJSON(t))
 	}
+}
+
+// deployTokenFor is the deploy token :token_id of the group or project :id, once the
+// caller is allowed; nil when an error was answered (404 for the resource or the token,
+// 403 without the permission).
+func (c *call) deployTokenFor(kind string, allowed func(credResource) bool) *DeployToken {
+	r, ok := c.findCredResource(kind)
+	if !ok {
+		return nil
+	}
+	if !allowed(r) {
+		c.forbidden()
+		return nil
+	}
+	t := c.findDeployToken(r)
+	if t == nil {
+		c.message(http.StatusNotFound, "404 Not found")
+	}
+	return t
 }
 
 // deleteDeployToken: DELETE /groups|projects/:id/deploy_tokens/:token_id. The
 // DestroyService destroys the token (it is gone, not revoked, from the next listing).
 func deleteDeployToken(kind string) handler {
 	return func(c *call) {
-		r, ok := c.findCredResource(kind)
-		if !ok {
-			return
-		}
-		if !c.canDestroyDeployTokens(r) {
-			c.forbidden()
-			return
-		}
-		t := c.findDeployToken(r)
+		t := c.deployTokenFor(kind, c.canDestroyDeployTokens)
 		if t == nil {
-			c.message(http.StatusNotFound, "404 Not found")
 			return
 		}
 		delete(c.world.creds().DeployTokens, t.ID)
